@@ -1,0 +1,77 @@
+//! The Amazon States Language model shared by stepfn's `workflow!` macro and its runtime.
+//!
+//! One model, one reader and one validator: a definition is accepted or rejected identically at
+//! compile time (by the macro) and at load time (by the runtime and the `stepfn` CLI).
+//!
+//! ```
+//! let sm = stepfn_asl::StateMachine::from_json_str(r#"{
+//!     "StartAt": "Hello",
+//!     "States": { "Hello": { "Type": "Pass", "Result": "world", "End": true } }
+//! }"#).unwrap();
+//! assert_eq!(sm.start_at, "Hello");
+//! ```
+
+pub mod choice;
+pub mod diagnostic;
+pub mod intrinsic;
+pub mod model;
+pub mod parse;
+pub mod path;
+mod serialize;
+pub mod template;
+pub mod timestamp;
+pub mod validate;
+
+pub use choice::{ChoiceRule, Comparison, Condition, Operand};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Location};
+pub use intrinsic::{IntrinsicArg, IntrinsicCall, IntrinsicFunction};
+pub use model::*;
+pub use path::{Path, PathRoot, Selected};
+pub use template::{JsonataExpr, Template, TemplateField};
+
+impl StateMachine {
+    /// Reads and validates a definition given as JSON text. On failure, every problem found.
+    pub fn from_json_str(text: &str) -> Result<Self, Vec<Diagnostic>> {
+        if text.len() > parse::MAX_DEFINITION_BYTES {
+            return Err(vec![Diagnostic::new(
+                DiagnosticKind::Range,
+                Location::root(),
+                format!(
+                    "the definition is {} bytes; Step Functions accepts at most {} bytes",
+                    text.len(),
+                    parse::MAX_DEFINITION_BYTES
+                ),
+            )]);
+        }
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            vec![Diagnostic::new(
+                DiagnosticKind::Schema,
+                Location::root(),
+                format!("the definition is not valid JSON: {e}"),
+            )]
+        })?;
+        Self::from_json(&v)
+    }
+
+    /// Reads and validates a definition given as a JSON value. On failure, every problem found.
+    pub fn from_json(v: &serde_json::Value) -> Result<Self, Vec<Diagnostic>> {
+        let (sm, mut diags) = parse::read(v);
+        if let Some(sm) = &sm {
+            diags.extend(validate::validate(sm));
+        }
+        match sm {
+            Some(sm) if diags.is_empty() => Ok(sm),
+            _ => Err(diags),
+        }
+    }
+
+    /// Serializes the machine back to ASL JSON, states in definition order.
+    pub fn to_json(&self) -> serde_json::Value {
+        serialize::machine(self)
+    }
+
+    /// The query language of a state of this machine: its own, or the machine's.
+    pub fn effective_query_language(&self, state: &State) -> QueryLanguage {
+        state.query_language.or(self.query_language).unwrap_or_default()
+    }
+}

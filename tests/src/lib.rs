@@ -1,0 +1,1 @@
+//! Integration, conformance and UI tests of stepfn (see `tests/`).
