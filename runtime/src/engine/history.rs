@@ -1,0 +1,108 @@
+//! The execution history: Step Functions' `HistoryEvent`s, with their types and details.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::sync::Mutex;
+
+/// One history event, in the shape of GetExecutionHistory's `events[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEvent {
+    /// Sequential from 1.
+    pub id: u64,
+    /// The event this one follows in its branch of the execution (0 for the first).
+    #[serde(rename = "previousEventId")]
+    pub previous_event_id: u64,
+    /// When it happened (RFC 3339).
+    pub timestamp: String,
+    /// The event type, e.g. `PassStateEntered`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The details object, under its AWS field name (e.g. `stateEnteredEventDetails`).
+    #[serde(skip)]
+    pub details: Option<(&'static str, Value)>,
+}
+
+impl HistoryEvent {
+    /// The event as GetExecutionHistory returns it.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("timestamp".into(), Value::String(self.timestamp.clone()));
+        m.insert("type".into(), Value::String(self.kind.clone()));
+        m.insert("id".into(), Value::from(self.id));
+        m.insert("previousEventId".into(), Value::from(self.previous_event_id));
+        if let Some((k, v)) = &self.details {
+            m.insert((*k).to_string(), v.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+/// Records the events of one execution. Ids are assigned even when events are not kept
+/// (Express without history), because error causes cite them.
+#[derive(Debug)]
+pub struct History {
+    keep: bool,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_id: u64,
+    events: Vec<HistoryEvent>,
+}
+
+impl History {
+    /// A recorder; `keep` decides whether events are stored or only counted.
+    pub fn new(keep: bool) -> Self {
+        Self {
+            keep,
+            inner: Mutex::new(Inner {
+                next_id: 1,
+                events: Vec::new(),
+            }),
+        }
+    }
+
+    /// True when events are kept.
+    pub fn keeps(&self) -> bool {
+        self.keep
+    }
+
+    /// Appends an event and returns its id. `details` is called only when events are kept.
+    pub fn push(
+        &self,
+        previous: u64,
+        kind: &str,
+        timestamp: impl FnOnce() -> String,
+        details: impl FnOnce() -> Option<(&'static str, Value)>,
+    ) -> u64 {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let id = inner.next_id;
+        inner.next_id += 1;
+        if self.keep {
+            inner.events.push(HistoryEvent {
+                id,
+                previous_event_id: previous,
+                timestamp: timestamp(),
+                kind: kind.to_string(),
+                details: details(),
+            });
+        }
+        id
+    }
+
+    /// The number of events so far.
+    pub fn len(&self) -> u64 {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).next_id - 1
+    }
+
+    /// True before the first event.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The kept events.
+    pub fn events(&self) -> Vec<HistoryEvent> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).events.clone()
+    }
+}

@@ -1,0 +1,1099 @@
+//! The interpreter: runs any [`StateMachine`] with Step Functions' semantics on tokio.
+//!
+//! It is built from parts the compiled `workflow!` code shares: [`crate::io`] for input and
+//! output processing, [`retry`] for Retry and Catch, [`choice`] for Choice rules, [`history`] for
+//! the event history and [`tasks`] for task handlers.
+
+pub mod choice;
+pub mod history;
+pub mod retry;
+pub mod tasks;
+
+use crate::error::{names, StatesError};
+use crate::io::context::ExecutionInfo;
+use crate::io::{paths, size, template, Context, Env, Variables};
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use history::{History, HistoryEvent};
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+use stepfn_asl::{
+    Catcher, Expr, MapMode, MapState, Parallel, Pass, QueryLanguage, Retrier, State, StateKind, StateMachine, Task,
+    Template, Transition, Wait,
+};
+use tasks::{TaskRegistry, TaskRequest};
+
+/// How an execution ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    /// Still running.
+    Running,
+    /// Reached a Succeed state or an `End`.
+    Succeeded,
+    /// Failed with an error.
+    Failed,
+    /// Ran past the machine's `TimeoutSeconds`.
+    TimedOut,
+    /// Stopped from outside.
+    Aborted,
+}
+
+impl ExecutionStatus {
+    /// The AWS spelling, e.g. `SUCCEEDED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::TimedOut => "TIMED_OUT",
+            Self::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// The outcome of one execution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionResult {
+    /// The terminal status.
+    pub status: ExecutionStatus,
+    /// The output, when it succeeded.
+    pub output: Option<Value>,
+    /// The error name, when it did not.
+    pub error: Option<String>,
+    /// The cause, when it did not.
+    pub cause: Option<String>,
+    /// The events, when history was kept.
+    pub history: Vec<HistoryEvent>,
+}
+
+/// Options of one execution.
+#[derive(Debug, Clone)]
+pub struct ExecutionOptions {
+    /// The execution's name (default: a new UUID).
+    pub name: Option<String>,
+    /// Keep the event history (Standard-like). Off, events are only counted (Express-like).
+    pub keep_history: bool,
+    /// The payload limit in bytes; `None` lifts it (AWS: 256 KiB).
+    pub payload_limit: Option<usize>,
+}
+
+impl Default for ExecutionOptions {
+    fn default() -> Self {
+        Self {
+            name: None,
+            keep_history: true,
+            payload_limit: Some(size::PAYLOAD_LIMIT),
+        }
+    }
+}
+
+/// A loaded state machine, ready to run executions.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    machine: Arc<StateMachine>,
+    name: String,
+    tasks: Arc<TaskRegistry>,
+}
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+impl Interpreter {
+    /// An interpreter for `machine`, called `name`, with task handlers.
+    pub fn new(machine: StateMachine, name: impl Into<String>, tasks: TaskRegistry) -> Self {
+        Self {
+            machine: Arc::new(machine),
+            name: name.into(),
+            tasks: Arc::new(tasks),
+        }
+    }
+
+    /// The state machine.
+    pub fn machine(&self) -> &StateMachine {
+        &self.machine
+    }
+
+    /// Runs one execution to its end.
+    pub async fn execute(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
+        let exec_name = options.name.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let clock = Clock::new();
+        let start_time = clock.now_rfc3339();
+        let info = Arc::new(ExecutionInfo {
+            id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{}:{exec_name}", self.name),
+            name: exec_name,
+            start_time,
+            input: input.clone(),
+            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
+            redrive_count: 0,
+            state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{}", self.name),
+            state_machine_name: self.name.clone(),
+        });
+        let history = History::new(options.keep_history);
+        let exec = Exec {
+            machine: self.machine.clone(),
+            tasks: self.tasks.clone(),
+            info: info.clone(),
+            clock,
+            payload_limit: options.payload_limit,
+        };
+        let started = history.push(0, "ExecutionStarted", || exec.clock.now_rfc3339(), || {
+            Some((
+                "executionStartedEventDetails",
+                json!({
+                    "input": to_text(&input),
+                    "inputDetails": {"truncated": false},
+                    "roleArn": info.role_arn,
+                }),
+            ))
+        });
+        let sm = &self.machine;
+        let mut prev = started;
+        let run = async {
+            if exec.too_big(&input) {
+                return Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    "The execution input exceeds the maximum payload size of 262144 bytes",
+                ));
+            }
+            let mut vars = Variables::new();
+            exec.run_scope(&sm.states, &sm.start_at, input, &mut vars, &history, &mut prev).await
+        };
+        let outcome = match sm.timeout_seconds {
+            Some(t) => match tokio::time::timeout(Duration::from_secs(t), run).await {
+                Ok(r) => r.map_err(Ending::Failed),
+                Err(_) => Err(Ending::TimedOut),
+            },
+            None => run.await.map_err(Ending::Failed),
+        };
+        let prev = history.len();
+        match outcome {
+            Ok(output) => {
+                history.push(prev, "ExecutionSucceeded", || exec.clock.now_rfc3339(), || {
+                    Some((
+                        "executionSucceededEventDetails",
+                        json!({"output": to_text(&output), "outputDetails": {"truncated": false}}),
+                    ))
+                });
+                ExecutionResult {
+                    status: ExecutionStatus::Succeeded,
+                    output: Some(output),
+                    error: None,
+                    cause: None,
+                    history: history.events(),
+                }
+            }
+            Err(Ending::Failed(e)) => {
+                history.push(prev, "ExecutionFailed", || exec.clock.now_rfc3339(), || {
+                    Some(("executionFailedEventDetails", error_details(&e)))
+                });
+                ExecutionResult {
+                    status: ExecutionStatus::Failed,
+                    output: None,
+                    error: Some(e.error),
+                    cause: Some(e.cause),
+                    history: history.events(),
+                }
+            }
+            Err(Ending::TimedOut) => {
+                let e = StatesError::new(names::TIMEOUT, "The execution ran longer than the state machine's TimeoutSeconds");
+                history.push(prev, "ExecutionTimedOut", || exec.clock.now_rfc3339(), || {
+                    Some(("executionTimedOutEventDetails", error_details(&e)))
+                });
+                ExecutionResult {
+                    status: ExecutionStatus::TimedOut,
+                    output: None,
+                    error: Some(e.error),
+                    cause: Some(e.cause),
+                    history: history.events(),
+                }
+            }
+        }
+    }
+}
+
+enum Ending {
+    Failed(StatesError),
+    TimedOut,
+}
+
+fn to_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn error_details(e: &StatesError) -> Value {
+    let mut m = Map::new();
+    if !e.error.is_empty() {
+        m.insert("error".into(), Value::String(e.error.clone()));
+    }
+    if !e.cause.is_empty() {
+        m.insert("cause".into(), Value::String(e.cause.clone()));
+    }
+    Value::Object(m)
+}
+
+/// Wall-clock time that follows tokio's clock, so a paused clock in tests moves timestamps too.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    wall: jiff::Timestamp,
+    base: tokio::time::Instant,
+}
+
+impl Clock {
+    /// A clock starting now.
+    pub fn new() -> Self {
+        Self {
+            wall: jiff::Timestamp::now(),
+            base: tokio::time::Instant::now(),
+        }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> jiff::Timestamp {
+        let elapsed = tokio::time::Instant::now().saturating_duration_since(self.base);
+        let d = jiff::SignedDuration::try_from(elapsed).unwrap_or(jiff::SignedDuration::ZERO);
+        self.wall.checked_add(d).unwrap_or(self.wall)
+    }
+
+    /// The current time as RFC 3339 with milliseconds, as Step Functions prints it.
+    pub fn now_rfc3339(&self) -> String {
+        format!("{:.3}", self.now())
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One running execution's shared parts.
+struct Exec {
+    machine: Arc<StateMachine>,
+    tasks: Arc<TaskRegistry>,
+    info: Arc<ExecutionInfo>,
+    clock: Clock,
+    payload_limit: Option<usize>,
+}
+
+/// Where a state goes after it finishes.
+enum Step<'m> {
+    Next(&'m str, Value),
+    End(Value),
+}
+
+/// A state's own failure, prefixed the way AWS prefixes `States.Runtime` causes.
+fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesError {
+    const PREFIX: &str = "An error occurred while executing the state";
+    if (e.error == names::RUNTIME || e.error == names::QUERY_EVALUATION_ERROR) && !e.cause.starts_with(PREFIX) {
+        e.cause = format!("{PREFIX} '{state}' (entered at the event id #{entered}). {}", e.cause);
+    }
+    e
+}
+
+fn next_of(t: &Transition) -> Option<&str> {
+    match t {
+        Transition::Next(n) => Some(n),
+        Transition::End => None,
+    }
+}
+
+fn step<'m>(t: &'m Transition, v: Value) -> Step<'m> {
+    match next_of(t) {
+        Some(n) => Step::Next(n, v),
+        None => Step::End(v),
+    }
+}
+
+impl Exec {
+    fn too_big(&self, v: &Value) -> bool {
+        self.payload_limit.is_some_and(|l| size::exceeds(v, l))
+    }
+
+    fn check_size(&self, v: &Value, what: &str) -> Result<(), StatesError> {
+        if self.too_big(v) {
+            return Err(StatesError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs the states of one scope (the machine, a branch, an iteration) from `start`.
+    fn run_scope<'a>(
+        &'a self,
+        states: &'a IndexMap<String, State>,
+        start: &'a str,
+        input: Value,
+        vars: &'a mut Variables,
+        history: &'a History,
+        prev: &'a mut u64,
+    ) -> BoxFuture<'a, Result<Value, StatesError>> {
+        async move {
+            let mut name = start;
+            let mut input = input;
+            loop {
+                let Some(state) = states.get(name) else {
+                    return Err(StatesError::runtime(format!("the state `{name}` does not exist")));
+                };
+                match self.run_state(name, state, input, vars, history, prev).await? {
+                    Step::Next(n, v) => {
+                        name = n;
+                        input = v;
+                    }
+                    Step::End(v) => return Ok(v),
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn ql(&self, st: &State) -> QueryLanguage {
+        self.machine.effective_query_language(st)
+    }
+
+    async fn run_state<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        input: Value,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+    ) -> Result<Step<'m>, StatesError> {
+        if self.ql(st) == QueryLanguage::Jsonata {
+            let id = history.push(*prev, &format!("{}StateEntered", st.kind.type_name()), || self.clock.now_rfc3339(), || {
+                Some(("stateEnteredEventDetails", json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}})))
+            });
+            *prev = id;
+            return Err(locate(
+                StatesError::runtime("JSONata states are not supported by this version of stepfn yet"),
+                name,
+                id,
+            ));
+        }
+        let ty = st.kind.type_name();
+        let entered_time = self.clock.now_rfc3339();
+        let entered = history.push(*prev, &format!("{ty}StateEntered"), || entered_time.clone(), || {
+            Some((
+                "stateEnteredEventDetails",
+                json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}}),
+            ))
+        });
+        *prev = entered;
+        let ctx = Context::new(self.info.clone(), name, entered_time, 0);
+        let result = match &st.kind {
+            StateKind::Pass(p) => self.pass(st, p, input, &ctx, vars).map(|v| step(&p.transition, v)),
+            StateKind::Choice(c) => self.choice(st, c, input, &ctx, vars),
+            StateKind::Succeed => {
+                let env = Env { context: &ctx, vars };
+                paths::apply_io_path(st.input_path.as_ref(), input, &env)
+                    .and_then(|v| paths::apply_io_path(st.output_path.as_ref(), v, &env))
+                    .map(Step::End)
+            }
+            StateKind::Fail(f) => {
+                let env = Env { context: &ctx, vars };
+                return Err(locate(self.fail(f, &input, &env), name, entered));
+            }
+            StateKind::Wait(w) => self.wait(st, w, input, &ctx, vars).await,
+            StateKind::Task(t) => self.task(name, st, t, input, ctx, vars, history, prev).await,
+            StateKind::Parallel(p) => self.parallel(name, st, p, input, ctx, vars, history, prev).await,
+            StateKind::Map(m) => self.map(name, st, m, input, ctx, vars, history, prev).await,
+        };
+        let step = result.map_err(|e| locate(e, name, entered))?;
+        let out = match &step {
+            Step::Next(_, v) | Step::End(v) => v,
+        };
+        self.check_size(out, name)?;
+        *prev = history.push(*prev, &format!("{ty}StateExited"), || self.clock.now_rfc3339(), || {
+            Some((
+                "stateExitedEventDetails",
+                json!({"name": name, "output": to_text(out), "outputDetails": {"truncated": false}}),
+            ))
+        });
+        Ok(step)
+    }
+
+    /// Applies a state's `Assign` (JSONPath): `$` is `basis`; values take effect after the state.
+    fn assign(&self, st: &State, basis: &Value, env: &Env<'_>) -> Result<Option<Vec<(String, Value)>>, StatesError> {
+        let Some(a) = &st.assign else { return Ok(None) };
+        Self::eval_assign(&a.template, basis, env).map(Some)
+    }
+
+    fn eval_assign(t: &Template, basis: &Value, env: &Env<'_>) -> Result<Vec<(String, Value)>, StatesError> {
+        match template::evaluate(t, basis, env)? {
+            Value::Object(m) => Ok(m.into_iter().collect()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn pass(&self, st: &State, p: &Pass, input: Value, ctx: &Context, vars: &mut Variables) -> Result<Value, StatesError> {
+        let env = Env { context: ctx, vars };
+        let effective = paths::apply_io_path(st.input_path.as_ref(), input.clone(), &env)?;
+        let result = match (&p.result, &p.parameters) {
+            (Some(r), _) => r.clone(),
+            (None, Some(t)) => template::evaluate(t, &effective, &env)?,
+            (None, None) => effective,
+        };
+        let assigned = self.assign(st, &result, &env)?;
+        let out = paths::apply_result_path(p.result_path.as_ref(), input, result)?;
+        let out = paths::apply_io_path(st.output_path.as_ref(), out, &env)?;
+        if let Some(a) = assigned {
+            for (k, v) in a {
+                vars.set(k, v);
+            }
+        }
+        Ok(out)
+    }
+
+    fn choice<'m>(
+        &self,
+        st: &'m State,
+        c: &'m stepfn_asl::Choice,
+        input: Value,
+        ctx: &Context,
+        vars: &mut Variables,
+    ) -> Result<Step<'m>, StatesError> {
+        let env = Env { context: ctx, vars };
+        let effective = paths::apply_io_path(st.input_path.as_ref(), input, &env)?;
+        let mut target = None;
+        let mut rule_assign = None;
+        for rule in &c.choices {
+            if choice::evaluate(&rule.condition, &effective, &env)? {
+                target = rule.next.as_deref();
+                rule_assign = rule.assign.as_ref();
+                break;
+            }
+        }
+        let target = match target.or(c.default.as_deref()) {
+            Some(t) => t,
+            None => {
+                return Err(StatesError::new(
+                    names::NO_CHOICE_MATCHED,
+                    "No Matches!",
+                ))
+            }
+        };
+        let mut assigned = self.assign(st, &effective, &env)?.unwrap_or_default();
+        if let Some(a) = rule_assign {
+            assigned.extend(Self::eval_assign(&a.template, &effective, &env)?);
+        }
+        let out = paths::apply_io_path(st.output_path.as_ref(), effective, &env)?;
+        for (k, v) in assigned {
+            vars.set(k, v);
+        }
+        Ok(Step::Next(target, out))
+    }
+
+    fn fail(&self, f: &stepfn_asl::Fail, input: &Value, env: &Env<'_>) -> StatesError {
+        let text = |lit: &Option<Expr<String>>, path: &Option<Template>, field: &str| -> Result<String, StatesError> {
+            if let Some(Expr::Literal(s)) = lit {
+                return Ok(s.clone());
+            }
+            let Some(t) = path else { return Ok(String::new()) };
+            let v = match t {
+                Template::Path(p) => paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, field, input))?,
+                other => template::evaluate(other, input, env)?,
+            };
+            match v {
+                Value::String(s) => Ok(s),
+                other => Ok(to_text(&other)),
+            }
+        };
+        let error = match text(&f.error, &f.error_path, "ErrorPath") {
+            Ok(e) => e,
+            Err(e) => return e,
+        };
+        let cause = match text(&f.cause, &f.cause_path, "CausePath") {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        StatesError::new(error, cause)
+    }
+
+    async fn wait<'m>(
+        &self,
+        st: &'m State,
+        w: &'m Wait,
+        input: Value,
+        ctx: &Context,
+        vars: &mut Variables,
+    ) -> Result<Step<'m>, StatesError> {
+        let (effective, delay, assigned) = {
+            let env = Env { context: ctx, vars };
+            let effective = paths::apply_io_path(st.input_path.as_ref(), input, &env)?;
+            let delay = self.wait_duration(w, &effective, &env)?;
+            let assigned = self.assign(st, &effective, &env)?;
+            (effective, delay, assigned)
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let env = Env { context: ctx, vars };
+        let out = paths::apply_io_path(st.output_path.as_ref(), effective, &env)?;
+        if let Some(a) = assigned {
+            for (k, v) in a {
+                vars.set(k, v);
+            }
+        }
+        Ok(step(&w.transition, out))
+    }
+
+    fn wait_duration(&self, w: &Wait, input: &Value, env: &Env<'_>) -> Result<Duration, StatesError> {
+        if let Some(Expr::Literal(s)) = &w.seconds {
+            return Ok(Duration::from_secs(*s));
+        }
+        if let Some(p) = &w.seconds_path {
+            let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "SecondsPath", input))?;
+            return match v.as_i64() {
+                Some(n) if n >= 0 => Ok(Duration::from_secs(n as u64)),
+                _ => Err(StatesError::runtime(format!(
+                    "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                    p.as_str(),
+                    to_text(&v)
+                ))),
+            };
+        }
+        let ts = if let Some(Expr::Literal(s)) = &w.timestamp {
+            s.clone()
+        } else if let Some(p) = &w.timestamp_path {
+            let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "TimestampPath", input))?;
+            match v {
+                Value::String(s) => s,
+                other => {
+                    return Err(StatesError::runtime(format!(
+                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                        p.as_str(),
+                        to_text(&other)
+                    )))
+                }
+            }
+        } else {
+            return Err(StatesError::runtime("a Wait state needs Seconds, Timestamp, SecondsPath or TimestampPath"));
+        };
+        let Some(at) = stepfn_asl::timestamp::parse(&ts) else {
+            return Err(StatesError::runtime(format!(
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {ts}"
+            )));
+        };
+        // Step Functions keeps whole seconds.
+        let at = jiff::Timestamp::from_second(at.as_second()).unwrap_or(at);
+        let now = self.clock.now();
+        let d = now.duration_until(at);
+        Ok(Duration::try_from(d).unwrap_or(Duration::ZERO))
+    }
+
+    /// Runs `attempt` under the state's Retry and Catch. On a caught error, returns the catcher
+    /// and the error output placed into the raw input.
+    #[allow(clippy::too_many_arguments)]
+    async fn with_retry<'m, F, Fut>(
+        &self,
+        retry: &'m [Retrier],
+        catch: &'m [Catcher],
+        raw_input: &Value,
+        ctx: &Context,
+        vars: &mut Variables,
+        mut attempt: F,
+    ) -> Result<Result<Value, (&'m Catcher, Value)>, StatesError>
+    where
+        F: FnMut(u64, &Variables) -> Fut,
+        Fut: std::future::Future<Output = Result<Value, StatesError>>,
+    {
+        let mut counters = vec![0u64; retry.len()];
+        let mut retry_count = 0u64;
+        loop {
+            match attempt(retry_count, vars).await {
+                Ok(v) => return Ok(Ok(v)),
+                Err(e) => {
+                    if let Some(i) = retry::find_retrier(retry, &e.error) {
+                        let r = &retry[i];
+                        if counters[i] < r.attempts() {
+                            counters[i] += 1;
+                            retry_count += 1;
+                            let d = retry::delay(r, counters[i], fastrand::f64());
+                            if !d.is_zero() {
+                                tokio::time::sleep(d).await;
+                            }
+                            continue;
+                        }
+                    }
+                    if let Some(i) = retry::find_catcher(catch, &e.error) {
+                        let c = &catch[i];
+                        let error_output = json!({"Error": e.error, "Cause": e.cause});
+                        let env = Env { context: ctx, vars };
+                        if let Some(a) = &c.assign {
+                            let assigned = Self::eval_assign(&a.template, &error_output, &env)?;
+                            for (k, v) in assigned {
+                                vars.set(k, v);
+                            }
+                        }
+                        let out = paths::apply_result_path(c.result_path.as_ref(), raw_input.clone(), error_output)?;
+                        return Ok(Err((c, out)));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The common tail of Task, Parallel and Map: ResultSelector → Assign → ResultPath → OutputPath.
+    fn finish(
+        &self,
+        st: &State,
+        result_selector: Option<&Template>,
+        result_path: Option<&stepfn_asl::ResultPath>,
+        raw_input: Value,
+        result: Value,
+        ctx: &Context,
+        vars: &mut Variables,
+    ) -> Result<Value, StatesError> {
+        let env = Env { context: ctx, vars };
+        let result = match result_selector {
+            Some(t) => template::evaluate(t, &result, &env)?,
+            None => result,
+        };
+        let assigned = self.assign(st, &result, &env)?;
+        let out = paths::apply_result_path(result_path, raw_input, result)?;
+        let out = paths::apply_io_path(st.output_path.as_ref(), out, &env)?;
+        if let Some(a) = assigned {
+            for (k, v) in a {
+                vars.set(k, v);
+            }
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn task<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        t: &'m Task,
+        input: Value,
+        ctx: Context,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+    ) -> Result<Step<'m>, StatesError> {
+        let (resource_type, resource) = resource_parts(&t.resource);
+        let lambda = t.resource.starts_with("arn:aws:lambda:");
+        let prefix = if lambda { "LambdaFunction" } else { "Task" };
+        let timeout = match &t.timeout_seconds {
+            Some(Expr::Literal(s)) => Some(*s),
+            _ => None,
+        };
+        let prev_cell = AtomicU64::new(*prev);
+        let outcome = self
+            .with_retry(&t.retry, &t.catch, &input, &ctx, vars, |attempt, vars| {
+                let env = Env { context: &ctx, vars };
+                let prepared = paths::apply_io_path(st.input_path.as_ref(), input.clone(), &env).and_then(|eff| {
+                    let timeout = match &t.timeout_seconds_path {
+                        Some(p) => paths::select(p, &eff, &env)?.and_then(|v| v.as_u64()).or(timeout),
+                        None => timeout,
+                    };
+                    match &t.parameters {
+                        Some(tpl) => template::evaluate(tpl, &eff, &env).map(|v| (v, timeout)),
+                        None => Ok((eff, timeout)),
+                    }
+                });
+                let handler = self.tasks.get(&t.resource).cloned();
+                let idempotency_key = format!("{}/{}/{}/{}", self.info.id, name, prev_cell.load(Relaxed), attempt);
+                let prev_cell = &prev_cell;
+                let resource_type = resource_type.clone();
+                let resource = resource.clone();
+                async move {
+                    let (params, timeout) = prepared?;
+                    self.check_size(&params, name)?;
+                    let details = |extra: Value| {
+                        let mut m = json!({"resourceType": resource_type, "resource": resource});
+                        if let (Some(m), Value::Object(x)) = (m.as_object_mut(), extra) {
+                            m.extend(x);
+                        }
+                        m
+                    };
+                    let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Scheduled"), || self.clock.now_rfc3339(), || {
+                        let mut d = details(json!({"region": REGION, "parameters": to_text(&params)}));
+                        if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
+                            m.insert("timeoutInSeconds".into(), json!(t));
+                        }
+                        Some((if lambda { "lambdaFunctionScheduledEventDetails" } else { "taskScheduledEventDetails" }, d))
+                    });
+                    let p = history.push(p, &format!("{prefix}Started"), || self.clock.now_rfc3339(), || {
+                        Some((if lambda { "lambdaFunctionStartedEventDetails" } else { "taskStartedEventDetails" }, details(json!({}))))
+                    });
+                    prev_cell.store(p, Relaxed);
+                    let Some(handler) = handler else {
+                        let e = StatesError::new(
+                            names::TASK_FAILED,
+                            format!("no task handler is registered for the resource `{}`", t.resource),
+                        );
+                        let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Failed"), || self.clock.now_rfc3339(), || {
+                            Some(("taskFailedEventDetails", details(error_details(&e))))
+                        });
+                        prev_cell.store(p, Relaxed);
+                        return Err(e);
+                    };
+                    let fut = handler.invoke(TaskRequest {
+                        state_name: name.to_string(),
+                        resource: t.resource.clone(),
+                        input: params,
+                        attempt,
+                        idempotency_key,
+                        task_token: None,
+                    });
+                    let r = match timeout {
+                        Some(s) => match tokio::time::timeout(Duration::from_secs(s), fut).await {
+                            Ok(r) => r,
+                            Err(_) => {
+                                let e = StatesError::new(names::TIMEOUT, "Task timed out.");
+                                let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}TimedOut"), || self.clock.now_rfc3339(), || {
+                                    Some(("taskTimedOutEventDetails", details(error_details(&e))))
+                                });
+                                prev_cell.store(p, Relaxed);
+                                return Err(e);
+                            }
+                        },
+                        None => fut.await,
+                    };
+                    match r {
+                        Ok(v) => {
+                            self.check_size(&v, name)?;
+                            let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Succeeded"), || self.clock.now_rfc3339(), || {
+                                Some((
+                                    if lambda { "lambdaFunctionSucceededEventDetails" } else { "taskSucceededEventDetails" },
+                                    details(json!({"output": to_text(&v), "outputDetails": {"truncated": false}})),
+                                ))
+                            });
+                            prev_cell.store(p, Relaxed);
+                            Ok(v)
+                        }
+                        Err(e) => {
+                            let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Failed"), || self.clock.now_rfc3339(), || {
+                                Some((
+                                    if lambda { "lambdaFunctionFailedEventDetails" } else { "taskFailedEventDetails" },
+                                    details(error_details(&e)),
+                                ))
+                            });
+                            prev_cell.store(p, Relaxed);
+                            Err(e)
+                        }
+                    }
+                }
+            })
+            .await;
+        *prev = prev_cell.load(Relaxed);
+        match outcome? {
+            Ok(result) => {
+                let out = self.finish(st, t.result_selector.as_ref(), t.result_path.as_ref(), input, result, &ctx, vars)?;
+                Ok(step(&t.transition, out))
+            }
+            Err((c, out)) => Ok(Step::Next(&c.next, out)),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn parallel<'m>(
+        &self,
+        _name: &'m str,
+        st: &'m State,
+        p: &'m Parallel,
+        input: Value,
+        ctx: Context,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+    ) -> Result<Step<'m>, StatesError> {
+        let prev_cell = AtomicU64::new(*prev);
+        let outcome = self
+            .with_retry(&p.retry, &p.catch, &input, &ctx, vars, |_attempt, vars| {
+                let env = Env { context: &ctx, vars };
+                let prepared = paths::apply_io_path(st.input_path.as_ref(), input.clone(), &env).and_then(|eff| match &p.parameters {
+                    Some(t) => template::evaluate(t, &eff, &env),
+                    None => Ok(eff),
+                });
+                let outer = Arc::new(vars.clone());
+                let prev_cell = &prev_cell;
+                async move {
+                    let eff = prepared?;
+                    let started = history.push(prev_cell.load(Relaxed), "ParallelStateStarted", || self.clock.now_rfc3339(), || None);
+                    prev_cell.store(started, Relaxed);
+                    let branches = p.branches.iter().map(|b| {
+                        let eff = eff.clone();
+                        let outer = outer.clone();
+                        async move {
+                            let mut vars = Variables::child(outer);
+                            let mut bprev = started;
+                            self.run_scope(&b.states, &b.start_at, eff, &mut vars, history, &mut bprev).await
+                        }
+                    });
+                    match futures::future::try_join_all(branches).await {
+                        Ok(outputs) => Ok(Value::Array(outputs)),
+                        Err(e) => {
+                            let p = history.push(history.len(), "ParallelStateFailed", || self.clock.now_rfc3339(), || {
+                                Some(("parallelStateFailedEventDetails", error_details(&e)))
+                            });
+                            prev_cell.store(p, Relaxed);
+                            Err(e)
+                        }
+                    }
+                }
+            })
+            .await;
+        *prev = history.len().max(prev_cell.load(Relaxed));
+        match outcome? {
+            Ok(result) => {
+                let out = self.finish(st, p.result_selector.as_ref(), p.result_path.as_ref(), input, result, &ctx, vars)?;
+                Ok(step(&p.transition, out))
+            }
+            Err((c, out)) => Ok(Step::Next(&c.next, out)),
+        }
+    }
+
+    /// Reads an integer-valued `…Path` field of a Map, with AWS's error texts.
+    fn map_int(&self, p: &stepfn_asl::Path, field: &str, input: &Value, env: &Env<'_>) -> Result<i64, StatesError> {
+        let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, field, input))?;
+        match v.as_i64() {
+            Some(n) => Ok(n),
+            None => Err(StatesError::runtime(format!(
+                "The {field} field refers to value \"{}\" which is not a valid integer: {}",
+                match &v {
+                    Value::String(s) => s.clone(),
+                    other => to_text(other),
+                },
+                p.as_str()
+            ))),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn map<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        m: &'m MapState,
+        input: Value,
+        ctx: Context,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+    ) -> Result<Step<'m>, StatesError> {
+        let prev_cell = AtomicU64::new(*prev);
+        let distributed = m.mode() == MapMode::Distributed;
+        let outcome = self
+            .with_retry(&m.retry, &m.catch, &input, &ctx, vars, |_attempt, vars| {
+                let env = Env { context: &ctx, vars };
+                let prepared = self.map_prepare(st, m, &input, &env);
+                let outer = Arc::new(vars.clone());
+                let prev_cell = &prev_cell;
+                let ctx = &ctx;
+                async move {
+                    let (items, max_concurrency, tolerated) = prepared?;
+                    let started = history.push(prev_cell.load(Relaxed), "MapStateStarted", || self.clock.now_rfc3339(), || {
+                        Some(("mapStateStartedEventDetails", json!({"length": items.len()})))
+                    });
+                    prev_cell.store(started, Relaxed);
+                    // Tolerated failures are validated after MapStateStarted, as AWS does.
+                    let tolerated = tolerated?;
+                    let run_prev = if distributed {
+                        history.push(started, "MapRunStarted", || self.clock.now_rfc3339(), || {
+                            Some(("mapRunStartedEventDetails", json!({"mapRunArn": format!("{}/{}", self.info.id.replace(":execution:", ":mapRun:"), uuid::Uuid::new_v4())})))
+                        })
+                    } else {
+                        started
+                    };
+                    let limit = if max_concurrency == 0 { 40 } else { max_concurrency.min(40) as usize };
+                    let len = items.len();
+                    let iterations = items.into_iter().enumerate().map(|(index, item)| {
+                        let outer = outer.clone();
+                        async move {
+                            let env = Env { context: ctx, vars: &outer };
+                            let selector = m.item_selector.as_ref().or(m.parameters.as_ref());
+                            let item_input = match selector {
+                                Some(t) => {
+                                    let ictx = ctx.with_map_item(index, item.clone());
+                                    let ienv = Env { context: &ictx, vars: env.vars };
+                                    template::evaluate(t, &item, &ienv)?
+                                }
+                                None => item,
+                            };
+                            let own_history;
+                            let h = if distributed {
+                                own_history = History::new(false);
+                                &own_history
+                            } else {
+                                history
+                            };
+                            let mut iprev = if distributed {
+                                0
+                            } else {
+                                h.push(run_prev, "MapIterationStarted", || self.clock.now_rfc3339(), || {
+                                    Some(("mapIterationStartedEventDetails", json!({"name": name, "index": index})))
+                                })
+                            };
+                            let mut ivars = Variables::child(outer.clone());
+                            let r = self
+                                .run_scope(&m.processor.states, &m.processor.start_at, item_input, &mut ivars, h, &mut iprev)
+                                .await;
+                            if !distributed {
+                                let kind = if r.is_ok() { "MapIterationSucceeded" } else { "MapIterationFailed" };
+                                h.push(iprev, kind, || self.clock.now_rfc3339(), || {
+                                    Some((
+                                        if r.is_ok() { "mapIterationSucceededEventDetails" } else { "mapIterationFailedEventDetails" },
+                                        json!({"name": name, "index": index}),
+                                    ))
+                                });
+                            }
+                            r
+                        }
+                    });
+                    let mut stream = futures::stream::iter(iterations).buffered(limit);
+                    let mut results = Vec::with_capacity(len);
+                    let mut failures = 0u64;
+                    let mut first_error = None;
+                    while let Some(r) = stream.next().await {
+                        match r {
+                            Ok(v) => results.push(v),
+                            Err(e) => {
+                                failures += 1;
+                                let allowed = distributed && tolerated.is_some_and(|(count, pct)| {
+                                    failures <= count && (failures as f64) * 100.0 / (len.max(1) as f64) <= pct
+                                });
+                                if allowed {
+                                    results.push(json!({"Error": e.error, "Cause": e.cause}));
+                                } else {
+                                    first_error = Some(e);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    drop(stream);
+                    if let Some(mut e) = first_error {
+                        if distributed && tolerated.is_some() && failures > 0 && e.error != names::RUNTIME {
+                            e = StatesError::new(
+                                names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                "The specified tolerated failure threshold was exceeded",
+                            );
+                        }
+                        if distributed {
+                            history.push(history.len(), "MapRunFailed", || self.clock.now_rfc3339(), || {
+                                Some(("mapRunFailedEventDetails", error_details(&e)))
+                            });
+                        }
+                        let p = history.push(history.len(), "MapStateFailed", || self.clock.now_rfc3339(), || None);
+                        prev_cell.store(p, Relaxed);
+                        return Err(e);
+                    }
+                    if distributed {
+                        history.push(history.len(), "MapRunSucceeded", || self.clock.now_rfc3339(), || None);
+                    }
+                    let p = history.push(history.len(), "MapStateSucceeded", || self.clock.now_rfc3339(), || None);
+                    prev_cell.store(p, Relaxed);
+                    Ok(Value::Array(results))
+                }
+            })
+            .await;
+        *prev = history.len().max(prev_cell.load(Relaxed));
+        match outcome? {
+            Ok(result) => {
+                let out = self.finish(st, m.result_selector.as_ref(), m.result_path.as_ref(), input, result, &ctx, vars)?;
+                Ok(step(&m.transition, out))
+            }
+            Err((c, out)) => Ok(Step::Next(&c.next, out)),
+        }
+    }
+
+    /// Items, MaxConcurrency and tolerated failures of a Map, in AWS's order of checks.
+    #[allow(clippy::type_complexity)]
+    fn map_prepare(
+        &self,
+        st: &State,
+        m: &MapState,
+        input: &Value,
+        env: &Env<'_>,
+    ) -> Result<(Vec<Value>, u64, Result<Option<(u64, f64)>, StatesError>), StatesError> {
+        let eff = paths::apply_io_path(st.input_path.as_ref(), input.clone(), env)?;
+        let max_concurrency = match (&m.max_concurrency, &m.max_concurrency_path) {
+            (Some(Expr::Literal(n)), _) => *n,
+            (_, Some(p)) => {
+                let n = self.map_int(p, "MaxConcurrencyPath", &eff, env)?;
+                u64::try_from(n).map_err(|_| StatesError::runtime("MaxConcurrency cannot be negative."))?
+            }
+            _ => 0,
+        };
+        let items = match &m.items_path {
+            Some(p) => paths::select(p, &eff, env)?.ok_or_else(|| paths::path_not_found(p, "ItemsPath", &eff))?,
+            None => eff,
+        };
+        let items = match items {
+            Value::Array(a) => a,
+            other => {
+                return Err(StatesError::runtime(format!(
+                    "Map state input must be an array but was: {}",
+                    to_text(&other)
+                )))
+            }
+        };
+        let tolerated = (|| {
+            let count = match (&m.tolerated_failure_count, &m.tolerated_failure_count_path) {
+                (Some(Expr::Literal(n)), _) => Some(*n),
+                (_, Some(p)) => {
+                    let n = self.map_int(p, "ToleratedFailureCountPath", input, env)?;
+                    if n < 0 {
+                        return Err(StatesError::runtime("ToleratedFailureCount cannot be negative."));
+                    }
+                    Some(n as u64)
+                }
+                _ => None,
+            };
+            let pct = match (&m.tolerated_failure_percentage, &m.tolerated_failure_percentage_path) {
+                (Some(Expr::Literal(n)), _) => n.as_f64(),
+                (_, Some(p)) => {
+                    let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "ToleratedFailurePercentagePath", input))?;
+                    let f = v.as_f64().ok_or_else(|| {
+                        StatesError::runtime(format!(
+                            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+                            match &v {
+                                Value::String(s) => s.clone(),
+                                other => to_text(other),
+                            },
+                            p.as_str()
+                        ))
+                    })?;
+                    if !(0.0..=100.0).contains(&f) {
+                        return Err(StatesError::runtime("ToleratedFailurePercentage must be between 0 and 100."));
+                    }
+                    Some(f)
+                }
+                _ => None,
+            };
+            Ok(match (count, pct) {
+                (None, None) => None,
+                (c, p) => Some((c.unwrap_or(u64::MAX), p.unwrap_or(100.0))),
+            })
+        })();
+        Ok((items, max_concurrency, tolerated))
+    }
+}
+
+/// Splits a Resource ARN into the `resourceType` and `resource` of task events.
+fn resource_parts(arn: &str) -> (String, String) {
+    if let Some(rest) = arn.strip_prefix("arn:aws:states:::") {
+        if let Some((service, action)) = rest.split_once(':') {
+            return (service.to_string(), action.to_string());
+        }
+    }
+    if arn.starts_with("arn:aws:lambda:") {
+        return ("lambda".into(), arn.to_string());
+    }
+    if arn.contains(":activity:") {
+        return ("activity".into(), arn.to_string());
+    }
+    ("custom".into(), arn.to_string())
+}

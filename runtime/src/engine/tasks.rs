@@ -1,0 +1,315 @@
+//! Task handlers: Rust functions registered for a Task state's `Resource`, and mocked responses in
+//! the format of Step Functions Local's mock configuration file.
+
+use crate::error::StatesError;
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+/// What a task handler is given for one attempt.
+#[derive(Debug, Clone)]
+pub struct TaskRequest {
+    /// The Task state's name.
+    pub state_name: String,
+    /// The `Resource` ARN.
+    pub resource: String,
+    /// The effective input (after InputPath and Parameters).
+    pub input: Value,
+    /// 0 for the first attempt, then 1, 2, … for retries.
+    pub attempt: u64,
+    /// Stable across a crash and re-invocation of the same attempt, distinct per attempt:
+    /// handlers with side effects use it to deduplicate.
+    pub idempotency_key: String,
+    /// `$$.Task.Token` when the task has one.
+    pub task_token: Option<String>,
+}
+
+/// Something that performs Task states.
+pub trait TaskHandler: Send + Sync {
+    /// Performs one attempt; an `Err` carries the error name Retry and Catch match on.
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'static, Result<Value, StatesError>>;
+}
+
+/// An error returned by a typed task handler: an error name and a cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskError {
+    /// The error name, e.g. `Payment.Declined`.
+    pub error: String,
+    /// The cause.
+    pub cause: String,
+}
+
+impl TaskError {
+    /// A new task error.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+}
+
+impl From<TaskError> for StatesError {
+    fn from(e: TaskError) -> Self {
+        StatesError::new(e.error, e.cause)
+    }
+}
+
+impl From<StatesError> for TaskError {
+    fn from(e: StatesError) -> Self {
+        TaskError::new(e.error, e.cause)
+    }
+}
+
+struct FnHandler<F>(F);
+
+impl<F, Fut> TaskHandler for FnHandler<F>
+where
+    F: Fn(TaskRequest) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, StatesError>> + Send + 'static,
+{
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'static, Result<Value, StatesError>> {
+        Box::pin((self.0)(request))
+    }
+}
+
+/// The handlers of a runtime, by `Resource`.
+#[derive(Clone, Default)]
+pub struct TaskRegistry {
+    by_resource: HashMap<String, Arc<dyn TaskHandler>>,
+    fallback: Option<Arc<dyn TaskHandler>>,
+}
+
+impl std::fmt::Debug for TaskRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskRegistry")
+            .field("resources", &self.by_resource.keys().collect::<Vec<_>>())
+            .field("fallback", &self.fallback.is_some())
+            .finish()
+    }
+}
+
+impl TaskRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a handler object for a resource.
+    pub fn register_handler(&mut self, resource: impl Into<String>, handler: Arc<dyn TaskHandler>) -> &mut Self {
+        self.by_resource.insert(resource.into(), handler);
+        self
+    }
+
+    /// Registers an async function over JSON values for a resource.
+    pub fn register_json<F, Fut>(&mut self, resource: impl Into<String>, f: F) -> &mut Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, TaskError>> + Send + 'static,
+    {
+        let f = Arc::new(f);
+        self.register_handler(
+            resource,
+            Arc::new(FnHandler(move |req: TaskRequest| {
+                let fut = f(req.input);
+                async move { fut.await.map_err(StatesError::from) }
+            })),
+        )
+    }
+
+    /// Registers a typed async function: the input is deserialized from the effective input, the
+    /// output serialized as the result. A deserialization failure fails the task with
+    /// `States.Runtime`-like cause text under the error `States.TaskFailed`.
+    pub fn register<I, O, E, F, Fut>(&mut self, resource: impl Into<String>, f: F) -> &mut Self
+    where
+        I: DeserializeOwned + Send + 'static,
+        O: Serialize + Send + 'static,
+        E: Into<TaskError> + Send + 'static,
+        F: Fn(I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, E>> + Send + 'static,
+    {
+        let f = Arc::new(f);
+        let resource = resource.into();
+        let res_name = resource.clone();
+        self.register_handler(
+            resource,
+            Arc::new(FnHandler(move |req: TaskRequest| {
+                let input = serde_json::from_value::<I>(req.input);
+                let f = f.clone();
+                let res_name = res_name.clone();
+                async move {
+                    let input = input.map_err(|e| {
+                        StatesError::new(
+                            "States.TaskFailed",
+                            format!("the input of `{res_name}` does not match the handler's input type: {e}"),
+                        )
+                    })?;
+                    let out = f(input).await.map_err(|e| StatesError::from(e.into()))?;
+                    serde_json::to_value(out).map_err(|e| {
+                        StatesError::new("States.TaskFailed", format!("the output of `{res_name}` could not be serialized: {e}"))
+                    })
+                }
+            })),
+        )
+    }
+
+    /// A handler used for every resource without its own (mocks use this).
+    pub fn set_fallback(&mut self, handler: Arc<dyn TaskHandler>) -> &mut Self {
+        self.fallback = Some(handler);
+        self
+    }
+
+    /// The handler for a resource.
+    pub fn get(&self, resource: &str) -> Option<&Arc<dyn TaskHandler>> {
+        self.by_resource.get(resource).or(self.fallback.as_ref())
+    }
+}
+
+/// Mocked responses from a Step Functions Local mock configuration file, for one test case.
+///
+/// ```json
+/// { "StateMachines": { "Orders": { "TestCases": { "HappyPath": { "Charge": "ChargeOk" } } } },
+///   "MockedResponses": { "ChargeOk": { "0": { "Return": {"ok": true} },
+///                                      "1-2": { "Throw": { "Error": "E", "Cause": "c" } } } } }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MockResponses {
+    /// State name → ordered responses (one per invocation; the last one repeats).
+    by_state: HashMap<String, Vec<MockResponse>>,
+}
+
+/// One mocked response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MockResponse {
+    /// `Return`: the task succeeds with this result.
+    Return(Value),
+    /// `Throw`: the task fails.
+    Throw {
+        /// `Error`.
+        error: String,
+        /// `Cause`.
+        cause: String,
+    },
+}
+
+impl MockResponses {
+    /// Reads the test case `test_case` (of `state_machine`, or of whichever state machine has it).
+    pub fn from_config(config: &Value, state_machine: Option<&str>, test_case: &str) -> Result<Self, String> {
+        let machines = config
+            .get("StateMachines")
+            .and_then(Value::as_object)
+            .ok_or("the mock configuration has no `StateMachines` object")?;
+        let case = machines
+            .iter()
+            .filter(|(name, _)| state_machine.is_none_or(|s| s == name.as_str()))
+            .find_map(|(_, sm)| sm.get("TestCases").and_then(|t| t.get(test_case)))
+            .ok_or_else(|| format!("no test case `{test_case}` in the mock configuration"))?;
+        let case = case.as_object().ok_or_else(|| format!("test case `{test_case}` must be an object"))?;
+        let responses = config.get("MockedResponses").and_then(Value::as_object);
+        let mut by_state = HashMap::new();
+        for (state, resp_name) in case {
+            let resp_name = resp_name
+                .as_str()
+                .ok_or_else(|| format!("test case `{test_case}`: the value for `{state}` must name a mocked response"))?;
+            let resp = responses
+                .and_then(|r| r.get(resp_name))
+                .and_then(Value::as_object)
+                .ok_or_else(|| format!("mocked response `{resp_name}` (for state `{state}`) is not defined"))?;
+            let mut seq: Vec<(u64, u64, MockResponse)> = Vec::new();
+            for (range, r) in resp {
+                let (lo, hi) = match range.split_once('-') {
+                    Some((a, b)) => (a.trim().parse::<u64>(), b.trim().parse::<u64>()),
+                    None => (range.trim().parse::<u64>(), range.trim().parse::<u64>()),
+                };
+                let (Ok(lo), Ok(hi)) = (lo, hi) else {
+                    return Err(format!("mocked response `{resp_name}`: `{range}` is not an invocation index or range like `1-3`"));
+                };
+                if hi < lo || hi - lo > 10_000 {
+                    return Err(format!("mocked response `{resp_name}`: bad range `{range}`"));
+                }
+                let resp = if let Some(v) = r.get("Return") {
+                    MockResponse::Return(v.clone())
+                } else if let Some(t) = r.get("Throw") {
+                    MockResponse::Throw {
+                        error: t.get("Error").and_then(Value::as_str).unwrap_or("").to_string(),
+                        cause: t.get("Cause").and_then(Value::as_str).unwrap_or("").to_string(),
+                    }
+                } else {
+                    return Err(format!("mocked response `{resp_name}` `{range}` needs `Return` or `Throw`"));
+                };
+                seq.push((lo, hi, resp));
+            }
+            seq.sort_by_key(|(lo, _, _)| *lo);
+            let mut list = Vec::new();
+            for (lo, hi, r) in seq {
+                if lo as usize != list.len() {
+                    return Err(format!("mocked response `{resp_name}`: invocation {} has no response", list.len()));
+                }
+                for _ in lo..=hi {
+                    list.push(r.clone());
+                }
+            }
+            by_state.insert(state.clone(), list);
+        }
+        Ok(Self { by_state })
+    }
+
+    /// A handler that answers by state name, counting invocations per state.
+    pub fn into_handler(self) -> Arc<dyn TaskHandler> {
+        Arc::new(MockHandler {
+            responses: self,
+            calls: std::sync::Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+struct MockHandler {
+    responses: MockResponses,
+    calls: std::sync::Mutex<HashMap<String, usize>>,
+}
+
+impl TaskHandler for MockHandler {
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'static, Result<Value, StatesError>> {
+        let n = {
+            let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+            let c = calls.entry(request.state_name.clone()).or_insert(0);
+            *c += 1;
+            *c - 1
+        };
+        let r = match self.responses.by_state.get(&request.state_name) {
+            None => Err(StatesError::new(
+                "States.TaskFailed",
+                format!("no mocked response for the state `{}` in this test case", request.state_name),
+            )),
+            Some(list) => match list.get(n).or(list.last()) {
+                Some(MockResponse::Return(v)) => Ok(v.clone()),
+                Some(MockResponse::Throw { error, cause }) => Err(StatesError::new(error.clone(), cause.clone())),
+                None => Err(StatesError::new("States.TaskFailed", "empty mocked response")),
+            },
+        };
+        Box::pin(async move { r })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mock_config_ranges() {
+        let cfg = json!({
+            "StateMachines": {"M": {"TestCases": {"T": {"Charge": "R"}}}},
+            "MockedResponses": {"R": {"0": {"Throw": {"Error": "E", "Cause": "c"}}, "1-2": {"Return": {"ok": 1}}}}
+        });
+        let m = MockResponses::from_config(&cfg, None, "T").unwrap();
+        assert_eq!(m.by_state["Charge"].len(), 3);
+        assert!(MockResponses::from_config(&cfg, None, "Nope").is_err());
+        let bad = json!({"StateMachines": {"M": {"TestCases": {"T": {"Charge": "X"}}}}, "MockedResponses": {}});
+        assert!(MockResponses::from_config(&bad, None, "T").unwrap_err().contains("`X`"));
+    }
+}

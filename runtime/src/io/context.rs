@@ -1,0 +1,125 @@
+//! The context object (`$$`): execution, state machine, state, task and Map item facts.
+//!
+//! It is built lazily: most states never read `$$`, so the JSON form is made only on first use.
+
+use serde_json::{json, Value};
+use std::sync::{Arc, OnceLock};
+
+/// Facts fixed for a whole execution.
+#[derive(Debug, Clone)]
+pub struct ExecutionInfo {
+    /// `Execution.Id`: the execution ARN.
+    pub id: String,
+    /// `Execution.Name`.
+    pub name: String,
+    /// `Execution.StartTime` (RFC 3339, milliseconds).
+    pub start_time: String,
+    /// `Execution.Input`.
+    pub input: Value,
+    /// `Execution.RoleArn`.
+    pub role_arn: String,
+    /// `Execution.RedriveCount`.
+    pub redrive_count: u64,
+    /// `StateMachine.Id`: the state machine ARN.
+    pub state_machine_id: String,
+    /// `StateMachine.Name`.
+    pub state_machine_name: String,
+}
+
+/// `Map.Item` inside a Map's ItemSelector.
+#[derive(Debug, Clone)]
+pub struct MapItem {
+    /// `Map.Item.Index`.
+    pub index: usize,
+    /// `Map.Item.Value`.
+    pub value: Value,
+}
+
+/// The context object of one state attempt.
+#[derive(Debug)]
+pub struct Context {
+    /// The execution's facts.
+    pub execution: Arc<ExecutionInfo>,
+    /// `State.Name`.
+    pub state_name: String,
+    /// `State.EnteredTime`.
+    pub entered_time: String,
+    /// `State.RetryCount`.
+    pub retry_count: u64,
+    /// `Task.Token`, for `.waitForTaskToken` tasks and activities.
+    pub task_token: Option<String>,
+    /// `Map.Item`, inside a Map's ItemSelector.
+    pub map_item: Option<MapItem>,
+    value: OnceLock<Value>,
+}
+
+impl Context {
+    /// The context of a state entered at `entered_time`.
+    pub fn new(execution: Arc<ExecutionInfo>, state_name: &str, entered_time: String, retry_count: u64) -> Self {
+        Self {
+            execution,
+            state_name: state_name.to_string(),
+            entered_time,
+            retry_count,
+            task_token: None,
+            map_item: None,
+            value: OnceLock::new(),
+        }
+    }
+
+    /// The same context with a Map item (for ItemSelector).
+    pub fn with_map_item(&self, index: usize, value: Value) -> Self {
+        Self {
+            execution: self.execution.clone(),
+            state_name: self.state_name.clone(),
+            entered_time: self.entered_time.clone(),
+            retry_count: self.retry_count,
+            task_token: self.task_token.clone(),
+            map_item: Some(MapItem { index, value }),
+            value: OnceLock::new(),
+        }
+    }
+
+    /// The same context with a task token.
+    pub fn with_task_token(mut self, token: String) -> Self {
+        self.task_token = Some(token);
+        self.value = OnceLock::new();
+        self
+    }
+
+    /// The context object as JSON (built once).
+    pub fn value(&self) -> &Value {
+        self.value.get_or_init(|| {
+            let e = &self.execution;
+            let execution = json!({
+                "Id": e.id,
+                "Input": e.input,
+                "Name": e.name,
+                "RoleArn": e.role_arn,
+                "StartTime": e.start_time,
+                "RedriveCount": e.redrive_count,
+            });
+            let mut v = json!({
+                "Execution": execution,
+                "State": {
+                    "EnteredTime": self.entered_time,
+                    "Name": self.state_name,
+                    "RetryCount": self.retry_count,
+                },
+                "StateMachine": {
+                    "Id": e.state_machine_id,
+                    "Name": e.state_machine_name,
+                },
+            });
+            if let Some(m) = v.as_object_mut() {
+                if let Some(t) = &self.task_token {
+                    m.insert("Task".into(), json!({ "Token": t }));
+                }
+                if let Some(item) = &self.map_item {
+                    m.insert("Map".into(), json!({ "Item": { "Index": item.index, "Value": item.value } }));
+                }
+            }
+            v
+        })
+    }
+}

@@ -1,0 +1,44 @@
+//! Evaluating payload templates (`Parameters`, `ResultSelector`, `ItemSelector`, JSONPath `Assign`).
+
+use super::{intrinsics, paths, Env};
+use crate::error::StatesError;
+use serde_json::{Map, Value};
+use stepfn_asl::{Template, TemplateField};
+
+/// Evaluates a template against `input` (the value `$` names).
+pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, StatesError> {
+    eval_at(t, input, env, None)
+}
+
+fn eval_at(t: &Template, input: &Value, env: &Env<'_>, key: Option<&str>) -> Result<Value, StatesError> {
+    match t {
+        Template::Literal(v) => Ok(v.clone()),
+        Template::Object(fields) => {
+            let mut m = Map::with_capacity(fields.len());
+            for TemplateField { key, value } in fields {
+                let field = match value {
+                    Template::Path(_) | Template::Intrinsic(_) => Some(key.as_str()),
+                    _ => None,
+                };
+                m.insert(key.clone(), eval_at(value, input, env, field)?);
+            }
+            Ok(Value::Object(m))
+        }
+        Template::Array(items) => items.iter().map(|i| eval_at(i, input, env, None)).collect::<Result<_, _>>().map(Value::Array),
+        Template::Path(p) => match paths::select(p, input, env)? {
+            Some(v) => Ok(v),
+            None => {
+                let field = format!("{}.$", key.unwrap_or(""));
+                Err(paths::path_not_found(p, &field, input))
+            }
+        },
+        Template::Intrinsic(call) => intrinsics::evaluate(call, &mut |p| match paths::select(p, input, env)? {
+            Some(v) => Ok(v),
+            None => Err(paths::path_not_found(p, &format!("{}.$", key.unwrap_or("")), input)),
+        }),
+        Template::Jsonata(e) => Err(StatesError::runtime(format!(
+            "a JSONata expression `{}` appeared in a JSONPath template",
+            e.source
+        ))),
+    }
+}
