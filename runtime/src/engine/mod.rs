@@ -809,6 +809,7 @@ impl Exec {
         history: &History,
         prev: &mut u64,
     ) -> Result<Step<'m>, StatesError> {
+        let entered_at = *prev;
         let prev_cell = AtomicU64::new(*prev);
         let outcome = self
             .with_retry(&p.retry, &p.catch, &input, &ctx, vars, |_attempt, vars| {
@@ -832,20 +833,19 @@ impl Exec {
                             self.run_scope(&b.states, &b.start_at, eff, &mut vars, history, &mut bprev).await
                         }
                     });
-                    match futures::future::try_join_all(branches).await {
-                        Ok(outputs) => Ok(Value::Array(outputs)),
-                        Err(e) => {
-                            let p = history.push(history.len(), "ParallelStateFailed", || self.clock.now_rfc3339(), || {
-                                Some(("parallelStateFailedEventDetails", error_details(&e)))
-                            });
-                            prev_cell.store(p, Relaxed);
-                            Err(e)
-                        }
-                    }
+                    futures::future::try_join_all(branches).await.map(Value::Array)
                 }
             })
             .await;
         *prev = history.len().max(prev_cell.load(Relaxed));
+        let runtime_error = matches!(&outcome, Err(e) if e.error == names::RUNTIME);
+        if matches!(outcome, Err(_) | Ok(Err(_))) && *prev > entered_at && !runtime_error {
+            let detail = match &outcome {
+                Err(e) => Some(("parallelStateFailedEventDetails", error_details(e))),
+                _ => None,
+            };
+            *prev = history.push(*prev, "ParallelStateFailed", || self.clock.now_rfc3339(), || detail);
+        }
         match outcome? {
             Ok(result) => {
                 let out = self.finish(st, p.result_selector.as_ref(), p.result_path.as_ref(), input, result, &ctx, vars)?;
@@ -858,7 +858,9 @@ impl Exec {
     /// Reads an integer-valued `…Path` field of a Map, with AWS's error texts.
     fn map_int(&self, p: &stepfn_asl::Path, field: &str, input: &Value, env: &Env<'_>) -> Result<i64, StatesError> {
         let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, field, input))?;
-        match v.as_i64() {
+        // AWS also takes a string holding an integer.
+        let n = v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
+        match n {
             Some(n) => Ok(n),
             None => Err(StatesError::runtime(format!(
                 "The {field} field refers to value \"{}\" which is not a valid integer: {}",
@@ -884,6 +886,7 @@ impl Exec {
         prev: &mut u64,
     ) -> Result<Step<'m>, StatesError> {
         let prev_cell = AtomicU64::new(*prev);
+        let started = std::sync::atomic::AtomicBool::new(false);
         let distributed = m.mode() == MapMode::Distributed;
         let outcome = self
             .with_retry(&m.retry, &m.catch, &input, &ctx, vars, |_attempt, vars| {
@@ -891,9 +894,12 @@ impl Exec {
                 let prepared = self.map_prepare(st, m, &input, &env);
                 let outer = Arc::new(vars.clone());
                 let prev_cell = &prev_cell;
+                let started_flag = &started;
                 let ctx = &ctx;
                 async move {
-                    let (items, max_concurrency, tolerated) = prepared?;
+                    let (eff, items, max_concurrency, tolerated) = prepared?;
+                    started_flag.store(true, Relaxed);
+                    let eff = &eff;
                     let started = history.push(prev_cell.load(Relaxed), "MapStateStarted", || self.clock.now_rfc3339(), || {
                         Some(("mapStateStartedEventDetails", json!({"length": items.len()})))
                     });
@@ -914,11 +920,12 @@ impl Exec {
                         async move {
                             let env = Env { context: ctx, vars: &outer };
                             let selector = m.item_selector.as_ref().or(m.parameters.as_ref());
+                            // `$` in ItemSelector is the Map's effective input; the item is `$$.Map.Item.Value`.
                             let item_input = match selector {
                                 Some(t) => {
-                                    let ictx = ctx.with_map_item(index, item.clone());
+                                    let ictx = ctx.with_map_item(index, item);
                                     let ienv = Env { context: &ictx, vars: env.vars };
-                                    template::evaluate(t, &item, &ienv)?
+                                    template::evaluate(t, eff, &ienv)?
                                 }
                                 None => item,
                             };
@@ -982,12 +989,11 @@ impl Exec {
                             );
                         }
                         if distributed {
-                            history.push(history.len(), "MapRunFailed", || self.clock.now_rfc3339(), || {
+                            let p = history.push(history.len(), "MapRunFailed", || self.clock.now_rfc3339(), || {
                                 Some(("mapRunFailedEventDetails", error_details(&e)))
                             });
+                            prev_cell.store(p, Relaxed);
                         }
-                        let p = history.push(history.len(), "MapStateFailed", || self.clock.now_rfc3339(), || None);
-                        prev_cell.store(p, Relaxed);
                         return Err(e);
                     }
                     if distributed {
@@ -1000,6 +1006,11 @@ impl Exec {
             })
             .await;
         *prev = history.len().max(prev_cell.load(Relaxed));
+        // A `States.Runtime` error ends the execution at once, without a MapStateFailed event.
+        let runtime_error = matches!(&outcome, Err(e) if e.error == names::RUNTIME);
+        if matches!(outcome, Err(_) | Ok(Err(_))) && started.load(Relaxed) && !runtime_error {
+            *prev = history.push(*prev, "MapStateFailed", || self.clock.now_rfc3339(), || None);
+        }
         match outcome? {
             Ok(result) => {
                 let out = self.finish(st, m.result_selector.as_ref(), m.result_path.as_ref(), input, result, &ctx, vars)?;
@@ -1017,7 +1028,7 @@ impl Exec {
         m: &MapState,
         input: &Value,
         env: &Env<'_>,
-    ) -> Result<(Vec<Value>, u64, Result<Option<(u64, f64)>, StatesError>), StatesError> {
+    ) -> Result<(Value, Vec<Value>, u64, Result<Option<(u64, f64)>, StatesError>), StatesError> {
         let eff = paths::apply_io_path(st.input_path.as_ref(), input.clone(), env)?;
         let max_concurrency = match (&m.max_concurrency, &m.max_concurrency_path) {
             (Some(Expr::Literal(n)), _) => *n,
@@ -1029,7 +1040,7 @@ impl Exec {
         };
         let items = match &m.items_path {
             Some(p) => paths::select(p, &eff, env)?.ok_or_else(|| paths::path_not_found(p, "ItemsPath", &eff))?,
-            None => eff,
+            None => eff.clone(),
         };
         let items = match items {
             Value::Array(a) => a,
@@ -1056,7 +1067,7 @@ impl Exec {
                 (Some(Expr::Literal(n)), _) => n.as_f64(),
                 (_, Some(p)) => {
                     let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "ToleratedFailurePercentagePath", input))?;
-                    let f = v.as_f64().ok_or_else(|| {
+                    let f = v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).ok_or_else(|| {
                         StatesError::runtime(format!(
                             "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
                             match &v {
@@ -1078,7 +1089,7 @@ impl Exec {
                 (c, p) => Some((c.unwrap_or(u64::MAX), p.unwrap_or(100.0))),
             })
         })();
-        Ok((items, max_concurrency, tolerated))
+        Ok((eff, items, max_concurrency, tolerated))
     }
 }
 

@@ -1,14 +1,1093 @@
-//! Evaluation of intrinsic function calls (`States.Format`, …). Not implemented yet.
+//! Evaluation of intrinsic function calls (`States.Format`, `States.ArrayRange`, …).
+//!
+//! The call was parsed and its arity checked at load time (`stepfn_asl::intrinsic`); this
+//! module checks the argument values and computes the result. Every failure is a
+//! `States.IntrinsicFailure` whose cause names the function and what was wrong.
 
 use crate::error::StatesError;
-use serde_json::Value;
-use stepfn_asl::{IntrinsicCall, Path};
+use base64::Engine as _;
+use serde_json::{Map, Number, Value};
+use stepfn_asl::intrinsic::{split_format_template, FormatPart};
+use stepfn_asl::{IntrinsicArg, IntrinsicCall, IntrinsicFunction, Path};
+
+/// `States.ArrayRange` builds at most this many elements.
+pub const MAX_RANGE_ITEMS: i128 = 1000;
+
+/// `States.Base64Encode`, `States.Base64Decode` and `States.Hash` take at most this many characters.
+pub const MAX_INPUT_CHARS: usize = 10_000;
+
+/// The hash algorithms `States.Hash` accepts.
+pub const HASH_ALGORITHMS: [&str; 5] = ["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 
 /// Evaluates a parsed intrinsic call; `resolve` reads a path argument (`$.x`, `$$.x`, `$var`).
 pub fn evaluate(
     call: &IntrinsicCall,
     resolve: &mut dyn FnMut(&Path) -> Result<Value, StatesError>,
 ) -> Result<Value, StatesError> {
-    let _ = resolve;
-    Err(StatesError::intrinsic(format!("`{}` is not implemented yet", call.function.name())))
+    let mut args = Vec::with_capacity(call.args.len());
+    for arg in &call.args {
+        args.push(match arg {
+            IntrinsicArg::Literal(v) => v.clone(),
+            IntrinsicArg::Path(p) => resolve(p)?,
+            IntrinsicArg::Call(inner) => evaluate(inner, resolve)?,
+        });
+    }
+    let f = Func {
+        name: call.function.name(),
+    };
+    // Arity was checked at parse time; `need` re-checks it so a hand-built call cannot panic.
+    use IntrinsicFunction as F;
+    match call.function {
+        F::Format => format(f, call, &args),
+        F::StringToJson => {
+            f.need(&args, 1)?;
+            string_to_json(f, &args[0])
+        }
+        F::JsonToString => {
+            f.need(&args, 1)?;
+            serde_json::to_string(&args[0])
+                .map(Value::String)
+                .map_err(|e| f.fail(format!("cannot serialize the value: {e}")))
+        }
+        F::Array => Ok(Value::Array(args)),
+        F::ArrayPartition => {
+            f.need(&args, 2)?;
+            let items = f.array(&args[0], "first argument")?;
+            let size = f.integer(&args[1], "chunk size")?;
+            if size <= 0 {
+                return Err(f.fail(format!(
+                    "the chunk size must be a positive integer, found {}",
+                    args[1]
+                )));
+            }
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            Ok(Value::Array(
+                items
+                    .chunks(size)
+                    .map(|c| Value::Array(c.to_vec()))
+                    .collect(),
+            ))
+        }
+        F::ArrayContains => {
+            f.need(&args, 2)?;
+            let items = f.array(&args[0], "first argument")?;
+            Ok(Value::Bool(items.contains(&args[1])))
+        }
+        F::ArrayRange => {
+            f.need(&args, 3)?;
+            array_range(
+                f,
+                f.integer(&args[0], "start")?,
+                f.integer(&args[1], "end")?,
+                f.integer(&args[2], "step")?,
+            )
+        }
+        F::ArrayGetItem => {
+            f.need(&args, 2)?;
+            let items = f.array(&args[0], "first argument")?;
+            let index = f.integer(&args[1], "index")?;
+            if index < 0 {
+                return Err(f.fail(format!(
+                    "the index must be a non-negative integer, found {index}"
+                )));
+            }
+            usize::try_from(index)
+                .ok()
+                .and_then(|i| items.get(i))
+                .cloned()
+                .ok_or_else(|| {
+                    f.fail(format!(
+                        "the index {index} is out of bounds for an array of {} {}",
+                        items.len(),
+                        if items.len() == 1 { "item" } else { "items" }
+                    ))
+                })
+        }
+        F::ArrayLength => {
+            f.need(&args, 1)?;
+            Ok(Value::from(f.array(&args[0], "argument")?.len()))
+        }
+        F::ArrayUnique => {
+            f.need(&args, 1)?;
+            let items = f.array(&args[0], "argument")?;
+            let mut out: Vec<Value> = Vec::with_capacity(items.len());
+            for v in items {
+                if !out.contains(v) {
+                    out.push(v.clone());
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        F::Base64Encode => {
+            f.need(&args, 1)?;
+            let s = f.limited_string(&args[0], "argument")?;
+            Ok(Value::String(
+                base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
+            ))
+        }
+        F::Base64Decode => {
+            f.need(&args, 1)?;
+            let s = f.limited_string(&args[0], "argument")?;
+            let bytes = BASE64_DECODER
+                .decode(s.as_bytes())
+                .map_err(|e| f.fail(format!("the argument is not valid base64: {e}")))?;
+            Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        F::Hash => {
+            f.need(&args, 2)?;
+            let data = f.limited_string(&args[0], "data")?;
+            let algorithm = f.string(&args[1], "algorithm")?;
+            hash(f, data, algorithm).map(Value::String)
+        }
+        F::JsonMerge => {
+            f.need(&args, 3)?;
+            json_merge(f, &args[0], &args[1], &args[2])
+        }
+        F::MathRandom => math_random(f, &args),
+        F::MathAdd => {
+            f.need(&args, 2)?;
+            let a = f.rounded_i32(&args[0], "first argument")?;
+            let b = f.rounded_i32(&args[1], "second argument")?;
+            Ok(Value::from(i64::from(a) + i64::from(b)))
+        }
+        F::StringSplit => {
+            f.need(&args, 2)?;
+            let s = f.string(&args[0], "first argument")?;
+            let delims = f.string(&args[1], "delimiter")?;
+            // Every character of the second argument separates; empty pieces are dropped.
+            let parts = s
+                .split(|c: char| delims.contains(c))
+                .filter(|p| !p.is_empty())
+                .map(|p| Value::String(p.to_string()))
+                .collect();
+            Ok(Value::Array(parts))
+        }
+        F::Uuid => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+    }
+}
+
+/// Base64 as Java's basic decoder reads it: the standard alphabet, padding optional.
+const BASE64_DECODER: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+/// The function being evaluated: builds its failures and checks its argument types.
+#[derive(Clone, Copy)]
+struct Func {
+    name: &'static str,
+}
+
+impl Func {
+    fn fail(self, what: impl std::fmt::Display) -> StatesError {
+        StatesError::intrinsic(format!("{}: {what}", self.name))
+    }
+
+    fn need(self, args: &[Value], n: usize) -> Result<(), StatesError> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(self.fail(format!("expected {n} arguments, found {}", args.len())))
+        }
+    }
+
+    fn array<'v>(self, v: &'v Value, what: &str) -> Result<&'v Vec<Value>, StatesError> {
+        v.as_array().ok_or_else(|| {
+            self.fail(format!(
+                "the {what} must be an array, found {}",
+                describe(v)
+            ))
+        })
+    }
+
+    fn string<'v>(self, v: &'v Value, what: &str) -> Result<&'v str, StatesError> {
+        v.as_str().ok_or_else(|| {
+            self.fail(format!(
+                "the {what} must be a string, found {}",
+                describe(v)
+            ))
+        })
+    }
+
+    fn limited_string<'v>(self, v: &'v Value, what: &str) -> Result<&'v str, StatesError> {
+        let s = self.string(v, what)?;
+        let n = s.chars().count();
+        if n > MAX_INPUT_CHARS {
+            return Err(self.fail(format!(
+                "the {what} has {n} characters; at most {MAX_INPUT_CHARS} are allowed"
+            )));
+        }
+        Ok(s)
+    }
+
+    /// An integer argument. A float with an integral value (`2.0`) is accepted.
+    fn integer(self, v: &Value, what: &str) -> Result<i64, StatesError> {
+        if let Some(i) = v.as_i64() {
+            return Ok(i);
+        }
+        if let Some(x) = v.as_f64() {
+            if x.fract() == 0.0
+                && x >= -9.223_372_036_854_775_808e18
+                && x < 9.223_372_036_854_775_808e18
+            {
+                return Ok(x as i64);
+            }
+        }
+        Err(self.fail(format!(
+            "the {what} must be an integer, found {}",
+            describe(v)
+        )))
+    }
+
+    /// A number rounded to the nearest integer the way Java's `Math.round` does (halves go up),
+    /// which must then fit in 32 bits.
+    fn rounded_i32(self, v: &Value, what: &str) -> Result<i32, StatesError> {
+        let n = match v {
+            Value::Number(n) => n,
+            _ => {
+                return Err(self.fail(format!(
+                    "the {what} must be a number, found {}",
+                    describe(v)
+                )))
+            }
+        };
+        let rounded = match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Some(i128::from(i)),
+            (None, Some(x)) => java_round(x),
+            _ => None,
+        };
+        rounded.and_then(|r| i32::try_from(r).ok()).ok_or_else(|| {
+            self.fail(format!(
+                "the {what} must be an integer between {} and {}, found {v}",
+                i32::MIN,
+                i32::MAX
+            ))
+        })
+    }
+}
+
+/// Java's `Math.round`: the nearest integer, halves rounded towards positive infinity.
+/// `None` for values far outside any integer range of interest.
+fn java_round(x: f64) -> Option<i128> {
+    if !x.is_finite() || x.abs() > 1e30 {
+        return None;
+    }
+    let mut r = x.round(); // halves away from zero
+    if x < 0.0 && r - x == -0.5 {
+        r += 1.0;
+    }
+    Some(r as i128)
+}
+
+/// A short description of a value's type for error causes.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) if s.chars().count() <= 64 => format!("the string {v}"),
+        Value::String(_) => "a string".to_string(),
+        Value::Array(_) => "an array".to_string(),
+        Value::Object(_) => "an object".to_string(),
+    }
+}
+
+fn format(f: Func, call: &IntrinsicCall, args: &[Value]) -> Result<Value, StatesError> {
+    let Some(template) = args.first() else {
+        return Err(f.fail("expected at least 1 argument, the template"));
+    };
+    let template = f.string(template, "template (first argument)")?;
+    let parts = call
+        .format_template()
+        .unwrap_or_else(|| split_format_template(template));
+    let placeholders = parts
+        .iter()
+        .filter(|p| matches!(p, FormatPart::Placeholder))
+        .count();
+    let values = &args[1..];
+    if placeholders != values.len() {
+        return Err(f.fail(format!(
+            "the template has {placeholders} {} but {} {} given",
+            if placeholders == 1 {
+                "placeholder"
+            } else {
+                "placeholders"
+            },
+            values.len(),
+            if values.len() == 1 {
+                "value was"
+            } else {
+                "values were"
+            }
+        )));
+    }
+    let mut out = String::new();
+    let mut next = values.iter();
+    for part in &parts {
+        match part {
+            FormatPart::Text(t) => out.push_str(t),
+            FormatPart::Placeholder => {
+                if let Some(v) = next.next() {
+                    write_format_value(&mut out, v);
+                }
+            }
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// How `States.Format` prints a value: strings as they are, numbers and literals as Java
+/// prints them, objects as `{key=value, …}` and arrays as `[a, b]` (Java's `toString`).
+fn write_format_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&java_number(n)),
+        Value::String(s) => out.push_str(s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_format_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push('=');
+                write_format_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A number as Java prints it: integers as digits, floats like `Double.toString`
+/// (`1.0`, `1.5E-4`, `1.0E21`).
+fn java_number(n: &Number) -> String {
+    if n.is_i64() || n.is_u64() {
+        return n.to_string();
+    }
+    let Some(x) = n.as_f64() else {
+        return n.to_string();
+    };
+    java_double(x)
+}
+
+fn java_double(x: f64) -> String {
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
+    }
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let a = x.abs();
+    if (1e-3..1e7).contains(&a) {
+        let s = x.to_string();
+        if s.contains('.') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    } else {
+        // Rust's `{:e}` gives the shortest digits: `1.5e-4`, `1e21`.
+        let s = format!("{x:e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        if mantissa.contains('.') {
+            format!("{mantissa}E{exp}")
+        } else {
+            format!("{mantissa}.0E{exp}")
+        }
+    }
+}
+
+fn string_to_json(f: Func, v: &Value) -> Result<Value, StatesError> {
+    let s = f.string(v, "argument")?;
+    let trimmed = s.trim();
+    if trimmed.is_empty() {
+        // A blank string parses to null (as Jackson's `readTree` does).
+        return Ok(Value::Null);
+    }
+    let text = integer_negative_zero(trimmed);
+    serde_json::from_str(&text).map_err(|e| f.fail(format!("the argument is not valid JSON: {e}")))
+}
+
+/// Rewrites every number token `-0` (an integer) to `0` outside JSON strings, so it parses as
+/// the integer zero rather than the float `-0.0`.
+fn integer_negative_zero(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("-0") {
+        return text.into();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(&n) = chars.get(i + 1) {
+                    out.push(n);
+                    i += 1;
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if c == '-'
+            && chars.get(i + 1) == Some(&'0')
+            && !matches!(chars.get(i + 2), Some('.' | 'e' | 'E' | '0'..='9'))
+        {
+            // Drop the sign of an integer `-0`.
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out.into()
+}
+
+fn array_range(f: Func, start: i64, end: i64, step: i64) -> Result<Value, StatesError> {
+    if step == 0 {
+        return Err(f.fail("the step (third argument) must not be 0"));
+    }
+    let (start, end, step) = (i128::from(start), i128::from(end), i128::from(step));
+    let count = if (step > 0 && start > end) || (step < 0 && start < end) {
+        0
+    } else {
+        (end - start) / step + 1
+    };
+    if count > MAX_RANGE_ITEMS {
+        return Err(f.fail(format!(
+            "the range would hold {count} items; at most {MAX_RANGE_ITEMS} are allowed"
+        )));
+    }
+    let mut out = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    let mut x = start;
+    for _ in 0..count {
+        // Within [start, end], so it fits in an i64.
+        out.push(Value::from(i64::try_from(x).unwrap_or_default()));
+        x += step;
+    }
+    Ok(Value::Array(out))
+}
+
+fn hash(f: Func, data: &str, algorithm: &str) -> Result<String, StatesError> {
+    use sha2::Digest;
+    fn hex(bytes: &[u8]) -> String {
+        use std::fmt::Write;
+        let mut s = String::with_capacity(bytes.len() * 2);
+        for b in bytes {
+            let _ = write!(s, "{b:02x}");
+        }
+        s
+    }
+    let d = data.as_bytes();
+    Ok(match algorithm {
+        "MD5" => hex(&md5::Md5::digest(d)),
+        "SHA-1" => hex(&sha1::Sha1::digest(d)),
+        "SHA-256" => hex(&sha2::Sha256::digest(d)),
+        "SHA-384" => hex(&sha2::Sha384::digest(d)),
+        "SHA-512" => hex(&sha2::Sha512::digest(d)),
+        other => {
+            return Err(f.fail(format!(
+                "unsupported hash algorithm `{other}`; use one of {}",
+                HASH_ALGORITHMS.join(", ")
+            )))
+        }
+    })
+}
+
+fn json_merge(f: Func, a: &Value, b: &Value, deep: &Value) -> Result<Value, StatesError> {
+    let a = a.as_object().ok_or_else(|| {
+        f.fail(format!(
+            "the first argument must be an object, found {}",
+            describe(a)
+        ))
+    })?;
+    let b = b.as_object().ok_or_else(|| {
+        f.fail(format!(
+            "the second argument must be an object, found {}",
+            describe(b)
+        ))
+    })?;
+    match deep {
+        Value::Bool(false) => {}
+        Value::Bool(true) => {
+            return Err(f.fail("deep merge is not supported: the third argument must be false"));
+        }
+        other => {
+            return Err(f.fail(format!(
+                "the third argument must be the boolean false, found {}",
+                describe(other)
+            )));
+        }
+    }
+    // Shallow: the keys of the second object win; the first object's key order is kept.
+    let mut out: Map<String, Value> = a.clone();
+    for (k, v) in b {
+        out.insert(k.clone(), v.clone());
+    }
+    Ok(Value::Object(out))
+}
+
+fn math_random(f: Func, args: &[Value]) -> Result<Value, StatesError> {
+    if !(2..=3).contains(&args.len()) {
+        return Err(f.fail(format!("expected 2 or 3 arguments, found {}", args.len())));
+    }
+    let start = f.rounded_i32(&args[0], "start")?;
+    let end = f.rounded_i32(&args[1], "end")?;
+    if start >= end {
+        return Err(f.fail(format!(
+            "the start ({start}) must be less than the end ({end}); the end is exclusive"
+        )));
+    }
+    let mut rng = match args.get(2) {
+        Some(seed) => fastrand::Rng::with_seed(i64::from(f.rounded_i32(seed, "seed")?) as u64),
+        None => fastrand::Rng::new(),
+    };
+    Ok(Value::from(rng.i32(start..end)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval_with(text: &str, input: &Value) -> Result<Value, StatesError> {
+        let call = IntrinsicCall::parse(text).unwrap();
+        evaluate(&call, &mut |p: &Path| {
+            p.select_value(input)
+                .ok_or_else(|| StatesError::runtime(format!("missing {p}")))
+        })
+    }
+
+    fn eval(text: &str) -> Value {
+        eval_with(text, &json!({})).unwrap()
+    }
+
+    fn fails(text: &str, input: Value) -> String {
+        let e = eval_with(text, &input).unwrap_err();
+        assert_eq!(e.error, "States.IntrinsicFailure", "{e}");
+        e.cause
+    }
+
+    #[test]
+    fn format_values() {
+        let input = json!({"s": "x", "i": 1, "f": 1.1, "n": null, "b": true, "o": {"Arg1": 1, "Arg2": []},
+            "a": [1, "two", null, {"k": 2.0}], "big": 1e21, "small": 0.0001, "two": 2.0});
+        assert_eq!(
+            eval_with(
+                "States.Format('{} {} {} {} {}', $.s, $.i, $.f, $.n, $.b)",
+                &input
+            )
+            .unwrap(),
+            json!("x 1 1.1 null true")
+        );
+        assert_eq!(
+            eval_with("States.Format('{}', $.o)", &input).unwrap(),
+            json!("{Arg1=1, Arg2=[]}")
+        );
+        assert_eq!(
+            eval_with("States.Format('{}', $.a)", &input).unwrap(),
+            json!("[1, two, null, {k=2.0}]")
+        );
+        assert_eq!(
+            eval_with("States.Format('{} {} {}', $.big, $.small, $.two)", &input).unwrap(),
+            json!("1.0E21 1.0E-4 2.0")
+        );
+        assert_eq!(
+            eval("States.Format('no placeholders')"),
+            json!("no placeholders")
+        );
+        assert_eq!(eval(r"States.Format('\{\} {}', 'x')"), json!("{} x"));
+        assert_eq!(eval("States.Format('{}{}', 'a', 'b')"), json!("ab"));
+        // A template read from a path: every `{}` is a placeholder.
+        let input = json!({"t": "Hello, {}!", "name": "Arnav"});
+        assert_eq!(
+            eval_with("States.Format($.t, $.name)", &input).unwrap(),
+            json!("Hello, Arnav!")
+        );
+    }
+
+    #[test]
+    fn format_errors() {
+        assert_eq!(
+            fails("States.Format('{} {}', 'a')", json!({})),
+            "States.Format: the template has 2 placeholders but 1 value was given"
+        );
+        assert_eq!(
+            fails("States.Format('{}', 'a', 'b')", json!({})),
+            "States.Format: the template has 1 placeholder but 2 values were given"
+        );
+        assert_eq!(
+            fails("States.Format($.t)", json!({"t": 5})),
+            "States.Format: the template (first argument) must be a string, found the number 5"
+        );
+    }
+
+    #[test]
+    fn java_doubles() {
+        for (x, s) in [
+            (1.0, "1.0"),
+            (-1.5, "-1.5"),
+            (0.001, "0.001"),
+            (0.000_123, "1.23E-4"),
+            (1_234_567.0, "1234567.0"),
+            (12_345_678.0, "1.2345678E7"),
+            (-0.0, "-0.0"),
+            (1e-300, "1.0E-300"),
+        ] {
+            assert_eq!(java_double(x), s);
+        }
+    }
+
+    #[test]
+    fn string_to_json() {
+        let input = json!({"e": "", "b": "  ", "z": "-0", "i": "1", "f": "1.1", "s": "\"HelloWorld\"",
+            "a": "[1, 2, \"HelloWorld\"]", "o": "{\"Arg1\": 1, \"Arg2\": [-0, -0.0, \"-0\"]}", "t": "true", "n": "null"});
+        let ev = |p: &str| eval_with(&format!("States.StringToJson($.{p})"), &input).unwrap();
+        assert_eq!(ev("e"), Value::Null);
+        assert_eq!(ev("b"), Value::Null);
+        assert_eq!(ev("z"), json!(0));
+        assert!(ev("z").is_i64());
+        assert_eq!(ev("i"), json!(1));
+        assert_eq!(ev("f"), json!(1.1));
+        assert_eq!(ev("s"), json!("HelloWorld"));
+        assert_eq!(ev("a"), json!([1, 2, "HelloWorld"]));
+        let o = ev("o");
+        assert_eq!(o, json!({"Arg1": 1, "Arg2": [0, -0.0, "-0"]}));
+        assert!(o["Arg2"][0].is_i64());
+        assert!(o["Arg2"][1].is_f64());
+        assert_eq!(ev("t"), json!(true));
+        assert_eq!(ev("n"), Value::Null);
+        assert_eq!(eval(r#"States.StringToJson('{"a": 1}')"#), json!({"a": 1}));
+        assert!(fails("States.StringToJson($.x)", json!({"x": "{nope"}))
+            .starts_with("States.StringToJson: the argument is not valid JSON: "));
+        assert_eq!(
+            fails("States.StringToJson($.x)", json!({"x": 1})),
+            "States.StringToJson: the argument must be a string, found the number 1"
+        );
+    }
+
+    #[test]
+    fn json_to_string() {
+        let input = json!({"n": null, "z": 0, "f": 1.1, "b": true, "s": "HelloWorld", "a": [1, 2, "HelloWorld"],
+            "o": {"Arg1": 1, "Arg2": []}});
+        let ev = |p: &str| eval_with(&format!("States.JsonToString($.{p})"), &input).unwrap();
+        assert_eq!(ev("n"), json!("null"));
+        assert_eq!(ev("z"), json!("0"));
+        assert_eq!(ev("f"), json!("1.1"));
+        assert_eq!(ev("b"), json!("true"));
+        assert_eq!(ev("s"), json!("\"HelloWorld\""));
+        assert_eq!(ev("a"), json!("[1,2,\"HelloWorld\"]"));
+        assert_eq!(ev("o"), json!("{\"Arg1\":1,\"Arg2\":[]}"));
+    }
+
+    #[test]
+    fn array() {
+        assert_eq!(eval("States.Array()"), json!([]));
+        assert_eq!(
+            eval_with(
+                "States.Array($.a, 'b', 3, States.Array())",
+                &json!({"a": {"x": 1}})
+            )
+            .unwrap(),
+            json!([{"x": 1}, "b", 3, []])
+        );
+    }
+
+    #[test]
+    fn array_partition() {
+        let input = json!({"a": [1, 2, 3, 4, 5, 6, 7, 8, 9], "e": []});
+        assert_eq!(
+            eval_with("States.ArrayPartition($.a, 4)", &input).unwrap(),
+            json!([[1, 2, 3, 4], [5, 6, 7, 8], [9]])
+        );
+        assert_eq!(
+            eval_with("States.ArrayPartition($.a, 9)", &input).unwrap(),
+            json!([[1, 2, 3, 4, 5, 6, 7, 8, 9]])
+        );
+        assert_eq!(
+            eval_with("States.ArrayPartition($.e, 2)", &input).unwrap(),
+            json!([])
+        );
+        assert_eq!(
+            eval_with("States.ArrayPartition($.a, 5.0)", &input).unwrap(),
+            json!([[1, 2, 3, 4, 5], [6, 7, 8, 9]])
+        );
+        assert_eq!(
+            eval_with("States.ArrayPartition($.a, 9223372036854775807)", &input).unwrap(),
+            json!([[1, 2, 3, 4, 5, 6, 7, 8, 9]])
+        );
+        assert_eq!(
+            fails("States.ArrayPartition($.a, 0)", input.clone()),
+            "States.ArrayPartition: the chunk size must be a positive integer, found 0"
+        );
+        assert_eq!(
+            fails("States.ArrayPartition($.a, -1)", input.clone()),
+            "States.ArrayPartition: the chunk size must be a positive integer, found -1"
+        );
+        assert_eq!(
+            fails("States.ArrayPartition($.a, 1.5)", input.clone()),
+            "States.ArrayPartition: the chunk size must be an integer, found the number 1.5"
+        );
+        assert_eq!(
+            fails("States.ArrayPartition('abc', 1)", input),
+            "States.ArrayPartition: the first argument must be an array, found the string \"abc\""
+        );
+    }
+
+    #[test]
+    fn array_contains() {
+        let input = json!({"a": [[1, 2, 3], 2, {"1": 2, "2": []}, true], "v": [1, 2, 3], "o": {"1": 2, "2": []}});
+        assert_eq!(
+            eval_with("States.ArrayContains($.a, $.v)", &input).unwrap(),
+            json!(true)
+        );
+        assert_eq!(
+            eval_with("States.ArrayContains($.a, $.o)", &input).unwrap(),
+            json!(true)
+        );
+        assert_eq!(
+            eval_with("States.ArrayContains($.a, 2)", &input).unwrap(),
+            json!(true)
+        );
+        assert_eq!(
+            eval_with("States.ArrayContains($.a, false)", &input).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            eval_with("States.ArrayContains($.a, null)", &input).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            eval_with("States.ArrayContains(States.Array(), 1)", &input).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            fails("States.ArrayContains($.o, 1)", input),
+            "States.ArrayContains: the first argument must be an array, found an object"
+        );
+    }
+
+    #[test]
+    fn array_range() {
+        assert_eq!(eval("States.ArrayRange(1, 9, 2)"), json!([1, 3, 5, 7, 9]));
+        assert_eq!(eval("States.ArrayRange(0, 10, 3)"), json!([0, 3, 6, 9]));
+        assert_eq!(eval("States.ArrayRange(1, 9, 9)"), json!([1]));
+        assert_eq!(eval("States.ArrayRange(5, 5, 1)"), json!([5]));
+        assert_eq!(eval("States.ArrayRange(9, 1, -4)"), json!([9, 5, 1]));
+        assert_eq!(eval("States.ArrayRange(9, 1, 1)"), json!([]));
+        assert_eq!(
+            eval("States.ArrayRange(1, 1000, 1)")
+                .as_array()
+                .unwrap()
+                .len(),
+            1000
+        );
+        assert_eq!(
+            fails("States.ArrayRange(0, 1000, 1)", json!({})),
+            "States.ArrayRange: the range would hold 1001 items; at most 1000 are allowed"
+        );
+        assert_eq!(
+            fails("States.ArrayRange(-9223372036854775808, 9223372036854775807, 1)", json!({})),
+            "States.ArrayRange: the range would hold 18446744073709551616 items; at most 1000 are allowed"
+        );
+        assert_eq!(
+            fails("States.ArrayRange(0, 10, 0)", json!({})),
+            "States.ArrayRange: the step (third argument) must not be 0"
+        );
+        assert_eq!(
+            fails("States.ArrayRange(0, 'a', 1)", json!({})),
+            "States.ArrayRange: the end must be an integer, found the string \"a\""
+        );
+        assert_eq!(
+            fails("States.ArrayRange(0.5, 3, 1)", json!({})),
+            "States.ArrayRange: the start must be an integer, found the number 0.5"
+        );
+    }
+
+    #[test]
+    fn array_get_item() {
+        let input = json!({"a": [1, 2, 3, 4, 5, 6, 7, 8, 9]});
+        assert_eq!(
+            eval_with("States.ArrayGetItem($.a, 5)", &input).unwrap(),
+            json!(6)
+        );
+        assert_eq!(
+            eval_with("States.ArrayGetItem($.a, 0)", &input).unwrap(),
+            json!(1)
+        );
+        assert_eq!(
+            fails("States.ArrayGetItem($.a, 9)", input.clone()),
+            "States.ArrayGetItem: the index 9 is out of bounds for an array of 9 items"
+        );
+        assert_eq!(
+            fails("States.ArrayGetItem($.a, -1)", input.clone()),
+            "States.ArrayGetItem: the index must be a non-negative integer, found -1"
+        );
+        assert_eq!(
+            fails("States.ArrayGetItem($.a, '1')", input.clone()),
+            "States.ArrayGetItem: the index must be an integer, found the string \"1\""
+        );
+        assert_eq!(
+            fails("States.ArrayGetItem(States.Array(1), 1)", input),
+            "States.ArrayGetItem: the index 1 is out of bounds for an array of 1 item"
+        );
+    }
+
+    #[test]
+    fn array_length_and_unique() {
+        let input = json!({"a": [null, null, true, true, false, 1, 1, 1.0, 1.1, "x", "x", [], [], [null], [null],
+            {"a": 1, "b": 2}, {"b": 2, "a": 1}, {"a": 1, "b": 1}]});
+        assert_eq!(
+            eval_with("States.ArrayLength($.a)", &input).unwrap(),
+            json!(18)
+        );
+        assert_eq!(eval("States.ArrayLength(States.Array())"), json!(0));
+        assert_eq!(
+            eval_with("States.ArrayUnique($.a)", &input).unwrap(),
+            json!([null, true, false, 1, 1.0, 1.1, "x", [], [null], {"a": 1, "b": 2}, {"a": 1, "b": 1}])
+        );
+        assert_eq!(
+            fails("States.ArrayLength($.x)", json!({"x": "abc"})),
+            "States.ArrayLength: the argument must be an array, found the string \"abc\""
+        );
+        assert_eq!(
+            fails("States.ArrayUnique($.x)", json!({"x": null})),
+            "States.ArrayUnique: the argument must be an array, found null"
+        );
+    }
+
+    #[test]
+    fn base64() {
+        assert_eq!(
+            eval("States.Base64Encode('Data to encode')"),
+            json!("RGF0YSB0byBlbmNvZGU=")
+        );
+        assert_eq!(eval("States.Base64Encode('')"), json!(""));
+        assert_eq!(
+            eval("States.Base64Decode('RGF0YSB0byBlbmNvZGU=')"),
+            json!("Data to encode")
+        );
+        assert_eq!(
+            eval("States.Base64Decode('RGF0YSB0byBlbmNvZGU')"),
+            json!("Data to encode")
+        );
+        assert_eq!(
+            eval("States.Base64Decode(States.Base64Encode('héllo ✓'))"),
+            json!("héllo ✓")
+        );
+        assert!(fails("States.Base64Decode('%%%')", json!({}))
+            .starts_with("States.Base64Decode: the argument is not valid base64"));
+        let long = "a".repeat(10_001);
+        assert_eq!(
+            fails("States.Base64Encode($.s)", json!({"s": long})),
+            "States.Base64Encode: the argument has 10001 characters; at most 10000 are allowed"
+        );
+        assert_eq!(
+            eval_with(
+                "States.Base64Encode($.s)",
+                &json!({"s": "é".repeat(10_000)})
+            )
+            .unwrap()
+            .as_str()
+            .map(str::len),
+            Some(26_668)
+        );
+        assert_eq!(
+            fails("States.Base64Encode(1)", json!({})),
+            "States.Base64Encode: the argument must be a string, found the number 1"
+        );
+    }
+
+    #[test]
+    fn hashes() {
+        for (alg, h) in [
+            ("MD5", "812f45842bc6d66ee14572ce20db8e86"),
+            ("SHA-1", "aaff4a450a104cd177d28d18d74485e8cae074b7"),
+            ("SHA-256", "b4a697a057313163aee33cd8d40c66e9f0f177e00cac2de32475ffff6169c3e3"),
+            (
+                "SHA-384",
+                "d28a7d5cf25a74f11a50a18452b75e04bb3d70c9dd0510d6123aa008c756511b87525bdc835ebb27e1fb9e9374a15562",
+            ),
+            (
+                "SHA-512",
+                "6ce4adb348546d4f449c4d25aad9a7c9cb711d9e91982d3f0b29ca2f3f47d4ce2deba23bf2954f0f1d593fc50283731a533d30d425402d4f91316d871303aac4",
+            ),
+        ] {
+            assert_eq!(eval(&format!("States.Hash('input data', '{alg}')")), json!(h), "{alg}");
+        }
+        assert_eq!(
+            fails("States.Hash('x', 'sha-256')", json!({})),
+            "States.Hash: unsupported hash algorithm `sha-256`; use one of MD5, SHA-1, SHA-256, SHA-384, SHA-512"
+        );
+        assert_eq!(
+            fails("States.Hash($.o, 'MD5')", json!({"o": {}})),
+            "States.Hash: the data must be a string, found an object"
+        );
+    }
+
+    #[test]
+    fn json_merge() {
+        let input = json!({"a": {"a": {"a1": 1, "a2": 2}, "b": 2, "d": 3}, "b": {"a": {"a3": 1, "a4": 2}, "c": 3, "d": 4}});
+        let merged = eval_with("States.JsonMerge($.a, $.b, false)", &input).unwrap();
+        assert_eq!(
+            merged,
+            json!({"a": {"a3": 1, "a4": 2}, "b": 2, "d": 4, "c": 3})
+        );
+        let keys: Vec<&str> = merged
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["a", "b", "d", "c"]);
+        assert_eq!(
+            fails("States.JsonMerge($.a, $.b, true)", input.clone()),
+            "States.JsonMerge: deep merge is not supported: the third argument must be false"
+        );
+        assert_eq!(
+            fails("States.JsonMerge($.a, $.b, 'false')", input.clone()),
+            "States.JsonMerge: the third argument must be the boolean false, found the string \"false\""
+        );
+        assert_eq!(
+            fails("States.JsonMerge($.a, States.Array(), false)", input),
+            "States.JsonMerge: the second argument must be an object, found an array"
+        );
+    }
+
+    #[test]
+    fn math_random() {
+        for _ in 0..200 {
+            let v = eval("States.MathRandom(1, 4)").as_i64().unwrap();
+            assert!((1..4).contains(&v), "{v}");
+        }
+        let v = eval("States.MathRandom(12.5, 44.51)").as_i64().unwrap();
+        assert!((13..45).contains(&v), "{v}");
+        let a = eval("States.MathRandom(0, 999, 3)");
+        assert_eq!(a, eval("States.MathRandom(0, 999, 3)"));
+        assert!((0..999).contains(&a.as_i64().unwrap()));
+        assert_eq!(eval("States.MathRandom(-5, -4)"), json!(-5));
+        assert_eq!(
+            fails("States.MathRandom(5, 5)", json!({})),
+            "States.MathRandom: the start (5) must be less than the end (5); the end is exclusive"
+        );
+        assert_eq!(
+            fails("States.MathRandom('a', 5)", json!({})),
+            "States.MathRandom: the start must be a number, found the string \"a\""
+        );
+        assert_eq!(
+            fails("States.MathRandom(0, 5, 'x')", json!({})),
+            "States.MathRandom: the seed must be a number, found the string \"x\""
+        );
+    }
+
+    #[test]
+    fn math_add() {
+        let add = |a: Value, b: Value| {
+            eval_with("States.MathAdd($.a, $.b)", &json!({"a": a, "b": b})).unwrap()
+        };
+        assert_eq!(add(json!(-9), json!(3)), json!(-6));
+        assert_eq!(add(json!(111), json!(-1)), json!(110));
+        // Java's Math.round on each argument: halves go towards positive infinity.
+        assert_eq!(add(json!(1.49), json!(1.5)), json!(3));
+        assert_eq!(add(json!(1.5), json!(1.51)), json!(4));
+        assert_eq!(add(json!(-1.49), json!(-1.5)), json!(-2));
+        assert_eq!(add(json!(-1.5), json!(-1.51)), json!(-3));
+        assert_eq!(add(json!(0.5), json!(0)), json!(1));
+        assert_eq!(add(json!(-0.5), json!(0.5)), json!(1));
+        assert_eq!(add(json!(-0.5), json!(0)), json!(0));
+        assert_eq!(add(json!(-2.5), json!(0)), json!(-2));
+        assert_eq!(add(json!(2.5), json!(0)), json!(3));
+        assert_eq!(add(json!(0.49999999999999994), json!(0)), json!(0));
+        assert!(add(json!(1.5), json!(0)).is_i64());
+        assert_eq!(
+            add(json!(2147483647), json!(2147483647)),
+            json!(4294967294i64)
+        );
+        assert_eq!(
+            fails("States.MathAdd($.a, 1)", json!({"a": 2147483648i64})),
+            "States.MathAdd: the first argument must be an integer between -2147483648 and 2147483647, found 2147483648"
+        );
+        assert_eq!(
+            fails("States.MathAdd(1, $.a)", json!({"a": 1e300})),
+            "States.MathAdd: the second argument must be an integer between -2147483648 and 2147483647, found 1e+300"
+        );
+        assert_eq!(
+            fails("States.MathAdd(1, '2')", json!({})),
+            "States.MathAdd: the second argument must be a number, found the string \"2\""
+        );
+    }
+
+    #[test]
+    fn string_split() {
+        let split = |s: &str, d: &str| {
+            eval_with("States.StringSplit($.s, $.d)", &json!({"s": s, "d": d})).unwrap()
+        };
+        assert_eq!(split("1,2,3,4,5", ","), json!(["1", "2", "3", "4", "5"]));
+        assert_eq!(
+            split("This.is+a,test=string", ".+,="),
+            json!(["This", "is", "a", "test", "string"])
+        );
+        assert_eq!(split(", , ,", ","), json!([" ", " "]));
+        assert_eq!(split(" ", ","), json!([" "]));
+        assert_eq!(
+            split("split on T and \nnew line", "T\n"),
+            json!(["split on ", " and ", "new line"])
+        );
+        assert_eq!(split("", ","), json!([]));
+        assert_eq!(split("abc", ""), json!(["abc"]));
+        assert_eq!(
+            eval("States.StringSplit('Hello\nWorld', '\n')"),
+            json!(["Hello", "World"])
+        );
+        assert_eq!(
+            fails("States.StringSplit(1, ',')", json!({})),
+            "States.StringSplit: the first argument must be a string, found the number 1"
+        );
+        assert_eq!(
+            fails("States.StringSplit('a', null)", json!({})),
+            "States.StringSplit: the delimiter must be a string, found null"
+        );
+    }
+
+    #[test]
+    fn uuid_v4() {
+        let a = eval("States.UUID()");
+        let s = a.as_str().unwrap();
+        let u = uuid::Uuid::parse_str(s).unwrap();
+        assert_eq!(u.get_version_num(), 4);
+        assert_eq!(s, s.to_lowercase());
+        assert_eq!(s.len(), 36);
+        assert_ne!(a, eval("States.UUID()"));
+    }
+
+    #[test]
+    fn nested_and_path_errors() {
+        let input = json!({"name": "a-b-c"});
+        assert_eq!(
+            eval_with(
+                "States.ArrayGetItem(States.StringSplit($.name, '-'), States.MathAdd(States.ArrayLength(States.StringSplit($.name, '-')), -1))",
+                &input
+            )
+            .unwrap(),
+            json!("c")
+        );
+        // A failing path read is passed through unchanged.
+        let e = eval_with("States.Array($.missing)", &input).unwrap_err();
+        assert_eq!(e, StatesError::runtime("missing $.missing"));
+    }
 }
