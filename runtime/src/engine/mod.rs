@@ -97,6 +97,8 @@ pub struct Interpreter {
     machine: Arc<StateMachine>,
     name: String,
     tasks: Arc<TaskRegistry>,
+    /// True when some expression reads the context object (`$$`), so its facts must be kept.
+    uses_context: bool,
 }
 
 const ACCOUNT: &str = "123456789012";
@@ -105,7 +107,9 @@ const REGION: &str = "us-east-1";
 impl Interpreter {
     /// An interpreter for `machine`, called `name`, with task handlers.
     pub fn new(machine: StateMachine, name: impl Into<String>, tasks: TaskRegistry) -> Self {
+        let uses_context = machine_json_mentions_context(&machine);
         Self {
+            uses_context,
             machine: Arc::new(machine),
             name: name.into(),
             tasks: Arc::new(tasks),
@@ -119,14 +123,15 @@ impl Interpreter {
 
     /// Runs one execution to its end.
     pub async fn execute(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
-        let exec_name = options.name.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let exec_name = options.name.clone().unwrap_or_else(new_uuid);
         let clock = Clock::new();
         let start_time = clock.now_rfc3339();
         let info = Arc::new(ExecutionInfo {
             id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{}:{exec_name}", self.name),
             name: exec_name,
             start_time,
-            input: input.clone(),
+            // Kept only when `$$` is read somewhere: copying a large input costs.
+            input: if self.uses_context { input.clone() } else { Value::Null },
             role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
             redrive_count: 0,
             state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{}", self.name),
@@ -139,6 +144,7 @@ impl Interpreter {
             info: info.clone(),
             clock,
             payload_limit: options.payload_limit,
+            needs_time: options.keep_history || self.uses_context,
         };
         let started = history.push(0, "ExecutionStarted", || exec.clock.now_rfc3339(), || {
             Some((
@@ -272,6 +278,8 @@ impl Default for Clock {
 
 /// One running execution's shared parts.
 struct Exec {
+    /// False when neither history nor `$$` needs state entry times (saves a clock read per state).
+    needs_time: bool,
     machine: Arc<StateMachine>,
     tasks: Arc<TaskRegistry>,
     info: Arc<ExecutionInfo>,
@@ -292,6 +300,28 @@ fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesError {
         e.cause = format!("{PREFIX} '{state}' (entered at the event id #{entered}). {}", e.cause);
     }
     e
+}
+
+/// `…StateEntered` / `…StateExited` event types by state type.
+fn state_event(kind: &StateKind, entered: bool) -> &'static str {
+    match (kind, entered) {
+        (StateKind::Pass(_), true) => "PassStateEntered",
+        (StateKind::Pass(_), false) => "PassStateExited",
+        (StateKind::Task(_), true) => "TaskStateEntered",
+        (StateKind::Task(_), false) => "TaskStateExited",
+        (StateKind::Choice(_), true) => "ChoiceStateEntered",
+        (StateKind::Choice(_), false) => "ChoiceStateExited",
+        (StateKind::Wait(_), true) => "WaitStateEntered",
+        (StateKind::Wait(_), false) => "WaitStateExited",
+        (StateKind::Succeed, true) => "SucceedStateEntered",
+        (StateKind::Succeed, false) => "SucceedStateExited",
+        (StateKind::Fail(_), true) => "FailStateEntered",
+        (StateKind::Fail(_), false) => "FailStateExited",
+        (StateKind::Parallel(_), true) => "ParallelStateEntered",
+        (StateKind::Parallel(_), false) => "ParallelStateExited",
+        (StateKind::Map(_), true) => "MapStateEntered",
+        (StateKind::Map(_), false) => "MapStateExited",
+    }
 }
 
 fn next_of(t: &Transition) -> Option<&str> {
@@ -368,7 +398,7 @@ impl Exec {
         prev: &mut u64,
     ) -> Result<Step<'m>, StatesError> {
         if self.ql(st) == QueryLanguage::Jsonata {
-            let id = history.push(*prev, &format!("{}StateEntered", st.kind.type_name()), || self.clock.now_rfc3339(), || {
+            let id = history.push(*prev, state_event(&st.kind, true), || self.clock.now_rfc3339(), || {
                 Some(("stateEnteredEventDetails", json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}})))
             });
             *prev = id;
@@ -378,9 +408,8 @@ impl Exec {
                 id,
             ));
         }
-        let ty = st.kind.type_name();
-        let entered_time = self.clock.now_rfc3339();
-        let entered = history.push(*prev, &format!("{ty}StateEntered"), || entered_time.clone(), || {
+        let entered_time = if self.needs_time { self.clock.now() } else { jiff::Timestamp::UNIX_EPOCH };
+        let entered = history.push(*prev, state_event(&st.kind, true), || format!("{entered_time:.3}"), || {
             Some((
                 "stateEnteredEventDetails",
                 json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}}),
@@ -411,7 +440,7 @@ impl Exec {
             Step::Next(_, v) | Step::End(v) => v,
         };
         self.check_size(out, name)?;
-        *prev = history.push(*prev, &format!("{ty}StateExited"), || self.clock.now_rfc3339(), || {
+        *prev = history.push(*prev, state_event(&st.kind, false), || self.clock.now_rfc3339(), || {
             Some((
                 "stateExitedEventDetails",
                 json!({"name": name, "output": to_text(out), "outputDetails": {"truncated": false}}),
@@ -433,13 +462,12 @@ impl Exec {
         }
     }
 
-    fn pass(&self, st: &State, p: &Pass, input: Value, ctx: &Context, vars: &mut Variables) -> Result<Value, StatesError> {
+    fn pass(&self, st: &State, p: &Pass, input: Value, ctx: &Context<'_>, vars: &mut Variables) -> Result<Value, StatesError> {
         let env = Env { context: ctx, vars };
-        let effective = paths::apply_io_path(st.input_path.as_ref(), input.clone(), &env)?;
         let result = match (&p.result, &p.parameters) {
             (Some(r), _) => r.clone(),
-            (None, Some(t)) => template::evaluate(t, &effective, &env)?,
-            (None, None) => effective,
+            (None, Some(t)) => template::evaluate(t, &*paths::input_path(st.input_path.as_ref(), &input, &env)?, &env)?,
+            (None, None) => paths::input_path(st.input_path.as_ref(), &input, &env)?.into_owned(),
         };
         let assigned = self.assign(st, &result, &env)?;
         let out = paths::apply_result_path(p.result_path.as_ref(), input, result)?;
@@ -457,7 +485,7 @@ impl Exec {
         st: &'m State,
         c: &'m stepfn_asl::Choice,
         input: Value,
-        ctx: &Context,
+        ctx: &Context<'_>,
         vars: &mut Variables,
     ) -> Result<Step<'m>, StatesError> {
         let env = Env { context: ctx, vars };
@@ -522,7 +550,7 @@ impl Exec {
         st: &'m State,
         w: &'m Wait,
         input: Value,
-        ctx: &Context,
+        ctx: &Context<'_>,
         vars: &mut Variables,
     ) -> Result<Step<'m>, StatesError> {
         let (effective, delay, assigned) = {
@@ -597,7 +625,7 @@ impl Exec {
         retry: &'m [Retrier],
         catch: &'m [Catcher],
         raw_input: &Value,
-        ctx: &Context,
+        ctx: &Context<'_>,
         vars: &mut Variables,
         mut attempt: F,
     ) -> Result<Result<Value, (&'m Catcher, Value)>, StatesError>
@@ -650,7 +678,7 @@ impl Exec {
         result_path: Option<&stepfn_asl::ResultPath>,
         raw_input: Value,
         result: Value,
-        ctx: &Context,
+        ctx: &Context<'_>,
         vars: &mut Variables,
     ) -> Result<Value, StatesError> {
         let env = Env { context: ctx, vars };
@@ -676,14 +704,14 @@ impl Exec {
         st: &'m State,
         t: &'m Task,
         input: Value,
-        ctx: Context,
+        ctx: Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
     ) -> Result<Step<'m>, StatesError> {
         let (resource_type, resource) = resource_parts(&t.resource);
         let lambda = t.resource.starts_with("arn:aws:lambda:");
-        let prefix = if lambda { "LambdaFunction" } else { "Task" };
+        let ev = |task: &'static str, lambda_name: &'static str| if lambda { lambda_name } else { task };
         let timeout = match &t.timeout_seconds {
             Some(Expr::Literal(s)) => Some(*s),
             _ => None,
@@ -692,14 +720,14 @@ impl Exec {
         let outcome = self
             .with_retry(&t.retry, &t.catch, &input, &ctx, vars, |attempt, vars| {
                 let env = Env { context: &ctx, vars };
-                let prepared = paths::apply_io_path(st.input_path.as_ref(), input.clone(), &env).and_then(|eff| {
+                let prepared = paths::input_path(st.input_path.as_ref(), &input, &env).and_then(|eff| {
                     let timeout = match &t.timeout_seconds_path {
                         Some(p) => paths::select(p, &eff, &env)?.and_then(|v| v.as_u64()).or(timeout),
                         None => timeout,
                     };
                     match &t.parameters {
                         Some(tpl) => template::evaluate(tpl, &eff, &env).map(|v| (v, timeout)),
-                        None => Ok((eff, timeout)),
+                        None => Ok((eff.into_owned(), timeout)),
                     }
                 });
                 let handler = self.tasks.get(&t.resource).cloned();
@@ -717,14 +745,14 @@ impl Exec {
                         }
                         m
                     };
-                    let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Scheduled"), || self.clock.now_rfc3339(), || {
+                    let p = history.push(prev_cell.load(Relaxed), ev("TaskScheduled", "LambdaFunctionScheduled"), || self.clock.now_rfc3339(), || {
                         let mut d = details(json!({"region": REGION, "parameters": to_text(&params)}));
                         if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
                             m.insert("timeoutInSeconds".into(), json!(t));
                         }
                         Some((if lambda { "lambdaFunctionScheduledEventDetails" } else { "taskScheduledEventDetails" }, d))
                     });
-                    let p = history.push(p, &format!("{prefix}Started"), || self.clock.now_rfc3339(), || {
+                    let p = history.push(p, ev("TaskStarted", "LambdaFunctionStarted"), || self.clock.now_rfc3339(), || {
                         Some((if lambda { "lambdaFunctionStartedEventDetails" } else { "taskStartedEventDetails" }, details(json!({}))))
                     });
                     prev_cell.store(p, Relaxed);
@@ -733,7 +761,7 @@ impl Exec {
                             names::TASK_FAILED,
                             format!("no task handler is registered for the resource `{}`", t.resource),
                         );
-                        let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Failed"), || self.clock.now_rfc3339(), || {
+                        let p = history.push(prev_cell.load(Relaxed), ev("TaskFailed", "LambdaFunctionFailed"), || self.clock.now_rfc3339(), || {
                             Some(("taskFailedEventDetails", details(error_details(&e))))
                         });
                         prev_cell.store(p, Relaxed);
@@ -752,7 +780,7 @@ impl Exec {
                             Ok(r) => r,
                             Err(_) => {
                                 let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                                let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}TimedOut"), || self.clock.now_rfc3339(), || {
+                                let p = history.push(prev_cell.load(Relaxed), ev("TaskTimedOut", "LambdaFunctionTimedOut"), || self.clock.now_rfc3339(), || {
                                     Some(("taskTimedOutEventDetails", details(error_details(&e))))
                                 });
                                 prev_cell.store(p, Relaxed);
@@ -764,7 +792,7 @@ impl Exec {
                     match r {
                         Ok(v) => {
                             self.check_size(&v, name)?;
-                            let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Succeeded"), || self.clock.now_rfc3339(), || {
+                            let p = history.push(prev_cell.load(Relaxed), ev("TaskSucceeded", "LambdaFunctionSucceeded"), || self.clock.now_rfc3339(), || {
                                 Some((
                                     if lambda { "lambdaFunctionSucceededEventDetails" } else { "taskSucceededEventDetails" },
                                     details(json!({"output": to_text(&v), "outputDetails": {"truncated": false}})),
@@ -774,7 +802,7 @@ impl Exec {
                             Ok(v)
                         }
                         Err(e) => {
-                            let p = history.push(prev_cell.load(Relaxed), &format!("{prefix}Failed"), || self.clock.now_rfc3339(), || {
+                            let p = history.push(prev_cell.load(Relaxed), ev("TaskFailed", "LambdaFunctionFailed"), || self.clock.now_rfc3339(), || {
                                 Some((
                                     if lambda { "lambdaFunctionFailedEventDetails" } else { "taskFailedEventDetails" },
                                     details(error_details(&e)),
@@ -804,7 +832,7 @@ impl Exec {
         st: &'m State,
         p: &'m Parallel,
         input: Value,
-        ctx: Context,
+        ctx: Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
@@ -814,9 +842,9 @@ impl Exec {
         let outcome = self
             .with_retry(&p.retry, &p.catch, &input, &ctx, vars, |_attempt, vars| {
                 let env = Env { context: &ctx, vars };
-                let prepared = paths::apply_io_path(st.input_path.as_ref(), input.clone(), &env).and_then(|eff| match &p.parameters {
+                let prepared = paths::input_path(st.input_path.as_ref(), &input, &env).and_then(|eff| match &p.parameters {
                     Some(t) => template::evaluate(t, &eff, &env),
-                    None => Ok(eff),
+                    None => Ok(eff.into_owned()),
                 });
                 let outer = Arc::new(vars.clone());
                 let prev_cell = &prev_cell;
@@ -880,7 +908,7 @@ impl Exec {
         st: &'m State,
         m: &'m MapState,
         input: Value,
-        ctx: Context,
+        ctx: Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
@@ -908,7 +936,7 @@ impl Exec {
                     let tolerated = tolerated?;
                     let run_prev = if distributed {
                         history.push(started, "MapRunStarted", || self.clock.now_rfc3339(), || {
-                            Some(("mapRunStartedEventDetails", json!({"mapRunArn": format!("{}/{}", self.info.id.replace(":execution:", ":mapRun:"), uuid::Uuid::new_v4())})))
+                            Some(("mapRunStartedEventDetails", json!({"mapRunArn": format!("{}/{}", self.info.id.replace(":execution:", ":mapRun:"), new_uuid())})))
                         })
                     } else {
                         started
@@ -1029,7 +1057,7 @@ impl Exec {
         input: &Value,
         env: &Env<'_>,
     ) -> Result<(Value, Vec<Value>, u64, Result<Option<(u64, f64)>, StatesError>), StatesError> {
-        let eff = paths::apply_io_path(st.input_path.as_ref(), input.clone(), env)?;
+        let eff = paths::input_path(st.input_path.as_ref(), input, env)?.into_owned();
         let max_concurrency = match (&m.max_concurrency, &m.max_concurrency_path) {
             (Some(Expr::Literal(n)), _) => *n,
             (_, Some(p)) => {
@@ -1091,6 +1119,17 @@ impl Exec {
         })();
         Ok((eff, items, max_concurrency, tolerated))
     }
+}
+
+/// A random (v4) UUID drawn from a fast thread-local generator.
+fn new_uuid() -> String {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid().to_string()
+}
+
+/// True when the definition mentions the context object anywhere (`$$` or `$states.context`).
+fn machine_json_mentions_context(m: &StateMachine) -> bool {
+    let text = m.to_json().to_string();
+    text.contains("$$") || text.contains("$states")
 }
 
 /// Splits a Resource ARN into the `resourceType` and `resource` of task events.

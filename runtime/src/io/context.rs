@@ -37,13 +37,13 @@ pub struct MapItem {
 
 /// The context object of one state attempt.
 #[derive(Debug)]
-pub struct Context {
+pub struct Context<'n> {
     /// The execution's facts.
     pub execution: Arc<ExecutionInfo>,
     /// `State.Name`.
-    pub state_name: String,
+    pub state_name: &'n str,
     /// `State.EnteredTime`.
-    pub entered_time: String,
+    pub entered_time: jiff::Timestamp,
     /// `State.RetryCount`.
     pub retry_count: u64,
     /// `Task.Token`, for `.waitForTaskToken` tasks and activities.
@@ -53,12 +53,12 @@ pub struct Context {
     value: OnceLock<Value>,
 }
 
-impl Context {
+impl<'n> Context<'n> {
     /// The context of a state entered at `entered_time`.
-    pub fn new(execution: Arc<ExecutionInfo>, state_name: &str, entered_time: String, retry_count: u64) -> Self {
+    pub fn new(execution: Arc<ExecutionInfo>, state_name: &'n str, entered_time: jiff::Timestamp, retry_count: u64) -> Self {
         Self {
             execution,
-            state_name: state_name.to_string(),
+            state_name,
             entered_time,
             retry_count,
             task_token: None,
@@ -71,8 +71,8 @@ impl Context {
     pub fn with_map_item(&self, index: usize, value: Value) -> Self {
         Self {
             execution: self.execution.clone(),
-            state_name: self.state_name.clone(),
-            entered_time: self.entered_time.clone(),
+            state_name: self.state_name,
+            entered_time: self.entered_time,
             retry_count: self.retry_count,
             task_token: self.task_token.clone(),
             map_item: Some(MapItem { index, value }),
@@ -102,7 +102,7 @@ impl Context {
             let mut v = json!({
                 "Execution": execution,
                 "State": {
-                    "EnteredTime": self.entered_time,
+                    "EnteredTime": format!("{:.3}", self.entered_time),
                     "Name": self.state_name,
                     "RetryCount": self.retry_count,
                 },

@@ -226,11 +226,13 @@ impl Func {
         if let Some(i) = v.as_i64() {
             return Ok(i);
         }
+        if v.as_u64().is_some() {
+            // Above i64::MAX: saturate (only ever used as a size, index or bound).
+            return Ok(i64::MAX);
+        }
         if let Some(x) = v.as_f64() {
-            if x.fract() == 0.0
-                && x >= -9.223_372_036_854_775_808e18
-                && x < 9.223_372_036_854_775_808e18
-            {
+            // [-2^63, 2^63): the integral floats that fit in an i64.
+            if x.fract() == 0.0 && (i64::MIN as f64..i64::MAX as f64).contains(&x) {
                 return Ok(x as i64);
             }
         }

@@ -17,7 +17,7 @@ pub use vars::Variables;
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
     /// `$$`.
-    pub context: &'a Context,
+    pub context: &'a Context<'a>,
     /// `$name`.
     pub vars: &'a Variables,
 }

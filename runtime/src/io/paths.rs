@@ -5,6 +5,7 @@
 use super::Env;
 use crate::error::{names, StatesError};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use stepfn_asl::{IoPath, Path, PathRoot, ResultPath, Selected};
 
 /// Where a path reads from, given the state's input.
@@ -48,6 +49,29 @@ pub fn apply_io_path(p: Option<&IoPath>, value: Value, env: &Env<'_>) -> Result<
                 path.normalized()
             ))),
         },
+    }
+}
+
+/// Applies `InputPath` without copying: the selected part of `input`, borrowed where possible.
+pub fn input_path<'v>(p: Option<&IoPath>, input: &'v Value, env: &Env<'v>) -> Result<Cow<'v, Value>, StatesError> {
+    match p {
+        None => Ok(Cow::Borrowed(input)),
+        Some(IoPath::Null) => Ok(Cow::Owned(Value::Object(Map::new()))),
+        Some(IoPath::Path(path)) if path.is_root() => Ok(Cow::Borrowed(input)),
+        Some(IoPath::Path(path)) => {
+            let found = if path.is_definite() {
+                select_ref(path, input, env)?.map(Cow::Borrowed)
+            } else {
+                select(path, input, env)?.map(Cow::Owned)
+            };
+            found.ok_or_else(|| {
+                StatesError::runtime(format!(
+                    "Invalid path '{}' : No results for path: {}",
+                    path.as_str(),
+                    path.normalized()
+                ))
+            })
+        }
     }
 }
 
@@ -129,7 +153,7 @@ mod tests {
     use crate::io::{Context, Variables};
     use serde_json::json;
 
-    fn env_parts() -> (Context, Variables) {
+    fn env_parts() -> (Context<'static>, Variables) {
         let exec = std::sync::Arc::new(crate::io::context::ExecutionInfo {
             id: "arn:x".into(),
             name: "n".into(),
@@ -140,7 +164,7 @@ mod tests {
             state_machine_id: "sm".into(),
             state_machine_name: "smn".into(),
         });
-        (Context::new(exec, "S", "t".into(), 0), Variables::new())
+        (Context::new(exec, "S", jiff::Timestamp::UNIX_EPOCH, 0), Variables::new())
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn count(v: &Value, n: &mut usize, limit: usize) {
     match v {
         Value::Null => *n += 4,
         Value::Bool(b) => *n += if *b { 4 } else { 5 },
-        Value::Number(x) => *n += x.to_string().len(),
+        Value::Number(x) => *n += number_len(x),
         Value::String(s) => *n += string_len(s),
         Value::Array(a) => {
             *n += 2 + a.len().saturating_sub(1);
@@ -35,6 +35,26 @@ fn count(v: &Value, n: &mut usize, limit: usize) {
             }
         }
     }
+}
+
+/// The length of a number's JSON text, without allocating.
+fn number_len(x: &serde_json::Number) -> usize {
+    struct Counter(usize);
+    impl std::fmt::Write for Counter {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    if let Some(u) = x.as_u64() {
+        return u.checked_ilog10().unwrap_or(0) as usize + 1;
+    }
+    if let Some(i) = x.as_i64() {
+        return i.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 2;
+    }
+    let mut c = Counter(0);
+    let _ = std::fmt::write(&mut c, format_args!("{x}"));
+    c.0
 }
 
 fn string_len(s: &str) -> usize {
@@ -56,7 +76,12 @@ mod tests {
 
     #[test]
     fn counts_like_compact_json() {
-        for v in [json!(null), json!({"a": [1, 2.5, "x\"y\n"], "b": {"c": true}}), json!([]), json!({})] {
+        for v in [
+            json!(null),
+            json!({"a": [1, 2.5, "x\"y\n", -17, 0, 10, 1e300, u64::MAX], "b": {"c": true}}),
+            json!([]),
+            json!({}),
+        ] {
             let len = serde_json::to_string(&v).unwrap().len();
             assert!(!exceeds(&v, len));
             assert!(exceeds(&v, len - 1));

@@ -1,0 +1,133 @@
+//! `stepfn run FILE`: runs one execution of an ASL definition and prints its outcome as JSON.
+//!
+//! Output contract: stdout holds one JSON object, `{"status": "SUCCEEDED", "output": …}` or
+//! `{"status": "FAILED" | "TIMED_OUT" | "ABORTED", "error": …, "cause": …}`, plus `"history"` with
+//! `--history`. Exit 0 on SUCCEEDED, 1 on any other terminal status, 2 when the definition or the
+//! input is invalid (nothing runs; diagnostics on stderr).
+
+use crate::engine::tasks::{MockResponses, TaskRegistry};
+use crate::engine::{ExecutionOptions, ExecutionStatus, Interpreter};
+use crate::io::size;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+use stepfn_asl::StateMachine;
+
+/// Arguments of `stepfn run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// The ASL definition (JSON).
+    pub file: PathBuf,
+    /// The execution input as JSON text (default `{}`).
+    #[arg(long, conflicts_with = "input_file")]
+    pub input: Option<String>,
+    /// A file holding the execution input.
+    #[arg(long)]
+    pub input_file: Option<PathBuf>,
+    /// Print the execution history too.
+    #[arg(long)]
+    pub history: bool,
+    /// A Step Functions Local mock configuration file answering Task states.
+    #[arg(long, requires = "test_case")]
+    pub mock_config: Option<PathBuf>,
+    /// The test case of the mock configuration to use.
+    #[arg(long, requires = "mock_config")]
+    pub test_case: Option<String>,
+    /// The state machine of the mock configuration (default: the one that has the test case).
+    #[arg(long)]
+    pub state_machine: Option<String>,
+    /// The execution's name.
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+fn fail_usage(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {msg}");
+    2
+}
+
+/// Runs `stepfn run`; returns the process exit code.
+pub fn run(args: &RunArgs) -> i32 {
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => return fail_usage(format!("cannot read `{}`: {e}", args.file.display())),
+    };
+    let machine = match StateMachine::from_json_str(&text) {
+        Ok(m) => m,
+        Err(diags) => {
+            for d in diags {
+                eprintln!("{}: {d}", args.file.display());
+            }
+            return 2;
+        }
+    };
+    let input_text = match (&args.input, &args.input_file) {
+        (Some(s), _) => s.clone(),
+        (None, Some(p)) => match std::fs::read_to_string(p) {
+            Ok(t) => t,
+            Err(e) => return fail_usage(format!("cannot read `{}`: {e}", p.display())),
+        },
+        (None, None) => "{}".to_string(),
+    };
+    let input: Value = match serde_json::from_str(&input_text) {
+        Ok(v) => v,
+        Err(e) => return fail_usage(format!("the execution input is not valid JSON: {e}")),
+    };
+    if input_text.len() > size::PAYLOAD_LIMIT {
+        return fail_usage(format!(
+            "the execution input is {} bytes; Step Functions accepts at most {} bytes",
+            input_text.len(),
+            size::PAYLOAD_LIMIT
+        ));
+    }
+    let mut tasks = TaskRegistry::new();
+    if let (Some(cfg_path), Some(case)) = (&args.mock_config, &args.test_case) {
+        let cfg: Value = match std::fs::read_to_string(cfg_path).map_err(|e| e.to_string()).and_then(|t| {
+            serde_json::from_str(&t).map_err(|e| format!("not valid JSON: {e}"))
+        }) {
+            Ok(v) => v,
+            Err(e) => return fail_usage(format!("mock configuration `{}`: {e}", cfg_path.display())),
+        };
+        match MockResponses::from_config(&cfg, args.state_machine.as_deref(), case) {
+            Ok(m) => {
+                tasks.set_fallback(m.into_handler());
+            }
+            Err(e) => return fail_usage(format!("mock configuration `{}`: {e}", cfg_path.display())),
+        }
+    }
+    let sm_name = args
+        .state_machine
+        .clone()
+        .or_else(|| args.file.file_stem().map(|s| s.to_string_lossy().trim_end_matches(".asl").to_string()))
+        .unwrap_or_else(|| "StateMachine".into());
+    let interpreter = Interpreter::new(machine, sm_name, tasks);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail_usage(format!("cannot start the async runtime: {e}")),
+    };
+    let options = ExecutionOptions {
+        name: args.name.clone(),
+        keep_history: args.history,
+        ..ExecutionOptions::default()
+    };
+    let result = rt.block_on(interpreter.execute(input, options));
+    let mut out = Map::new();
+    out.insert("status".into(), json!(result.status.as_str()));
+    match result.status {
+        ExecutionStatus::Succeeded => {
+            out.insert("output".into(), result.output.unwrap_or(Value::Null));
+        }
+        _ => {
+            out.insert("error".into(), result.error.map_or(Value::Null, Value::String));
+            out.insert("cause".into(), result.cause.map_or(Value::Null, Value::String));
+        }
+    }
+    if args.history {
+        out.insert("history".into(), Value::Array(result.history.iter().map(|e| e.to_json()).collect()));
+    }
+    println!("{}", Value::Object(out));
+    if result.status == ExecutionStatus::Succeeded {
+        0
+    } else {
+        1
+    }
+}
