@@ -171,7 +171,12 @@ impl Comparison {
     pub fn is_type_test(self) -> bool {
         matches!(
             self,
-            Self::IsNull | Self::IsPresent | Self::IsNumeric | Self::IsString | Self::IsBoolean | Self::IsTimestamp
+            Self::IsNull
+                | Self::IsPresent
+                | Self::IsNumeric
+                | Self::IsString
+                | Self::IsBoolean
+                | Self::IsTimestamp
         )
     }
 
@@ -204,22 +209,38 @@ impl Condition {
     pub fn to_json_fields(&self, m: &mut serde_json::Map<String, Value>) {
         match self {
             Condition::And(cs) => {
-                m.insert("And".into(), Value::Array(cs.iter().map(Condition::to_json).collect()));
+                m.insert(
+                    "And".into(),
+                    Value::Array(cs.iter().map(Condition::to_json).collect()),
+                );
             }
             Condition::Or(cs) => {
-                m.insert("Or".into(), Value::Array(cs.iter().map(Condition::to_json).collect()));
+                m.insert(
+                    "Or".into(),
+                    Value::Array(cs.iter().map(Condition::to_json).collect()),
+                );
             }
             Condition::Not(c) => {
                 m.insert("Not".into(), c.to_json());
             }
-            Condition::Compare { variable, op, operand } => {
-                m.insert("Variable".into(), Value::String(variable.as_str().to_string()));
+            Condition::Compare {
+                variable,
+                op,
+                operand,
+            } => {
+                m.insert(
+                    "Variable".into(),
+                    Value::String(variable.as_str().to_string()),
+                );
                 match operand {
                     Operand::Literal(v) => {
                         m.insert(op.name().into(), v.clone());
                     }
                     Operand::Path(p) => {
-                        m.insert(format!("{}Path", op.name()), Value::String(p.as_str().to_string()));
+                        m.insert(
+                            format!("{}Path", op.name()),
+                            Value::String(p.as_str().to_string()),
+                        );
                     }
                 }
             }
@@ -246,8 +267,14 @@ mod tests {
 
     #[test]
     fn operator_names() {
-        assert_eq!(Comparison::from_field("NumericLessThan"), Some((Comparison::NumericLessThan, false)));
-        assert_eq!(Comparison::from_field("NumericLessThanPath"), Some((Comparison::NumericLessThan, true)));
+        assert_eq!(
+            Comparison::from_field("NumericLessThan"),
+            Some((Comparison::NumericLessThan, false))
+        );
+        assert_eq!(
+            Comparison::from_field("NumericLessThanPath"),
+            Some((Comparison::NumericLessThan, true))
+        );
         assert_eq!(Comparison::from_field("StringMatchesPath"), None);
         assert_eq!(Comparison::from_field("IsNullPath"), None);
         assert_eq!(Comparison::from_field("Nope"), None);

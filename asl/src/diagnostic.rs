@@ -128,7 +128,10 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Suggests the candidate closest to `name`, for "did you mean" hints.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase());
@@ -145,7 +148,12 @@ mod tests {
 
     #[test]
     fn location_display() {
-        let l = Location::root().key("States").key("Charge").key("Retry").index(0).key("ErrorEquals");
+        let l = Location::root()
+            .key("States")
+            .key("Charge")
+            .key("Retry")
+            .index(0)
+            .key("ErrorEquals");
         assert_eq!(l.to_string(), "States.Charge.Retry[0].ErrorEquals");
         assert_eq!(Location::root().to_string(), "(root)");
     }

@@ -72,6 +72,9 @@ impl StateMachine {
 
     /// The query language of a state of this machine: its own, or the machine's.
     pub fn effective_query_language(&self, state: &State) -> QueryLanguage {
-        state.query_language.or(self.query_language).unwrap_or_default()
+        state
+            .query_language
+            .or(self.query_language)
+            .unwrap_or_default()
     }
 }

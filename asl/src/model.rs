@@ -225,7 +225,8 @@ impl State {
 
     /// True when the state ends its scope: `End: true`, Succeed or Fail.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.kind, StateKind::Succeed | StateKind::Fail(_)) || self.transition() == Some(&Transition::End)
+        matches!(self.kind, StateKind::Succeed | StateKind::Fail(_))
+            || self.transition() == Some(&Transition::End)
     }
 }
 
@@ -441,7 +442,10 @@ impl Retrier {
     }
     /// `BackoffRate` with its default.
     pub fn backoff(&self) -> f64 {
-        self.backoff_rate.as_ref().and_then(Number::as_f64).unwrap_or(2.0)
+        self.backoff_rate
+            .as_ref()
+            .and_then(Number::as_f64)
+            .unwrap_or(2.0)
     }
 }
 

@@ -30,7 +30,15 @@ const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 fn allowed_fields(ty: &str) -> &'static [&'static str] {
     match ty {
         "Pass" => &[
-            "Next", "End", "InputPath", "OutputPath", "Parameters", "Result", "ResultPath", "Assign", "Output",
+            "Next",
+            "End",
+            "InputPath",
+            "OutputPath",
+            "Parameters",
+            "Result",
+            "ResultPath",
+            "Assign",
+            "Output",
         ],
         "Task" => &[
             "Next",
@@ -52,9 +60,24 @@ fn allowed_fields(ty: &str) -> &'static [&'static str] {
             "Assign",
             "Output",
         ],
-        "Choice" => &["InputPath", "OutputPath", "Choices", "Default", "Assign", "Output"],
+        "Choice" => &[
+            "InputPath",
+            "OutputPath",
+            "Choices",
+            "Default",
+            "Assign",
+            "Output",
+        ],
         "Wait" => &[
-            "Next", "End", "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign",
+            "Next",
+            "End",
+            "InputPath",
+            "OutputPath",
+            "Seconds",
+            "Timestamp",
+            "SecondsPath",
+            "TimestampPath",
+            "Assign",
             "Output",
         ],
         "Succeed" => &["InputPath", "OutputPath", "Output"],
@@ -130,7 +153,9 @@ const JSONPATH_ONLY: &[&str] = &[
 const JSONATA_ONLY: &[&str] = &["Arguments", "Output", "Items"];
 
 /// The state types.
-pub const STATE_TYPES: &[&str] = &["Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"];
+pub const STATE_TYPES: &[&str] = &[
+    "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
+];
 
 fn type_name(v: &Value) -> &'static str {
     match v {
@@ -157,9 +182,16 @@ impl Reader {
 
     fn object<'a>(&mut self, v: &'a Value, loc: &Location, what: &str) -> Option<Obj<'a>> {
         match v {
-            Value::Object(map) => Some(Obj { map, loc: loc.clone() }),
+            Value::Object(map) => Some(Obj {
+                map,
+                loc: loc.clone(),
+            }),
             other => {
-                self.err(K::Schema, loc.clone(), format!("{what} must be an object, found {}", type_name(other)));
+                self.err(
+                    K::Schema,
+                    loc.clone(),
+                    format!("{what} must be an object, found {}", type_name(other)),
+                );
                 None
             }
         }
@@ -169,7 +201,11 @@ impl Reader {
         match o.map.get(key)? {
             Value::String(s) => Some(s.clone()),
             other => {
-                self.err(K::Schema, o.loc.key(key), format!("`{key}` must be a string, found {}", type_name(other)));
+                self.err(
+                    K::Schema,
+                    o.loc.key(key),
+                    format!("`{key}` must be a string, found {}", type_name(other)),
+                );
                 None
             }
         }
@@ -177,7 +213,11 @@ impl Reader {
 
     fn required_string(&mut self, o: &Obj<'_>, key: &str, what: &str) -> String {
         if !o.map.contains_key(key) {
-            self.err(K::Schema, o.loc.clone(), format!("{what} is missing the required field `{key}`"));
+            self.err(
+                K::Schema,
+                o.loc.clone(),
+                format!("{what} is missing the required field `{key}`"),
+            );
             return String::new();
         }
         self.string(o, key).unwrap_or_default()
@@ -188,7 +228,11 @@ impl Reader {
         match v.as_u64() {
             Some(n) if n >= min && n <= max => Some(n),
             Some(n) => {
-                self.err(K::Range, o.loc.key(key), format!("`{key}` must be between {min} and {max}, found {n}"));
+                self.err(
+                    K::Range,
+                    o.loc.key(key),
+                    format!("`{key}` must be between {min} and {max}, found {n}"),
+                );
                 None
             }
             None => {
@@ -196,14 +240,29 @@ impl Reader {
                     Value::Number(n) => format!("`{n}`"),
                     other => type_name(other).to_string(),
                 };
-                let what = if min > 0 { "a positive integer" } else { "a non-negative integer" };
-                self.err(K::Schema, o.loc.key(key), format!("`{key}` must be {what}, found {found}"));
+                let what = if min > 0 {
+                    "a positive integer"
+                } else {
+                    "a non-negative integer"
+                };
+                self.err(
+                    K::Schema,
+                    o.loc.key(key),
+                    format!("`{key}` must be {what}, found {found}"),
+                );
                 None
             }
         }
     }
 
-    fn uint_or_expr(&mut self, o: &Obj<'_>, key: &str, min: u64, max: u64, ql: QueryLanguage) -> Option<Expr<u64>> {
+    fn uint_or_expr(
+        &mut self,
+        o: &Obj<'_>,
+        key: &str,
+        min: u64,
+        max: u64,
+        ql: QueryLanguage,
+    ) -> Option<Expr<u64>> {
         if let Some(Value::String(s)) = o.map.get(key) {
             return match (ql, JsonataExpr::from_str_value(s)) {
                 (QueryLanguage::Jsonata, Some(e)) => Some(Expr::Jsonata(e)),
@@ -211,7 +270,14 @@ impl Reader {
                     self.err(
                         K::Schema,
                         o.loc.key(key),
-                        format!("`{key}` must be an integer{}", if ql == QueryLanguage::Jsonata { " or a `{% … %}` expression" } else { "" }),
+                        format!(
+                            "`{key}` must be an integer{}",
+                            if ql == QueryLanguage::Jsonata {
+                                " or a `{% … %}` expression"
+                            } else {
+                                ""
+                            }
+                        ),
                     );
                     None
                 }
@@ -222,7 +288,11 @@ impl Reader {
 
     fn path(&mut self, o: &Obj<'_>, key: &str, reference: bool) -> Option<Path> {
         let s = self.string(o, key)?;
-        let r = if reference { Path::parse_reference(&s) } else { Path::parse(&s) };
+        let r = if reference {
+            Path::parse_reference(&s)
+        } else {
+            Path::parse(&s)
+        };
         match r {
             Ok(p) => Some(p),
             Err(e) => {
@@ -243,7 +313,11 @@ impl Reader {
         match o.map.get(key)? {
             Value::Null => Some(ResultPath::Discard),
             Value::String(s) if s.starts_with("$$") => {
-                self.err(K::Expression, o.loc.key(key), format!("`{key}` cannot write into the context object (`{s}`)"));
+                self.err(
+                    K::Expression,
+                    o.loc.key(key),
+                    format!("`{key}` cannot write into the context object (`{s}`)"),
+                );
                 None
             }
             _ => self.path(o, key, true).map(ResultPath::Path),
@@ -266,7 +340,12 @@ impl Reader {
         o.map.get(key).map(Template::parse_jsonata)
     }
 
-    fn string_or_expr(&mut self, o: &Obj<'_>, key: &str, ql: QueryLanguage) -> Option<Expr<String>> {
+    fn string_or_expr(
+        &mut self,
+        o: &Obj<'_>,
+        key: &str,
+        ql: QueryLanguage,
+    ) -> Option<Expr<String>> {
         let s = self.string(o, key)?;
         if ql == QueryLanguage::Jsonata {
             if let Some(e) = JsonataExpr::from_str_value(&s) {
@@ -279,14 +358,60 @@ impl Reader {
     fn assign(&mut self, o: &Obj<'_>, ql: QueryLanguage) -> Option<Assign> {
         let v = o.map.get("Assign")?;
         if !v.is_object() {
-            self.err(K::Schema, o.loc.key("Assign"), format!("`Assign` must be an object, found {}", type_name(v)));
+            self.err(
+                K::Schema,
+                o.loc.key("Assign"),
+                format!("`Assign` must be an object, found {}", type_name(v)),
+            );
             return None;
+        }
+        if let Value::Object(m) = v {
+            for key in m.keys() {
+                let name = match ql {
+                    QueryLanguage::JsonPath => key.strip_suffix(".$").unwrap_or(key),
+                    QueryLanguage::Jsonata => key.as_str(),
+                };
+                self.variable_name(name, o.loc.key("Assign").key(key.as_str()), ql);
+            }
         }
         let template = match ql {
             QueryLanguage::JsonPath => self.payload(o, "Assign")?,
             QueryLanguage::Jsonata => Template::parse_jsonata(v),
         };
         Some(Assign { template })
+    }
+
+    /// A variable name is identifier-like (a letter or `_`, then letters, digits or `_`), so that
+    /// `$name` can be read back in a path or a JSONata expression; `states` is reserved.
+    ///
+    /// ```json
+    /// "Assign": { "orderId": "...", "total.$": "$.total" }
+    /// ```
+    fn variable_name(&mut self, name: &str, loc: Location, ql: QueryLanguage) {
+        if name == "states" {
+            self.err(K::Rule, loc, "`states` is a reserved variable name");
+            return;
+        }
+        let mut chars = name.chars();
+        let valid = match chars.next() {
+            None => false,
+            Some(c) => {
+                (c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+            }
+        };
+        if !valid {
+            let mut d = Diagnostic::new(
+                K::Rule,
+                loc,
+                format!("invalid variable name `{name}`: a name starts with a letter or `_` and holds only letters, digits and `_`"),
+            );
+            if ql == QueryLanguage::Jsonata && name.ends_with(".$") {
+                d = d.with_help(
+                    "JSONata states take expressions as `{% … %}` values; keys never end in `.$`",
+                );
+            }
+            self.diags.push(d);
+        }
     }
 
     fn query_language(&mut self, o: &Obj<'_>) -> Option<QueryLanguage> {
@@ -310,7 +435,11 @@ impl Reader {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                self.err(K::Schema, o.loc.key("End"), format!("`End` must be `true`, found {}", type_name(other)));
+                self.err(
+                    K::Schema,
+                    o.loc.key("End"),
+                    format!("`End` must be `true`, found {}", type_name(other)),
+                );
                 false
             }
         };
@@ -318,12 +447,20 @@ impl Reader {
             (Some(n), false) => Transition::Next(n),
             (None, true) => Transition::End,
             (Some(n), true) => {
-                self.err(K::Rule, o.loc.key("End"), format!("a {ty} state has both `Next` and `End`; keep exactly one"));
+                self.err(
+                    K::Rule,
+                    o.loc.key("End"),
+                    format!("a {ty} state has both `Next` and `End`; keep exactly one"),
+                );
                 Transition::Next(n)
             }
             (None, false) => {
                 if !o.map.contains_key("Next") {
-                    self.err(K::Rule, o.loc.clone(), format!("a {ty} state needs `Next` or `End: true`"));
+                    self.err(
+                        K::Rule,
+                        o.loc.clone(),
+                        format!("a {ty} state needs `Next` or `End: true`"),
+                    );
                 }
                 Transition::End
             }
@@ -334,24 +471,43 @@ impl Reader {
         let loc = o.loc.key("ErrorEquals");
         match o.map.get("ErrorEquals") {
             None => {
-                self.err(K::Schema, o.loc.clone(), "missing the required field `ErrorEquals`");
+                self.err(
+                    K::Schema,
+                    o.loc.clone(),
+                    "missing the required field `ErrorEquals`",
+                );
                 Vec::new()
             }
             Some(Value::Array(a)) => {
                 if a.is_empty() {
-                    self.err(K::Rule, loc.clone(), "`ErrorEquals` must name at least one error");
+                    self.err(
+                        K::Rule,
+                        loc.clone(),
+                        "`ErrorEquals` must name at least one error",
+                    );
                 }
                 let mut out = Vec::new();
                 for (i, e) in a.iter().enumerate() {
                     match e {
                         Value::String(s) => out.push(s.clone()),
-                        other => self.err(K::Schema, loc.index(i), format!("an error name must be a string, found {}", type_name(other))),
+                        other => self.err(
+                            K::Schema,
+                            loc.index(i),
+                            format!("an error name must be a string, found {}", type_name(other)),
+                        ),
                     }
                 }
                 out
             }
             Some(other) => {
-                self.err(K::Schema, loc, format!("`ErrorEquals` must be an array of error names, found {}", type_name(other)));
+                self.err(
+                    K::Schema,
+                    loc,
+                    format!(
+                        "`ErrorEquals` must be an array of error names, found {}",
+                        type_name(other)
+                    ),
+                );
                 Vec::new()
             }
         }
@@ -360,33 +516,41 @@ impl Reader {
     fn check_fields(&mut self, o: &Obj<'_>, allowed: &[&str], what: &str) {
         for k in o.map.keys() {
             if !allowed.contains(&k.as_str()) {
-                let mut d = Diagnostic::new(K::Schema, o.loc.key(k), format!("unknown field `{k}` in {what}"));
-                if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                } else {
-                    d = d.with_help(format!(
-                        "expected one of {}",
-                        allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-                    ));
-                }
-                self.diags.push(d);
+                self.diags
+                    .push(unknown_field(o.loc.key(k), k, what, allowed));
             }
         }
     }
 
     fn retriers(&mut self, o: &Obj<'_>) -> Vec<Retrier> {
-        let Some(v) = o.map.get("Retry") else { return Vec::new() };
+        let Some(v) = o.map.get("Retry") else {
+            return Vec::new();
+        };
         let loc = o.loc.key("Retry");
         let Value::Array(a) = v else {
-            self.err(K::Schema, loc, format!("`Retry` must be an array, found {}", type_name(v)));
+            self.err(
+                K::Schema,
+                loc,
+                format!("`Retry` must be an array, found {}", type_name(v)),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (i, r) in a.iter().enumerate() {
-            let Some(ro) = self.object(r, &loc.index(i), "a retrier") else { continue };
+            let Some(ro) = self.object(r, &loc.index(i), "a retrier") else {
+                continue;
+            };
             self.check_fields(
                 &ro,
-                &["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"],
+                &[
+                    "ErrorEquals",
+                    "IntervalSeconds",
+                    "MaxAttempts",
+                    "BackoffRate",
+                    "MaxDelaySeconds",
+                    "JitterStrategy",
+                    "Comment",
+                ],
                 "a retrier",
             );
             let error_equals = self.error_equals(&ro);
@@ -396,7 +560,11 @@ impl Reader {
                 None => None,
                 Some(Value::Number(n)) if n.as_f64().is_some_and(|f| f >= 1.0) => Some(n.clone()),
                 Some(other) => {
-                    self.err(K::Range, ro.loc.key("BackoffRate"), format!("`BackoffRate` must be a number of at least 1.0, found {other}"));
+                    self.err(
+                        K::Range,
+                        ro.loc.key("BackoffRate"),
+                        format!("`BackoffRate` must be a number of at least 1.0, found {other}"),
+                    );
                     None
                 }
             };
@@ -406,7 +574,11 @@ impl Reader {
                 Some("FULL") => Some(JitterStrategy::Full),
                 Some("NONE") => Some(JitterStrategy::None),
                 Some(other) => {
-                    self.err(K::Schema, ro.loc.key("JitterStrategy"), format!("unknown `JitterStrategy` `{other}`; expected `FULL` or `NONE`"));
+                    self.err(
+                        K::Schema,
+                        ro.loc.key("JitterStrategy"),
+                        format!("unknown `JitterStrategy` `{other}`; expected `FULL` or `NONE`"),
+                    );
                     None
                 }
             };
@@ -425,17 +597,27 @@ impl Reader {
     }
 
     fn catchers(&mut self, o: &Obj<'_>, ql: QueryLanguage) -> Vec<Catcher> {
-        let Some(v) = o.map.get("Catch") else { return Vec::new() };
+        let Some(v) = o.map.get("Catch") else {
+            return Vec::new();
+        };
         let loc = o.loc.key("Catch");
         let Value::Array(a) = v else {
-            self.err(K::Schema, loc, format!("`Catch` must be an array, found {}", type_name(v)));
+            self.err(
+                K::Schema,
+                loc,
+                format!("`Catch` must be an array, found {}", type_name(v)),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (i, c) in a.iter().enumerate() {
-            let Some(co) = self.object(c, &loc.index(i), "a catcher") else { continue };
+            let Some(co) = self.object(c, &loc.index(i), "a catcher") else {
+                continue;
+            };
             let allowed: &[&str] = match ql {
-                QueryLanguage::JsonPath => &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"],
+                QueryLanguage::JsonPath => {
+                    &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"]
+                }
                 QueryLanguage::Jsonata => &["ErrorEquals", "Next", "Output", "Assign", "Comment"],
             };
             self.check_fields_ql(&co, allowed, "a catcher", ql);
@@ -471,14 +653,14 @@ impl Reader {
                 self.err(
                     K::Rule,
                     o.loc.key(k),
-                    format!("`{k}` is a {other} field and is not allowed in {what} that uses {}", ql.as_str()),
+                    format!(
+                        "`{k}` is a {other} field and is not allowed in {what} that uses {}",
+                        ql.as_str()
+                    ),
                 );
             } else {
-                let mut d = Diagnostic::new(K::Schema, o.loc.key(k), format!("unknown field `{k}` in {what}"));
-                if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.diags.push(d);
+                self.diags
+                    .push(unknown_field(o.loc.key(k), k, what, allowed));
             }
         }
     }
@@ -487,10 +669,18 @@ impl Reader {
         let mut out = IndexMap::new();
         let loc = parent.loc.key("States");
         match parent.map.get("States") {
-            None => self.err(K::Schema, parent.loc.clone(), "missing the required field `States`"),
+            None => self.err(
+                K::Schema,
+                parent.loc.clone(),
+                "missing the required field `States`",
+            ),
             Some(Value::Object(m)) => {
                 if m.is_empty() {
-                    self.err(K::Schema, loc.clone(), "`States` must define at least one state");
+                    self.err(
+                        K::Schema,
+                        loc.clone(),
+                        "`States` must define at least one state",
+                    );
                 }
                 for (name, sv) in m {
                     if let Some(st) = self.state(sv, &loc.key(name), name, ql) {
@@ -498,12 +688,23 @@ impl Reader {
                     }
                 }
             }
-            Some(other) => self.err(K::Schema, loc, format!("`States` must be an object, found {}", type_name(other))),
+            Some(other) => self.err(
+                K::Schema,
+                loc,
+                format!("`States` must be an object, found {}", type_name(other)),
+            ),
         }
         out
     }
 
-    fn branch(&mut self, v: &Value, loc: &Location, what: &str, ql: QueryLanguage, processor: bool) -> Option<Branch> {
+    fn branch(
+        &mut self,
+        v: &Value,
+        loc: &Location,
+        what: &str,
+        ql: QueryLanguage,
+        processor: bool,
+    ) -> Option<Branch> {
         let o = self.object(v, loc, what)?;
         // The legacy `Iterator` accepts `ProcessorConfig` too.
         let allowed: &[&str] = if processor {
@@ -513,6 +714,9 @@ impl Reader {
         };
         self.check_fields(&o, allowed, what);
         let start_at = self.required_string(&o, "StartAt", what);
+        if o.map.get("StartAt").and_then(Value::as_str) == Some("") {
+            self.err(K::Schema, loc.key("StartAt"), "`StartAt` cannot be empty");
+        }
         let comment = self.string(&o, "Comment");
         let _ = ql;
         let states = self.states(&o, self.top);
@@ -525,17 +729,30 @@ impl Reader {
                     Some("INLINE") => Some(MapMode::Inline),
                     Some("DISTRIBUTED") => Some(MapMode::Distributed),
                     Some(other) => {
-                        self.err(K::Schema, pco.loc.key("Mode"), format!("unknown `Mode` `{other}`; expected `INLINE` or `DISTRIBUTED`"));
+                        self.err(
+                            K::Schema,
+                            pco.loc.key("Mode"),
+                            format!("unknown `Mode` `{other}`; expected `INLINE` or `DISTRIBUTED`"),
+                        );
                         None
                     }
                 };
                 let execution_type = self.string(&pco, "ExecutionType");
                 if let Some(et) = &execution_type {
                     if et != "STANDARD" && et != "EXPRESS" {
-                        self.err(K::Schema, pco.loc.key("ExecutionType"), format!("unknown `ExecutionType` `{et}`; expected `STANDARD` or `EXPRESS`"));
+                        self.err(
+                            K::Schema,
+                            pco.loc.key("ExecutionType"),
+                            format!(
+                                "unknown `ExecutionType` `{et}`; expected `STANDARD` or `EXPRESS`"
+                            ),
+                        );
                     }
                 }
-                Some(ProcessorConfig { mode, execution_type })
+                Some(ProcessorConfig {
+                    mode,
+                    execution_type,
+                })
             })
         } else {
             None
@@ -548,16 +765,30 @@ impl Reader {
         })
     }
 
-    fn state(&mut self, v: &Value, loc: &Location, name: &str, parent_ql: QueryLanguage) -> Option<State> {
+    fn state(
+        &mut self,
+        v: &Value,
+        loc: &Location,
+        name: &str,
+        parent_ql: QueryLanguage,
+    ) -> Option<State> {
         let o = self.object(v, loc, &format!("state `{name}`"))?;
         let ty = match o.map.get("Type") {
             None => {
-                self.err(K::Schema, loc.clone(), format!("state `{name}` is missing the required field `Type`"));
+                self.err(
+                    K::Schema,
+                    loc.clone(),
+                    format!("state `{name}` is missing the required field `Type`"),
+                );
                 return None;
             }
             Some(Value::String(t)) if STATE_TYPES.contains(&t.as_str()) => t.clone(),
             Some(Value::String(t)) => {
-                let mut d = Diagnostic::new(K::Schema, loc.key("Type"), format!("unknown state type `{t}`"));
+                let mut d = Diagnostic::new(
+                    K::Schema,
+                    loc.key("Type"),
+                    format!("unknown state type `{t}`"),
+                );
                 d = match did_you_mean(t, STATE_TYPES.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!("expected one of {}", STATE_TYPES.join(", "))),
@@ -566,7 +797,11 @@ impl Reader {
                 return None;
             }
             Some(other) => {
-                self.err(K::Schema, loc.key("Type"), format!("`Type` must be a string, found {}", type_name(other)));
+                self.err(
+                    K::Schema,
+                    loc.key("Type"),
+                    format!("`Type` must be a string, found {}", type_name(other)),
+                );
                 return None;
             }
         };
@@ -584,6 +819,22 @@ impl Reader {
             QueryLanguage::JsonPath => !JSONATA_ONLY.contains(f),
             QueryLanguage::Jsonata => !JSONPATH_ONLY.contains(f),
         }));
+        // `Next`/`End` on a state that never takes them gets a message that says why.
+        for key in ["Next", "End"] {
+            if o.map.contains_key(key) && !allowed.contains(&key) {
+                let d = Diagnostic::new(
+                    K::Rule,
+                    loc.key(key),
+                    format!("a {ty} state cannot have `{key}`"),
+                );
+                self.diags.push(if ty == "Choice" {
+                    d.with_help("give each rule of `Choices` its own `Next`, and use `Default` for the fallback")
+                } else {
+                    d.with_help(format!("a {ty} state always ends its branch"))
+                });
+                allowed.push(key);
+            }
+        }
         self.check_fields_ql(&o, &allowed, &format!("a {ty} state"), ql);
 
         let comment = self.string(&o, "Comment");
@@ -622,7 +873,9 @@ impl Reader {
                 };
                 self.exclusive(&o, "TimeoutSeconds", "TimeoutSecondsPath");
                 self.exclusive(&o, "HeartbeatSeconds", "HeartbeatSecondsPath");
-                if let (Some(Expr::Literal(t)), Some(Expr::Literal(h))) = (&task.timeout_seconds, &task.heartbeat_seconds) {
+                if let (Some(Expr::Literal(t)), Some(Expr::Literal(h))) =
+                    (&task.timeout_seconds, &task.heartbeat_seconds)
+                {
                     if h >= t {
                         self.err(
                             K::Range,
@@ -676,16 +929,30 @@ impl Reader {
                 match o.map.get("Branches") {
                     Some(Value::Array(a)) => {
                         if a.is_empty() {
-                            self.err(K::Schema, loc.key("Branches"), "`Branches` must hold at least one branch");
+                            self.err(
+                                K::Schema,
+                                loc.key("Branches"),
+                                "`Branches` must hold at least one branch",
+                            );
                         }
                         for (i, b) in a.iter().enumerate() {
-                            if let Some(b) = self.branch(b, &loc.key("Branches").index(i), "a branch", ql, false) {
+                            if let Some(b) =
+                                self.branch(b, &loc.key("Branches").index(i), "a branch", ql, false)
+                            {
                                 branches.push(b);
                             }
                         }
                     }
-                    Some(other) => self.err(K::Schema, loc.key("Branches"), format!("`Branches` must be an array, found {}", type_name(other))),
-                    None => self.err(K::Schema, loc.clone(), "a Parallel state is missing the required field `Branches`"),
+                    Some(other) => self.err(
+                        K::Schema,
+                        loc.key("Branches"),
+                        format!("`Branches` must be an array, found {}", type_name(other)),
+                    ),
+                    None => self.err(
+                        K::Schema,
+                        loc.clone(),
+                        "a Parallel state is missing the required field `Branches`",
+                    ),
                 }
                 StateKind::Parallel(Box::new(Parallel {
                     transition: self.transition(&o, &ty),
@@ -699,7 +966,10 @@ impl Reader {
                 }))
             }
             "Map" => {
-                let (proc_key, legacy) = match (o.map.contains_key("ItemProcessor"), o.map.contains_key("Iterator")) {
+                let (proc_key, legacy) = match (
+                    o.map.contains_key("ItemProcessor"),
+                    o.map.contains_key("Iterator"),
+                ) {
                     (true, true) => {
                         self.err(K::Rule, loc.key("Iterator"), "a Map state cannot have both `ItemProcessor` and the legacy `Iterator`");
                         ("ItemProcessor", false)
@@ -707,32 +977,64 @@ impl Reader {
                     (true, false) => ("ItemProcessor", false),
                     (false, true) => ("Iterator", true),
                     (false, false) => {
-                        self.err(K::Schema, loc.clone(), "a Map state is missing the required field `ItemProcessor`");
+                        self.err(
+                            K::Schema,
+                            loc.clone(),
+                            "a Map state is missing the required field `ItemProcessor`",
+                        );
                         return None;
                     }
                 };
-                let processor = self.branch(&o.map[proc_key], &loc.key(proc_key), &format!("`{proc_key}`"), ql, true)?;
+                let processor = self.branch(
+                    &o.map[proc_key],
+                    &loc.key(proc_key),
+                    &format!("`{proc_key}`"),
+                    ql,
+                    true,
+                )?;
                 if o.map.contains_key("ItemSelector") && o.map.contains_key("Parameters") {
-                    self.err(K::Rule, loc.key("Parameters"), "a Map state cannot have both `ItemSelector` and the legacy `Parameters`");
+                    self.err(
+                        K::Rule,
+                        loc.key("Parameters"),
+                        "a Map state cannot have both `ItemSelector` and the legacy `Parameters`",
+                    );
                 }
                 let items = match o.map.get("Items") {
                     None => None,
                     Some(v @ (Value::Array(_) | Value::String(_))) => {
                         let t = Template::parse_jsonata(v);
                         if matches!(v, Value::String(_)) && t.is_literal() {
-                            self.err(K::Schema, loc.key("Items"), "`Items` must be an array or a `{% … %}` expression");
+                            self.err(
+                                K::Schema,
+                                loc.key("Items"),
+                                "`Items` must be an array or a `{% … %}` expression",
+                            );
                         }
                         Some(t)
                     }
                     Some(other) => {
-                        self.err(K::Schema, loc.key("Items"), format!("`Items` must be an array or a `{{% … %}}` expression, found {}", type_name(other)));
+                        self.err(
+                            K::Schema,
+                            loc.key("Items"),
+                            format!(
+                                "`Items` must be an array or a `{{% … %}}` expression, found {}",
+                                type_name(other)
+                            ),
+                        );
                         None
                     }
                 };
                 let percentage = match o.map.get("ToleratedFailurePercentage") {
                     None => None,
-                    Some(Value::Number(n)) if n.as_f64().is_some_and(|f| (0.0..=100.0).contains(&f)) => Some(Expr::Literal(n.clone())),
-                    Some(Value::String(s)) if ql == QueryLanguage::Jsonata && JsonataExpr::from_str_value(s).is_some() => {
+                    Some(Value::Number(n))
+                        if n.as_f64().is_some_and(|f| (0.0..=100.0).contains(&f)) =>
+                    {
+                        Some(Expr::Literal(n.clone()))
+                    }
+                    Some(Value::String(s))
+                        if ql == QueryLanguage::Jsonata
+                            && JsonataExpr::from_str_value(s).is_some() =>
+                    {
                         JsonataExpr::from_str_value(s).map(Expr::Jsonata)
                     }
                     Some(other) => {
@@ -753,10 +1055,20 @@ impl Reader {
                     result_writer: o.map.get("ResultWriter").cloned(),
                     max_concurrency: self.uint_or_expr(&o, "MaxConcurrency", 0, 99_999_999, ql),
                     max_concurrency_path: self.path(&o, "MaxConcurrencyPath", true),
-                    tolerated_failure_count: self.uint_or_expr(&o, "ToleratedFailureCount", 0, 99_999_999, ql),
+                    tolerated_failure_count: self.uint_or_expr(
+                        &o,
+                        "ToleratedFailureCount",
+                        0,
+                        99_999_999,
+                        ql,
+                    ),
                     tolerated_failure_count_path: self.path(&o, "ToleratedFailureCountPath", true),
                     tolerated_failure_percentage: percentage,
-                    tolerated_failure_percentage_path: self.path(&o, "ToleratedFailurePercentagePath", true),
+                    tolerated_failure_percentage_path: self.path(
+                        &o,
+                        "ToleratedFailurePercentagePath",
+                        true,
+                    ),
                     label: self.string(&o, "Label"),
                     result_selector: template(self, "ResultSelector"),
                     result_path: self.result_path(&o, "ResultPath"),
@@ -765,7 +1077,11 @@ impl Reader {
                 };
                 self.exclusive(&o, "MaxConcurrency", "MaxConcurrencyPath");
                 self.exclusive(&o, "ToleratedFailureCount", "ToleratedFailureCountPath");
-                self.exclusive(&o, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath");
+                self.exclusive(
+                    &o,
+                    "ToleratedFailurePercentage",
+                    "ToleratedFailurePercentagePath",
+                );
                 StateKind::Map(Box::new(map))
             }
             _ => return None,
@@ -783,7 +1099,11 @@ impl Reader {
 
     fn exclusive(&mut self, o: &Obj<'_>, a: &str, b: &str) {
         if o.map.contains_key(a) && o.map.contains_key(b) {
-            self.err(K::Rule, o.loc.key(b), format!("`{a}` and `{b}` cannot both be given"));
+            self.err(
+                K::Rule,
+                o.loc.key(b),
+                format!("`{a}` and `{b}` cannot both be given"),
+            );
         }
     }
 
@@ -818,20 +1138,34 @@ impl Reader {
         let a = match o.map.get("Choices") {
             Some(Value::Array(a)) => a,
             Some(other) => {
-                self.err(K::Schema, loc, format!("`Choices` must be an array, found {}", type_name(other)));
+                self.err(
+                    K::Schema,
+                    loc,
+                    format!("`Choices` must be an array, found {}", type_name(other)),
+                );
                 return Vec::new();
             }
             None => {
-                self.err(K::Schema, o.loc.clone(), "a Choice state is missing the required field `Choices`");
+                self.err(
+                    K::Schema,
+                    o.loc.clone(),
+                    "a Choice state is missing the required field `Choices`",
+                );
                 return Vec::new();
             }
         };
         if a.is_empty() {
-            self.err(K::Schema, loc.clone(), "`Choices` must hold at least one rule");
+            self.err(
+                K::Schema,
+                loc.clone(),
+                "`Choices` must hold at least one rule",
+            );
         }
         let mut out = Vec::new();
         for (i, r) in a.iter().enumerate() {
-            let Some(ro) = self.object(r, &loc.index(i), "a choice rule") else { continue };
+            let Some(ro) = self.object(r, &loc.index(i), "a choice rule") else {
+                continue;
+            };
             let next = self.string(&ro, "Next");
             if next.is_none() && !ro.map.contains_key("Next") {
                 self.err(K::Schema, ro.loc.clone(), "a choice rule needs `Next`");
@@ -839,7 +1173,11 @@ impl Reader {
             let assign = self.assign(&ro, ql);
             let output = self.jsonata_value(&ro, "Output");
             if ql == QueryLanguage::JsonPath && ro.map.contains_key("Output") {
-                self.err(K::Rule, ro.loc.key("Output"), "`Output` is a JSONata field and is not allowed in a JSONPath choice rule");
+                self.err(
+                    K::Rule,
+                    ro.loc.key("Output"),
+                    "`Output` is a JSONata field and is not allowed in a JSONPath choice rule",
+                );
             }
             let comment = self.string(&ro, "Comment");
             let condition = self.condition(&ro, ql, &["Next", "Assign", "Output", "Comment"]);
@@ -860,54 +1198,120 @@ impl Reader {
         if ql == QueryLanguage::Jsonata {
             let mut allowed = vec!["Condition"];
             allowed.extend_from_slice(extra);
+            for k in o.map.keys() {
+                let jsonpath_rule = matches!(k.as_str(), "Variable" | "And" | "Or" | "Not")
+                    || Comparison::from_field(k).is_some();
+                if jsonpath_rule && !allowed.contains(&k.as_str()) {
+                    self.diags.push(
+                        Diagnostic::new(K::Rule, o.loc.key(k.as_str()), format!("`{k}` is a JSONPath field and is not allowed in a JSONata choice rule"))
+                            .with_help("write the test as `\"Condition\": \"{% … %}\"`"),
+                    );
+                    allowed.push(k.as_str());
+                }
+            }
             self.check_fields_ql(o, &allowed, "a JSONata choice rule", ql);
             return match o.map.get("Condition") {
                 Some(Value::String(s)) => match JsonataExpr::from_str_value(s) {
                     Some(e) => Condition::Jsonata(e),
                     None => {
-                        self.err(K::Expression, o.loc.key("Condition"), "`Condition` must be a `{% … %}` expression");
+                        self.err(
+                            K::Expression,
+                            o.loc.key("Condition"),
+                            "`Condition` must be a `{% … %}` expression",
+                        );
                         placeholder
                     }
                 },
                 Some(Value::Bool(b)) => Condition::Constant(*b),
                 Some(other) => {
-                    self.err(K::Schema, o.loc.key("Condition"), format!("`Condition` must be a `{{% … %}}` expression, found {}", type_name(other)));
+                    self.err(
+                        K::Schema,
+                        o.loc.key("Condition"),
+                        format!(
+                            "`Condition` must be a `{{% … %}}` expression, found {}",
+                            type_name(other)
+                        ),
+                    );
                     placeholder
                 }
                 None => {
-                    self.err(K::Schema, o.loc.clone(), "a JSONata choice rule needs `Condition`");
+                    self.err(
+                        K::Schema,
+                        o.loc.clone(),
+                        "a JSONata choice rule needs `Condition`",
+                    );
                     placeholder
                 }
             };
         }
-        let keys: Vec<&String> = o.map.keys().filter(|k| !extra.contains(&k.as_str())).collect();
+        if o.map.contains_key("Condition") {
+            self.diags.push(
+                Diagnostic::new(K::Rule, o.loc.key("Condition"), "`Condition` is a JSONata field and is not allowed in a JSONPath choice rule")
+                    .with_help("use `Variable` with a comparison operator, or set `\"QueryLanguage\": \"JSONata\"` on the state"),
+            );
+            if !["Variable", "And", "Or", "Not"]
+                .iter()
+                .any(|k| o.map.contains_key(*k))
+            {
+                return placeholder;
+            }
+        }
+        let extra: Vec<&str> = extra.iter().copied().chain(["Condition"]).collect();
+        let extra = extra.as_slice();
+        let keys: Vec<&String> = o
+            .map
+            .keys()
+            .filter(|k| !extra.contains(&k.as_str()))
+            .collect();
         for combinator in ["And", "Or"] {
             if let Some(v) = o.map.get(combinator) {
                 for k in &keys {
                     if k.as_str() != combinator {
-                        self.err(K::Schema, o.loc.key(k.as_str()), format!("unexpected field `{k}` next to `{combinator}`"));
+                        self.err(
+                            K::Schema,
+                            o.loc.key(k.as_str()),
+                            format!("unexpected field `{k}` next to `{combinator}`"),
+                        );
                     }
                 }
                 let Value::Array(a) = v else {
-                    self.err(K::Schema, o.loc.key(combinator), format!("`{combinator}` must be an array of rules"));
+                    self.err(
+                        K::Schema,
+                        o.loc.key(combinator),
+                        format!("`{combinator}` must be an array of rules"),
+                    );
                     return placeholder;
                 };
                 if a.is_empty() {
-                    self.err(K::Schema, o.loc.key(combinator), format!("`{combinator}` must hold at least one rule"));
+                    self.err(
+                        K::Schema,
+                        o.loc.key(combinator),
+                        format!("`{combinator}` must hold at least one rule"),
+                    );
                 }
                 let mut cs = Vec::new();
                 for (i, c) in a.iter().enumerate() {
-                    if let Some(co) = self.object(c, &o.loc.key(combinator).index(i), "a nested rule") {
+                    if let Some(co) =
+                        self.object(c, &o.loc.key(combinator).index(i), "a nested rule")
+                    {
                         cs.push(self.nested(&co, ql));
                     }
                 }
-                return if combinator == "And" { Condition::And(cs) } else { Condition::Or(cs) };
+                return if combinator == "And" {
+                    Condition::And(cs)
+                } else {
+                    Condition::Or(cs)
+                };
             }
         }
         if let Some(v) = o.map.get("Not") {
             for k in &keys {
                 if k.as_str() != "Not" {
-                    self.err(K::Schema, o.loc.key(k.as_str()), format!("unexpected field `{k}` next to `Not`"));
+                    self.err(
+                        K::Schema,
+                        o.loc.key(k.as_str()),
+                        format!("unexpected field `{k}` next to `Not`"),
+                    );
                 }
             }
             return match self.object(v, &o.loc.key("Not"), "`Not`") {
@@ -918,7 +1322,11 @@ impl Reader {
         let variable = if o.map.contains_key("Variable") {
             self.path(o, "Variable", false)
         } else {
-            self.err(K::Schema, o.loc.clone(), "a choice rule needs `Variable` and a comparison operator, or `And`, `Or`, `Not`");
+            self.err(
+                K::Schema,
+                o.loc.clone(),
+                "a choice rule needs `Variable` and a comparison operator, or `And`, `Or`, `Not`",
+            );
             return placeholder;
         };
         let mut found: Option<(Comparison, bool, &String)> = None;
@@ -929,7 +1337,11 @@ impl Reader {
             match Comparison::from_field(k) {
                 Some((op, is_path)) => {
                     if found.is_some() {
-                        self.err(K::Schema, o.loc.key(k.as_str()), format!("a choice rule has more than one comparison operator (`{k}`)"));
+                        self.err(
+                            K::Schema,
+                            o.loc.key(k.as_str()),
+                            format!("a choice rule has more than one comparison operator (`{k}`)"),
+                        );
                     } else {
                         found = Some((op, is_path, k));
                     }
@@ -945,7 +1357,11 @@ impl Reader {
                             v
                         })
                         .collect();
-                    let mut d = Diagnostic::new(K::Schema, o.loc.key(k.as_str()), format!("unknown field `{k}` in a choice rule"));
+                    let mut d = Diagnostic::new(
+                        K::Schema,
+                        o.loc.key(k.as_str()),
+                        format!("unknown field `{k}` in a choice rule"),
+                    );
                     if let Some(s) = did_you_mean(k, names.iter().map(String::as_str)) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
@@ -954,7 +1370,11 @@ impl Reader {
             }
         }
         let Some((op, is_path, key)) = found else {
-            self.err(K::Schema, o.loc.clone(), "a choice rule with `Variable` needs a comparison operator such as `StringEquals`");
+            self.err(
+                K::Schema,
+                o.loc.clone(),
+                "a choice rule with `Variable` needs a comparison operator such as `StringEquals`",
+            );
             return placeholder;
         };
         let key = key.clone();
@@ -979,21 +1399,49 @@ impl Reader {
                     OperandType::Boolean => "a boolean",
                     OperandType::Timestamp => "a timestamp string",
                 };
-                self.err(K::Schema, o.loc.key(key.as_str()), format!("`{key}` must be {want}, found {v}"));
+                self.err(
+                    K::Schema,
+                    o.loc.key(key.as_str()),
+                    format!("`{key}` must be {want}, found {v}"),
+                );
             }
             Operand::Literal(v.clone())
         };
         match variable {
-            Some(variable) => Condition::Compare { variable, op, operand },
+            Some(variable) => Condition::Compare {
+                variable,
+                op,
+                operand,
+            },
             None => placeholder,
         }
     }
 
     fn nested(&mut self, o: &Obj<'_>, ql: QueryLanguage) -> Condition {
         if o.map.contains_key("Next") {
-            self.err(K::Rule, o.loc.key("Next"), "a rule nested in `And`, `Or` or `Not` cannot have `Next`");
+            self.err(
+                K::Rule,
+                o.loc.key("Next"),
+                "a rule nested in `And`, `Or` or `Not` cannot have `Next`",
+            );
         }
         self.condition(o, ql, &["Next", "Comment"])
+    }
+}
+
+/// "unknown field `X` in Y", with a suggestion when one field is close, else the list of valid ones.
+fn unknown_field(loc: Location, key: &str, what: &str, allowed: &[&str]) -> Diagnostic {
+    let d = Diagnostic::new(K::Schema, loc, format!("unknown field `{key}` in {what}"));
+    match did_you_mean(key, allowed.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help(format!(
+            "expected one of {}",
+            allowed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 
@@ -1005,16 +1453,44 @@ pub const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
 pub fn read(v: &Value) -> (Option<StateMachine>, Vec<Diagnostic>) {
     let mut r = Reader::new();
     let root = Location::root();
+    // Text input is measured as written (see `StateMachine::from_json_str`); a value in its
+    // compact form, which is the smallest text that could have produced it.
+    let size = serde_json::to_vec(v).map_or(0, |b| b.len());
+    if size > MAX_DEFINITION_BYTES {
+        r.err(
+            K::Range,
+            root.clone(),
+            format!("the definition is {size} bytes; Step Functions accepts at most {MAX_DEFINITION_BYTES} bytes"),
+        );
+    }
     let Some(o) = r.object(v, &root, "a state machine definition") else {
         return (None, r.diags);
     };
-    r.check_fields(&o, &["StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"], "the top level");
+    r.check_fields(
+        &o,
+        &[
+            "StartAt",
+            "States",
+            "Comment",
+            "Version",
+            "TimeoutSeconds",
+            "QueryLanguage",
+        ],
+        "the top level",
+    );
     let start_at = r.required_string(&o, "StartAt", "the definition");
+    if o.map.get("StartAt").and_then(Value::as_str) == Some("") {
+        r.err(K::Schema, root.key("StartAt"), "`StartAt` cannot be empty");
+    }
     let comment = r.string(&o, "Comment");
     let version = r.string(&o, "Version");
     if let Some(ver) = &version {
         if ver != "1.0" {
-            r.err(K::Schema, root.key("Version"), format!("unsupported `Version` `{ver}`; expected `1.0`"));
+            r.err(
+                K::Schema,
+                root.key("Version"),
+                format!("unsupported `Version` `{ver}`; expected `1.0`"),
+            );
         }
     }
     let timeout_seconds = r.uint(&o, "TimeoutSeconds", 1, 99_999_999);

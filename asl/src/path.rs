@@ -255,7 +255,9 @@ fn write_rfc_segment(s: &mut String, seg: &PathSegment) {
 
 fn parse_root(text: &str) -> Result<(PathRoot, &str), PathError> {
     let Some(rest) = text.strip_prefix('$') else {
-        return Err(PathError(format!("invalid JSONPath `{text}`: a path must start with `$`")));
+        return Err(PathError(format!(
+            "invalid JSONPath `{text}`: a path must start with `$`"
+        )));
     };
     if let Some(rest) = rest.strip_prefix('$') {
         return Ok((PathRoot::Context, rest));
@@ -267,7 +269,10 @@ fn parse_root(text: &str) -> Result<(PathRoot, &str), PathError> {
     if name_len == 0 {
         Ok((PathRoot::Input, rest))
     } else {
-        Ok((PathRoot::Variable(rest[..name_len].to_string()), &rest[name_len..]))
+        Ok((
+            PathRoot::Variable(rest[..name_len].to_string()),
+            &rest[name_len..],
+        ))
     }
 }
 
@@ -295,18 +300,27 @@ impl<'a> Cursor<'a> {
         }
     }
     fn skip_ws(&mut self) {
-        while self.peek().is_some_and(char::is_whitespace) {
-            self.pos += 1;
+        while let Some(c) = self.peek().filter(|c| c.is_whitespace()) {
+            // Whitespace may be multi-byte (U+3000); stepping one byte would split it.
+            self.pos += c.len_utf8();
         }
     }
     fn err(&self, what: &str) -> PathError {
         let offset = self.full.len() - self.src.len() + self.pos;
-        PathError(format!("invalid JSONPath `{}`: {what} at character {}", self.full, offset + 1))
+        PathError(format!(
+            "invalid JSONPath `{}`: {what} at character {}",
+            self.full,
+            offset + 1
+        ))
     }
 }
 
 fn parse_segments(rest: &str, full: &str) -> Result<Vec<PathSegment>, PathError> {
-    let mut c = Cursor { src: rest, pos: 0, full };
+    let mut c = Cursor {
+        src: rest,
+        pos: 0,
+        full,
+    };
     let mut out = Vec::new();
     while let Some(ch) = c.peek() {
         match ch {
@@ -469,8 +483,14 @@ mod tests {
     #[test]
     fn parses_roots() {
         assert_eq!(Path::parse("$").unwrap().root(), &PathRoot::Input);
-        assert_eq!(Path::parse("$$.Execution.Id").unwrap().root(), &PathRoot::Context);
-        assert_eq!(Path::parse("$order.total").unwrap().root(), &PathRoot::Variable("order".into()));
+        assert_eq!(
+            Path::parse("$$.Execution.Id").unwrap().root(),
+            &PathRoot::Context
+        );
+        assert_eq!(
+            Path::parse("$order.total").unwrap().root(),
+            &PathRoot::Variable("order".into())
+        );
         assert!(Path::parse("a.b").is_err());
     }
 
@@ -481,7 +501,10 @@ mod tests {
         assert!(p.is_definite());
         assert_eq!(p.select(&v), Selected::One(&json!(true)));
         assert_eq!(Path::parse("$.a.x").unwrap().select(&v), Selected::Missing);
-        assert_eq!(Path::parse("$['a']['b'][0]").unwrap().select(&v), Selected::One(&json!(1)));
+        assert_eq!(
+            Path::parse("$['a']['b'][0]").unwrap().select(&v),
+            Selected::One(&json!(1))
+        );
     }
 
     #[test]
@@ -489,9 +512,18 @@ mod tests {
         let v = json!({"users": [{"s": 0, "n": "a"}, {"s": 1, "n": "b"}]});
         let p = Path::parse("$.users[?(@.s == 0)]").unwrap();
         assert_eq!(p.select_value(&v), Some(json!([{"s": 0, "n": "a"}])));
-        assert_eq!(Path::parse("$.users[*].n").unwrap().select_value(&v), Some(json!(["a", "b"])));
-        assert_eq!(Path::parse("$.nope[1:5]").unwrap().select_value(&v), Some(json!([])));
-        assert_eq!(Path::parse("$..n").unwrap().select_value(&v), Some(json!(["a", "b"])));
+        assert_eq!(
+            Path::parse("$.users[*].n").unwrap().select_value(&v),
+            Some(json!(["a", "b"]))
+        );
+        assert_eq!(
+            Path::parse("$.nope[1:5]").unwrap().select_value(&v),
+            Some(json!([]))
+        );
+        assert_eq!(
+            Path::parse("$..n").unwrap().select_value(&v),
+            Some(json!(["a", "b"]))
+        );
     }
 
     #[test]
@@ -504,8 +536,14 @@ mod tests {
     #[test]
     fn quoted_names_and_normalized() {
         let p = Path::parse("$['Test\\\"\"Name\"']").unwrap();
-        assert_eq!(p.segments(), &[PathSegment::Field("Test\\\"\"Name\"".into())]);
-        assert_eq!(Path::parse("$.NoSuchOutputPath").unwrap().normalized(), "$['NoSuchOutputPath']");
+        assert_eq!(
+            p.segments(),
+            &[PathSegment::Field("Test\\\"\"Name\"".into())]
+        );
+        assert_eq!(
+            Path::parse("$.NoSuchOutputPath").unwrap().normalized(),
+            "$['NoSuchOutputPath']"
+        );
     }
 
     #[test]

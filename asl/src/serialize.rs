@@ -63,11 +63,20 @@ fn retry(m: &mut Map<String, Value>, rs: &[Retrier]) {
         .iter()
         .map(|r| {
             let mut o = Map::new();
-            o.insert("ErrorEquals".into(), r.error_equals.iter().map(|e| s(e)).collect());
-            put(&mut o, "IntervalSeconds", &r.interval_seconds, |v| Value::from(*v));
+            o.insert(
+                "ErrorEquals".into(),
+                r.error_equals.iter().map(|e| s(e)).collect(),
+            );
+            put(&mut o, "IntervalSeconds", &r.interval_seconds, |v| {
+                Value::from(*v)
+            });
             put(&mut o, "MaxAttempts", &r.max_attempts, |v| Value::from(*v));
-            put(&mut o, "BackoffRate", &r.backoff_rate, |v| Value::Number(v.clone()));
-            put(&mut o, "MaxDelaySeconds", &r.max_delay_seconds, |v| Value::from(*v));
+            put(&mut o, "BackoffRate", &r.backoff_rate, |v| {
+                Value::Number(v.clone())
+            });
+            put(&mut o, "MaxDelaySeconds", &r.max_delay_seconds, |v| {
+                Value::from(*v)
+            });
             put(&mut o, "JitterStrategy", &r.jitter_strategy, |v| {
                 s(match v {
                     JitterStrategy::Full => "FULL",
@@ -89,7 +98,10 @@ fn catch(m: &mut Map<String, Value>, cs: &[Catcher]) {
         .iter()
         .map(|c| {
             let mut o = Map::new();
-            o.insert("ErrorEquals".into(), c.error_equals.iter().map(|e| s(e)).collect());
+            o.insert(
+                "ErrorEquals".into(),
+                c.error_equals.iter().map(|e| s(e)).collect(),
+            );
             o.insert("Next".into(), s(&c.next));
             put(&mut o, "ResultPath", &c.result_path, result_path);
             put(&mut o, "Output", &c.output, Template::to_json);
@@ -142,7 +154,9 @@ fn state(st: &State) -> Value {
     let mut m = Map::new();
     m.insert("Type".into(), s(st.kind.type_name()));
     put(&mut m, "Comment", &st.comment, |v| s(v));
-    put(&mut m, "QueryLanguage", &st.query_language, |q| s(q.as_str()));
+    put(&mut m, "QueryLanguage", &st.query_language, |q| {
+        s(q.as_str())
+    });
     put(&mut m, "InputPath", &st.input_path, io_path);
     match &st.kind {
         StateKind::Pass(p) => {
@@ -156,23 +170,43 @@ fn state(st: &State) -> Value {
             put(&mut m, "Arguments", &t.arguments, Template::to_json);
             put(&mut m, "Credentials", &t.credentials, Template::to_json);
             put(&mut m, "TimeoutSeconds", &t.timeout_seconds, expr_u64);
-            put(&mut m, "TimeoutSecondsPath", &t.timeout_seconds_path, |p| s(p.as_str()));
+            put(&mut m, "TimeoutSecondsPath", &t.timeout_seconds_path, |p| {
+                s(p.as_str())
+            });
             put(&mut m, "HeartbeatSeconds", &t.heartbeat_seconds, expr_u64);
-            put(&mut m, "HeartbeatSecondsPath", &t.heartbeat_seconds_path, |p| s(p.as_str()));
-            put(&mut m, "ResultSelector", &t.result_selector, Template::to_json);
+            put(
+                &mut m,
+                "HeartbeatSecondsPath",
+                &t.heartbeat_seconds_path,
+                |p| s(p.as_str()),
+            );
+            put(
+                &mut m,
+                "ResultSelector",
+                &t.result_selector,
+                Template::to_json,
+            );
             put(&mut m, "ResultPath", &t.result_path, result_path);
             retry(&mut m, &t.retry);
             catch(&mut m, &t.catch);
         }
         StateKind::Choice(c) => {
-            m.insert("Choices".into(), Value::Array(c.choices.iter().map(rule).collect()));
+            m.insert(
+                "Choices".into(),
+                Value::Array(c.choices.iter().map(rule).collect()),
+            );
             put(&mut m, "Default", &c.default, |v| s(v));
         }
         StateKind::Wait(w) => {
             put(&mut m, "Seconds", &w.seconds, expr_u64);
             put(&mut m, "Timestamp", &w.timestamp, expr_str);
             put(&mut m, "SecondsPath", &w.seconds_path, |p| s(p.as_str()));
-            put(&mut m, "TimestampPath", &w.timestamp_path, |p| s(p.as_str()));
+            put(
+                &mut m,
+                "TimestampPath",
+                &w.timestamp_path,
+                |p| s(p.as_str()),
+            );
         }
         StateKind::Succeed => {}
         StateKind::Fail(f) => {
@@ -182,16 +216,28 @@ fn state(st: &State) -> Value {
             put(&mut m, "CausePath", &f.cause_path, Template::to_json);
         }
         StateKind::Parallel(p) => {
-            m.insert("Branches".into(), Value::Array(p.branches.iter().map(branch).collect()));
+            m.insert(
+                "Branches".into(),
+                Value::Array(p.branches.iter().map(branch).collect()),
+            );
             put(&mut m, "Parameters", &p.parameters, Template::to_json);
             put(&mut m, "Arguments", &p.arguments, Template::to_json);
-            put(&mut m, "ResultSelector", &p.result_selector, Template::to_json);
+            put(
+                &mut m,
+                "ResultSelector",
+                &p.result_selector,
+                Template::to_json,
+            );
             put(&mut m, "ResultPath", &p.result_path, result_path);
             retry(&mut m, &p.retry);
             catch(&mut m, &p.catch);
         }
         StateKind::Map(mp) => {
-            let key = if mp.legacy_iterator { "Iterator" } else { "ItemProcessor" };
+            let key = if mp.legacy_iterator {
+                "Iterator"
+            } else {
+                "ItemProcessor"
+            };
             m.insert(key.into(), branch(&mp.processor));
             put(&mut m, "ItemsPath", &mp.items_path, |p| s(p.as_str()));
             put(&mut m, "Items", &mp.items, Template::to_json);
@@ -201,18 +247,46 @@ fn state(st: &State) -> Value {
             put(&mut m, "ItemBatcher", &mp.item_batcher, Clone::clone);
             put(&mut m, "ResultWriter", &mp.result_writer, Clone::clone);
             put(&mut m, "MaxConcurrency", &mp.max_concurrency, expr_u64);
-            put(&mut m, "MaxConcurrencyPath", &mp.max_concurrency_path, |p| s(p.as_str()));
-            put(&mut m, "ToleratedFailureCount", &mp.tolerated_failure_count, expr_u64);
-            put(&mut m, "ToleratedFailureCountPath", &mp.tolerated_failure_count_path, |p| s(p.as_str()));
-            put(&mut m, "ToleratedFailurePercentage", &mp.tolerated_failure_percentage, |e| match e {
-                Expr::Literal(n) => Value::Number(n.clone()),
-                Expr::Jsonata(j) => s(&j.raw),
-            });
-            put(&mut m, "ToleratedFailurePercentagePath", &mp.tolerated_failure_percentage_path, |p| {
-                s(p.as_str())
-            });
+            put(
+                &mut m,
+                "MaxConcurrencyPath",
+                &mp.max_concurrency_path,
+                |p| s(p.as_str()),
+            );
+            put(
+                &mut m,
+                "ToleratedFailureCount",
+                &mp.tolerated_failure_count,
+                expr_u64,
+            );
+            put(
+                &mut m,
+                "ToleratedFailureCountPath",
+                &mp.tolerated_failure_count_path,
+                |p| s(p.as_str()),
+            );
+            put(
+                &mut m,
+                "ToleratedFailurePercentage",
+                &mp.tolerated_failure_percentage,
+                |e| match e {
+                    Expr::Literal(n) => Value::Number(n.clone()),
+                    Expr::Jsonata(j) => s(&j.raw),
+                },
+            );
+            put(
+                &mut m,
+                "ToleratedFailurePercentagePath",
+                &mp.tolerated_failure_percentage_path,
+                |p| s(p.as_str()),
+            );
             put(&mut m, "Label", &mp.label, |v| s(v));
-            put(&mut m, "ResultSelector", &mp.result_selector, Template::to_json);
+            put(
+                &mut m,
+                "ResultSelector",
+                &mp.result_selector,
+                Template::to_json,
+            );
             put(&mut m, "ResultPath", &mp.result_path, result_path);
             retry(&mut m, &mp.retry);
             catch(&mut m, &mp.catch);
@@ -231,10 +305,14 @@ fn state(st: &State) -> Value {
 pub fn machine(sm: &StateMachine) -> Value {
     let mut m = Map::new();
     put(&mut m, "Comment", &sm.comment, |v| s(v));
-    put(&mut m, "QueryLanguage", &sm.query_language, |q| s(q.as_str()));
+    put(&mut m, "QueryLanguage", &sm.query_language, |q| {
+        s(q.as_str())
+    });
     m.insert("StartAt".into(), s(&sm.start_at));
     put(&mut m, "Version", &sm.version, |v| s(v));
-    put(&mut m, "TimeoutSeconds", &sm.timeout_seconds, |v| Value::from(*v));
+    put(&mut m, "TimeoutSeconds", &sm.timeout_seconds, |v| {
+        Value::from(*v)
+    });
     m.insert("States".into(), states(&sm.states));
     Value::Object(m)
 }

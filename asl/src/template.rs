@@ -161,7 +161,11 @@ fn collapse_array(items: Vec<Template>) -> Template {
     }
 }
 
-fn parse_payload_at(v: &Value, at: &mut Vec<crate::diagnostic::Segment>, errors: &mut Vec<TemplateError>) -> Template {
+fn parse_payload_at(
+    v: &Value,
+    at: &mut Vec<crate::diagnostic::Segment>,
+    errors: &mut Vec<TemplateError>,
+) -> Template {
     use crate::diagnostic::Segment;
     match v {
         Value::Object(m) => {
@@ -173,7 +177,10 @@ fn parse_payload_at(v: &Value, at: &mut Vec<crate::diagnostic::Segment>, errors:
                         Value::String(s) => match parse_dynamic(s) {
                             Ok(t) => t,
                             Err(message) => {
-                                errors.push(TemplateError { at: at.clone(), message });
+                                errors.push(TemplateError {
+                                    at: at.clone(),
+                                    message,
+                                });
                                 Template::Literal(Value::Null)
                             }
                         },
@@ -228,7 +235,8 @@ mod tests {
 
     #[test]
     fn payload_round_trip() {
-        let v = json!({"a": 1, "b.$": "$.x", "c": {"d.$": "$$.Execution.Id", "e": [1, {"f.$": "$v"}]}});
+        let v =
+            json!({"a": 1, "b.$": "$.x", "c": {"d.$": "$$.Execution.Id", "e": [1, {"f.$": "$v"}]}});
         let mut errs = Vec::new();
         let t = Template::parse_payload(&v, &mut errs);
         assert!(errs.is_empty(), "{errs:?}");
@@ -256,7 +264,10 @@ mod tests {
         let v = json!({"a": "{% $states.input.x %}", "b": ["{%1+1%}", 2], "c": "{ % no"});
         let t = Template::parse_jsonata(&v);
         assert!(matches!(t, Template::Object(_)));
-        assert_eq!(JsonataExpr::from_str_value("{%1+1%}").unwrap().source, "1+1");
+        assert_eq!(
+            JsonataExpr::from_str_value("{%1+1%}").unwrap().source,
+            "1+1"
+        );
         assert!(JsonataExpr::from_str_value(" {% 1 %}").is_none());
     }
 }

@@ -9,8 +9,17 @@ pub fn parse(s: &str) -> Option<jiff::Timestamp> {
         return None;
     }
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) && b[10] == b'T'
-        && digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19))
+    if !(digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19))
     {
         return None;
     }
@@ -27,7 +36,9 @@ pub fn parse(s: &str) -> Option<jiff::Timestamp> {
     }
     match &b[i..] {
         [b'Z'] => {}
-        [s, h1, h2, b':', m1, m2] if (*s == b'+' || *s == b'-') && [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) => {}
+        [s, h1, h2, b':', m1, m2]
+            if (*s == b'+' || *s == b'-')
+                && [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) => {}
         _ => return None,
     }
     s.parse::<jiff::Timestamp>().ok()

@@ -35,25 +35,65 @@ pub const PREDEFINED_ERRORS: &[&str] = &[
 
 /// Runs every semantic rule; an empty result means the machine is valid.
 pub fn validate(sm: &StateMachine) -> Vec<Diagnostic> {
+    let mut everywhere = HashMap::new();
+    collect_scopes(&sm.states, &Location::root(), &mut everywhere);
     let mut v = Validator {
         diags: Vec::new(),
         seen: HashMap::new(),
+        everywhere,
     };
     v.scope(&sm.start_at, &sm.states, &Location::root());
     v.diags
+}
+
+/// Records, for every state name, the location of the scope (`…States`) that first defines it.
+fn collect_scopes(
+    states: &IndexMap<String, State>,
+    loc: &Location,
+    out: &mut HashMap<String, Location>,
+) {
+    let states_loc = loc.key("States");
+    for (name, st) in states {
+        out.entry(name.clone())
+            .or_insert_with(|| states_loc.clone());
+        let sloc = states_loc.key(name);
+        match &st.kind {
+            StateKind::Parallel(p) => {
+                for (i, b) in p.branches.iter().enumerate() {
+                    collect_scopes(&b.states, &sloc.key("Branches").index(i), out);
+                }
+            }
+            StateKind::Map(m) => {
+                collect_scopes(&m.processor.states, &sloc.key(processor_key(m)), out)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The field that holds a Map state's processor, as written.
+fn processor_key(m: &MapState) -> &'static str {
+    if m.legacy_iterator {
+        "Iterator"
+    } else {
+        "ItemProcessor"
+    }
 }
 
 struct Validator {
     diags: Vec<Diagnostic>,
     /// Every state name defined so far, with where it was defined (names are machine-wide).
     seen: HashMap<String, Location>,
+    /// Every state name of the machine, with the scope that defines it.
+    everywhere: HashMap<String, Location>,
 }
 
 impl Validator {
     fn scope(&mut self, start_at: &str, states: &IndexMap<String, State>, loc: &Location) {
         let names: Vec<&str> = states.keys().map(String::as_str).collect();
         let states_loc = loc.key("States");
-        if !states.contains_key(start_at) && !states.is_empty() {
+        // An empty `StartAt` was already reported by the reader.
+        if !states.contains_key(start_at) && !states.is_empty() && !start_at.is_empty() {
             self.unknown(loc.key("StartAt"), "StartAt", start_at, &names);
         }
         for (name, st) in states {
@@ -64,8 +104,14 @@ impl Validator {
                     let (field_loc, field) = match via {
                         Successor::Next => (sloc.key("Next"), "Next".to_string()),
                         Successor::Default => (sloc.key("Default"), "Default".to_string()),
-                        Successor::Choice(i) => (sloc.key("Choices").index(i).key("Next"), format!("Choices[{i}].Next")),
-                        Successor::Catch(i) => (sloc.key("Catch").index(i).key("Next"), format!("Catch[{i}].Next")),
+                        Successor::Choice(i) => (
+                            sloc.key("Choices").index(i).key("Next"),
+                            format!("Choices[{i}].Next"),
+                        ),
+                        Successor::Catch(i) => (
+                            sloc.key("Catch").index(i).key("Next"),
+                            format!("Catch[{i}].Next"),
+                        ),
                     };
                     self.unknown(field_loc, &field, target, &names);
                 }
@@ -75,11 +121,22 @@ impl Validator {
         self.graph(start_at, states, &states_loc);
     }
 
+    /// A target must be defined in the same scope: no jumps into or out of a Parallel branch or a
+    /// Map processor. A target defined in another scope gets a message that says so.
     fn unknown(&mut self, loc: Location, field: &str, target: &str, names: &[&str]) {
-        let mut d = Diagnostic::new(K::UnknownState, loc, format!("`{field}` names the state `{target}`, which does not exist in this scope"));
-        if let Some(s) = did_you_mean(target, names.iter().copied()) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        }
+        let d = match self.everywhere.get(target) {
+            Some(scope) => Diagnostic::new(
+                K::UnknownState,
+                loc,
+                format!("`{field}` names the state `{target}`, which is defined in another scope (`{scope}`)"),
+            )
+            .with_help("a transition cannot jump into or out of a Parallel branch or a Map processor"),
+            None => Diagnostic::new(K::UnknownState, loc, format!("`{field}` names the state `{target}`, which does not exist in this scope")),
+        };
+        let d = match did_you_mean(target, names.iter().copied()) {
+            Some(s) if d.help.is_none() => d.with_help(format!("did you mean `{s}`?")),
+            _ => d,
+        };
         self.diags.push(d);
     }
 
@@ -92,7 +149,11 @@ impl Validator {
             ));
         }
         if name.is_empty() {
-            self.diags.push(Diagnostic::new(K::Rule, loc.clone(), "a state name cannot be empty"));
+            self.diags.push(Diagnostic::new(
+                K::Rule,
+                loc.clone(),
+                "a state name cannot be empty",
+            ));
         }
         if let Some(first) = self.seen.get(name) {
             self.diags.push(Diagnostic::new(
@@ -108,15 +169,29 @@ impl Validator {
     fn state(&mut self, _name: &str, st: &State, loc: &Location) {
         if let Some((retry, catch)) = st.error_handling() {
             for (i, r) in retry.iter().enumerate() {
-                self.error_list(&r.error_equals, &loc.key("Retry").index(i), i + 1 == retry.len(), "Retry");
+                self.error_list(
+                    &r.error_equals,
+                    &loc.key("Retry").index(i),
+                    i + 1 == retry.len(),
+                    "Retry",
+                );
             }
             for (i, c) in catch.iter().enumerate() {
-                self.error_list(&c.error_equals, &loc.key("Catch").index(i), i + 1 == catch.len(), "Catch");
+                self.error_list(
+                    &c.error_equals,
+                    &loc.key("Catch").index(i),
+                    i + 1 == catch.len(),
+                    "Catch",
+                );
             }
         }
         if let StateKind::Choice(c) = &st.kind {
             if c.choices.is_empty() && c.default.is_none() {
-                self.diags.push(Diagnostic::new(K::Rule, loc.clone(), "a Choice state needs at least one rule"));
+                self.diags.push(Diagnostic::new(
+                    K::Rule,
+                    loc.clone(),
+                    "a Choice state needs at least one rule",
+                ));
             }
         }
         match &st.kind {
@@ -126,10 +201,45 @@ impl Validator {
                 }
             }
             StateKind::Map(m) => {
-                let key = if m.legacy_iterator { "Iterator" } else { "ItemProcessor" };
-                self.scope(&m.processor.start_at, &m.processor.states, &loc.key(key));
+                self.map(m, loc);
+                self.scope(
+                    &m.processor.start_at,
+                    &m.processor.states,
+                    &loc.key(processor_key(m)),
+                );
             }
             _ => {}
+        }
+    }
+
+    /// `ItemReader`, `ItemBatcher` and `ResultWriter` exist only for a Distributed Map
+    /// (`"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}}`).
+    ///
+    /// `ToleratedFailure*` and `Label` are documented for Distributed Map too, but whether AWS
+    /// rejects them in an inline Map is unconfirmed, so they are accepted (and ignored) there.
+    fn map(&mut self, m: &MapState, loc: &Location) {
+        if m.mode() == MapMode::Distributed {
+            return;
+        }
+        let fields = [
+            ("ItemReader", m.item_reader.is_some()),
+            ("ItemBatcher", m.item_batcher.is_some()),
+            ("ResultWriter", m.result_writer.is_some()),
+        ];
+        for (field, present) in fields {
+            if present {
+                self.diags.push(
+                    Diagnostic::new(
+                        K::Rule,
+                        loc.key(field),
+                        format!("`{field}` is only allowed in a Map state in DISTRIBUTED mode"),
+                    )
+                    .with_help(format!(
+                        "set `\"ProcessorConfig\": {{\"Mode\": \"DISTRIBUTED\"}}` in `{}`",
+                        processor_key(m)
+                    )),
+                );
+            }
         }
     }
 
@@ -139,7 +249,11 @@ impl Validator {
             let eloc = loc.key("ErrorEquals").index(j);
             if e == "States.ALL" {
                 if errors.len() > 1 {
-                    self.diags.push(Diagnostic::new(K::Rule, eloc.clone(), "`States.ALL` must appear alone in `ErrorEquals`"));
+                    self.diags.push(Diagnostic::new(
+                        K::Rule,
+                        eloc.clone(),
+                        "`States.ALL` must appear alone in `ErrorEquals`",
+                    ));
                 }
                 if !is_last {
                     self.diags.push(Diagnostic::new(
@@ -189,7 +303,11 @@ impl Validator {
                 preds.entry(t).or_default().push(n);
             }
         }
-        let mut ends: HashSet<&str> = states.iter().filter(|(_, s)| s.is_terminal()).map(|(n, _)| n.as_str()).collect();
+        let mut ends: HashSet<&str> = states
+            .iter()
+            .filter(|(_, s)| s.is_terminal())
+            .map(|(n, _)| n.as_str())
+            .collect();
         let mut queue: VecDeque<&str> = ends.iter().copied().collect();
         while let Some(n) = queue.pop_front() {
             for p in preds.get(n).into_iter().flatten() {

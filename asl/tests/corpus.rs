@@ -18,13 +18,19 @@ fn definitions() -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let cases = shared.join("conformance/cases");
     for cat in std::fs::read_dir(&cases).expect("read cases").flatten() {
-        for f in std::fs::read_dir(cat.path()).expect("read category").flatten() {
+        for f in std::fs::read_dir(cat.path())
+            .expect("read category")
+            .flatten()
+        {
             let text = std::fs::read_to_string(f.path()).expect("read case");
             let case: Value = serde_json::from_str(&text).expect("case JSON");
             out.push((f.path().display().to_string(), case["definition"].clone()));
         }
     }
-    for f in std::fs::read_dir(shared.join("bench/workloads")).expect("read workloads").flatten() {
+    for f in std::fs::read_dir(shared.join("bench/workloads"))
+        .expect("read workloads")
+        .flatten()
+    {
         let name = f.file_name().to_string_lossy().to_string();
         if name.ends_with(".asl.json") {
             let text = std::fs::read_to_string(f.path()).expect("read workload");
@@ -44,7 +50,9 @@ fn every_recorded_definition_is_valid_and_round_trips() {
             Ok(sm) => {
                 let back = sm.to_json();
                 if &back != def {
-                    failures.push(format!("{name}: round trip differs:\n  in:  {def}\n  out: {back}"));
+                    failures.push(format!(
+                        "{name}: round trip differs:\n  in:  {def}\n  out: {back}"
+                    ));
                 }
             }
             Err(diags) => {

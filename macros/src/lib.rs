@@ -6,7 +6,10 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     let input = proc_macro2::TokenStream::from(input);
-    syn::Error::new_spanned(input, "`workflow!` is not implemented yet in this version of stepfn")
-        .into_compile_error()
-        .into()
+    syn::Error::new_spanned(
+        input,
+        "`workflow!` is not implemented yet in this version of stepfn",
+    )
+    .into_compile_error()
+    .into()
 }

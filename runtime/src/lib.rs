@@ -1,8 +1,13 @@
 //! stepfn: AWS Step Functions as a Rust library.
 
+pub mod cli;
+pub mod engine;
 pub mod error;
+pub mod graph;
 pub mod io;
 
+pub use engine::tasks::{TaskError, TaskRegistry};
+pub use engine::{ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter};
 pub use error::StatesError;
 pub use stepfn_asl as asl;
 pub use stepfn_macros::workflow;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `stepfn` command line; see [`stepfn::cli`].
+
+fn main() -> std::process::ExitCode {
+    stepfn::cli::main()
+}

@@ -50,7 +50,12 @@ fn ignore_segments(p: &str) -> Option<Vec<String>> {
 }
 
 /// Compares `actual` with `expected`, treating the `ignored` leaves as wildcards.
-fn equal_except(expected: &Value, actual: &Value, ignored: &[Vec<String>], at: &mut Vec<String>) -> bool {
+fn equal_except(
+    expected: &Value,
+    actual: &Value,
+    ignored: &[Vec<String>],
+    at: &mut Vec<String>,
+) -> bool {
     if ignored.iter().any(|p| p == at) {
         return true;
     }
@@ -75,7 +80,9 @@ fn equal_except(expected: &Value, actual: &Value, ignored: &[Vec<String>], at: &
                     ok
                 })
         }
-        (Value::Number(e), Value::Number(a)) => e == a || (e.as_f64().is_some() && e.as_f64() == a.as_f64() && e.is_f64() == a.is_f64()),
+        (Value::Number(e), Value::Number(a)) => {
+            e == a || (e.as_f64().is_some() && e.as_f64() == a.as_f64() && e.is_f64() == a.is_f64())
+        }
         _ => expected == actual,
     }
 }
@@ -83,7 +90,13 @@ fn equal_except(expected: &Value, actual: &Value, ignored: &[Vec<String>], at: &
 fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     let definition = &case["definition"];
     let machine = StateMachine::from_json(definition).map_err(|d| {
-        format!("rejected: {}", d.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))
+        format!(
+            "rejected: {}",
+            d.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )
     })?;
     let interpreter = Interpreter::new(machine, "ConformanceMachine", TaskRegistry::new());
     let input = case["input"].clone();
@@ -91,7 +104,12 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     let expected = &case["expected"];
     let ignored: Vec<Vec<String>> = case["ignore_paths"]
         .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).filter_map(ignore_segments).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter_map(ignore_segments)
+                .collect()
+        })
         .unwrap_or_default();
     let want_status = expected["status"].as_str().unwrap_or("");
     if result.status.as_str() != want_status {
@@ -104,8 +122,16 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     }
     if want_status == "SUCCEEDED" {
         let out = result.output.clone().unwrap_or(Value::Null);
-        if !equal_except(&expected["output"], &out, &ignored, &mut vec!["output".into()]) {
-            return Err(format!("output {out}\n      expected {}", expected["output"]));
+        if !equal_except(
+            &expected["output"],
+            &out,
+            &ignored,
+            &mut vec!["output".into()],
+        ) {
+            return Err(format!(
+                "output {out}\n      expected {}",
+                expected["output"]
+            ));
         }
     } else {
         for (key, got) in [("error", &result.error), ("cause", &result.cause)] {
@@ -120,7 +146,10 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     if let Some(want) = case["expected_history_event_types"].as_array() {
         let want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
         let got: Vec<&str> = result.history.iter().map(|e| e.kind.as_str()).collect();
-        let loose = matches!(case["category"].as_str(), Some("map" | "map_distributed" | "parallel"));
+        let loose = matches!(
+            case["category"].as_str(),
+            Some("map" | "map_distributed" | "parallel")
+        );
         let same = if loose {
             let mut a = want.clone();
             let mut b = got.clone();
@@ -131,7 +160,11 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
             want == got
         };
         if !same {
-            return Err(format!("history {}\n      expected {}", got.join(" "), want.join(" ")));
+            return Err(format!(
+                "history {}\n      expected {}",
+                got.join(" "),
+                want.join(" ")
+            ));
         }
     }
     Ok(())
@@ -143,8 +176,10 @@ fn conformance() {
         eprintln!("NOTE: ../shared/conformance/cases is absent: no conformance case was run");
         return;
     };
-    let pins_text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance-pins.json"))
-        .expect("tests/conformance-pins.json");
+    let pins_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance-pins.json"),
+    )
+    .expect("tests/conformance-pins.json");
     let pins: BTreeMap<String, u64> = serde_json::from_str(&pins_text).expect("pins JSON");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -155,15 +190,24 @@ fn conformance() {
     let verbose = std::env::var("CONFORMANCE_VERBOSE").is_ok();
     let mut table: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut failures = Vec::new();
-    let mut cats: Vec<_> = std::fs::read_dir(&dir).expect("cases dir").flatten().collect();
+    let mut cats: Vec<_> = std::fs::read_dir(&dir)
+        .expect("cases dir")
+        .flatten()
+        .collect();
     cats.sort_by_key(|e| e.file_name());
     for cat in cats {
         let category = cat.file_name().to_string_lossy().to_string();
-        let mut files: Vec<_> = std::fs::read_dir(cat.path()).expect("category dir").flatten().collect();
+        let mut files: Vec<_> = std::fs::read_dir(cat.path())
+            .expect("category dir")
+            .flatten()
+            .collect();
         files.sort_by_key(|e| e.file_name());
         for f in files {
             let name = f.file_name().to_string_lossy().to_string();
-            if filter.as_deref().is_some_and(|flt| !name.contains(flt) && !category.contains(flt)) {
+            if filter
+                .as_deref()
+                .is_some_and(|flt| !name.contains(flt) && !category.contains(flt))
+            {
                 continue;
             }
             let text = std::fs::read_to_string(f.path()).expect("case file");
@@ -177,7 +221,10 @@ fn conformance() {
         }
     }
     println!("\nconformance (../shared/conformance/cases)");
-    println!("{:<18} {:>6} {:>6} {:>6}", "category", "pass", "total", "pin");
+    println!(
+        "{:<18} {:>6} {:>6} {:>6}",
+        "category", "pass", "total", "pin"
+    );
     let mut below = Vec::new();
     let (mut tp, mut tt) = (0, 0);
     for (cat, (pass, total)) in &table {

@@ -1,1 +1,86 @@
-fn main() {}
+//! `cargo xtask`: the project's own chores, as subcommands of one small binary
+//! (see https://github.com/matklad/cargo-xtask). Kept light: it depends on `stepfn-asl` only.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <COMMAND>
+
+Commands:
+  validate     check examples/*.asl.json with the stepfn validator
+  export       write the ASL of every workflow! to definitions/ (--check: fail when stale)  [not implemented yet]
+  bench        compare stepfn with aws-local-stepfunctions on ../shared/bench              [not implemented yet]
+  help         print this message
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("help" | "--help" | "-h") => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Some("validate") => validate(),
+        Some(cmd @ ("export" | "bench")) => {
+            eprintln!("cargo xtask {cmd}: not implemented yet");
+            ExitCode::FAILURE
+        }
+        Some(other) => {
+            eprintln!("unknown command `{other}`\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Validates every `examples/*.asl.json`; prints `FILE: LOCATION: MESSAGE` per problem.
+fn validate() -> ExitCode {
+    let dir = root().join("examples");
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(".asl.json"))
+            .collect(),
+        Err(e) => {
+            eprintln!("{}: cannot read the directory: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    };
+    files.sort();
+    if files.is_empty() {
+        eprintln!("{}: no *.asl.json files", dir.display());
+        return ExitCode::FAILURE;
+    }
+    let mut failed = false;
+    for f in &files {
+        let shown = f.strip_prefix(root()).unwrap_or(f).display().to_string();
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{shown}: cannot read the file: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        match stepfn_asl::StateMachine::from_json_str(&text) {
+            Ok(_) => println!("{shown}: valid"),
+            Err(diags) => {
+                failed = true;
+                for d in diags {
+                    eprintln!("{shown}: {d}");
+                }
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

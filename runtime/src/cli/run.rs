@@ -81,26 +81,38 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     let mut tasks = TaskRegistry::new();
     if let (Some(cfg_path), Some(case)) = (&args.mock_config, &args.test_case) {
-        let cfg: Value = match std::fs::read_to_string(cfg_path).map_err(|e| e.to_string()).and_then(|t| {
-            serde_json::from_str(&t).map_err(|e| format!("not valid JSON: {e}"))
-        }) {
+        let cfg: Value = match std::fs::read_to_string(cfg_path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("not valid JSON: {e}")))
+        {
             Ok(v) => v,
-            Err(e) => return fail_usage(format!("mock configuration `{}`: {e}", cfg_path.display())),
+            Err(e) => {
+                return fail_usage(format!("mock configuration `{}`: {e}", cfg_path.display()))
+            }
         };
         match MockResponses::from_config(&cfg, args.state_machine.as_deref(), case) {
             Ok(m) => {
                 tasks.set_fallback(m.into_handler());
             }
-            Err(e) => return fail_usage(format!("mock configuration `{}`: {e}", cfg_path.display())),
+            Err(e) => {
+                return fail_usage(format!("mock configuration `{}`: {e}", cfg_path.display()))
+            }
         }
     }
     let sm_name = args
         .state_machine
         .clone()
-        .or_else(|| args.file.file_stem().map(|s| s.to_string_lossy().trim_end_matches(".asl").to_string()))
+        .or_else(|| {
+            args.file
+                .file_stem()
+                .map(|s| s.to_string_lossy().trim_end_matches(".asl").to_string())
+        })
         .unwrap_or_else(|| "StateMachine".into());
     let interpreter = Interpreter::new(machine, sm_name, tasks);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail_usage(format!("cannot start the async runtime: {e}")),
     };
@@ -117,12 +129,21 @@ pub fn run(args: &RunArgs) -> i32 {
             out.insert("output".into(), result.output.unwrap_or(Value::Null));
         }
         _ => {
-            out.insert("error".into(), result.error.map_or(Value::Null, Value::String));
-            out.insert("cause".into(), result.cause.map_or(Value::Null, Value::String));
+            out.insert(
+                "error".into(),
+                result.error.map_or(Value::Null, Value::String),
+            );
+            out.insert(
+                "cause".into(),
+                result.cause.map_or(Value::Null, Value::String),
+            );
         }
     }
     if args.history {
-        out.insert("history".into(), Value::Array(result.history.iter().map(|e| e.to_json()).collect()));
+        out.insert(
+            "history".into(),
+            Value::Array(result.history.iter().map(|e| e.to_json()).collect()),
+        );
     }
     println!("{}", Value::Object(out));
     if result.status == ExecutionStatus::Succeeded {

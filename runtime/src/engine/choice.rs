@@ -28,7 +28,11 @@ pub fn evaluate(c: &Condition, input: &Value, env: &Env<'_>) -> Result<bool, Sta
             Ok(false)
         }
         Condition::Not(c) => Ok(!evaluate(c, input, env)?),
-        Condition::Compare { variable, op, operand } => {
+        Condition::Compare {
+            variable,
+            op,
+            operand,
+        } => {
             let value = paths::select_ref(variable, input, env)?;
             let owned;
             let value = match value {
@@ -40,7 +44,9 @@ pub fn evaluate(c: &Condition, input: &Value, env: &Env<'_>) -> Result<bool, Sta
                 None => None,
             };
             if *op == Comparison::IsPresent {
-                let want = operand_literal(operand).and_then(Value::as_bool).unwrap_or(true);
+                let want = operand_literal(operand)
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true);
                 return Ok(value.is_some() == want);
             }
             let Some(value) = value else {
@@ -118,7 +124,9 @@ pub fn compare(op: Comparison, value: &Value, rhs: &Value) -> bool {
         C::IsString => value.is_string() == rhs.as_bool().unwrap_or(true),
         C::IsBoolean => value.is_boolean() == rhs.as_bool().unwrap_or(true),
         C::IsTimestamp => {
-            let is_ts = value.as_str().is_some_and(|s| stepfn_asl::timestamp::parse(s).is_some());
+            let is_ts = value
+                .as_str()
+                .is_some_and(|s| stepfn_asl::timestamp::parse(s).is_some());
             is_ts == rhs.as_bool().unwrap_or(true)
         }
     }
@@ -223,7 +231,11 @@ mod tests {
         assert!(compare(Comparison::NumericEquals, &json!(1), &json!(1.0)));
         assert!(compare(Comparison::NumericEquals, &json!(0), &json!(-0.0)));
         assert!(!compare(Comparison::StringEquals, &json!(1), &json!("1")));
-        assert!(!compare(Comparison::TimestampEquals, &json!("date"), &json!("date")));
+        assert!(!compare(
+            Comparison::TimestampEquals,
+            &json!("date"),
+            &json!("date")
+        ));
     }
 
     #[test]

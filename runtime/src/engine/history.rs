@@ -29,7 +29,10 @@ impl HistoryEvent {
         m.insert("timestamp".into(), Value::String(self.timestamp.clone()));
         m.insert("type".into(), Value::String(self.kind.clone()));
         m.insert("id".into(), Value::from(self.id));
-        m.insert("previousEventId".into(), Value::from(self.previous_event_id));
+        m.insert(
+            "previousEventId".into(),
+            Value::from(self.previous_event_id),
+        );
         if let Some((k, v)) = &self.details {
             m.insert((*k).to_string(), v.clone());
         }
@@ -103,6 +106,10 @@ impl History {
 
     /// The kept events.
     pub fn events(&self) -> Vec<HistoryEvent> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).events.clone()
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .events
+            .clone()
     }
 }

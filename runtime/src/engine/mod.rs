@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use stepfn_asl::{
-    Catcher, Expr, MapMode, MapState, Parallel, Pass, QueryLanguage, Retrier, State, StateKind, StateMachine, Task,
-    Template, Transition, Wait,
+    Catcher, Expr, MapMode, MapState, Parallel, Pass, QueryLanguage, Retrier, State, StateKind,
+    StateMachine, Task, Template, Transition, Wait,
 };
 use tasks::{TaskRegistry, TaskRequest};
 
@@ -127,14 +127,24 @@ impl Interpreter {
         let clock = Clock::new();
         let start_time = clock.now_rfc3339();
         let info = Arc::new(ExecutionInfo {
-            id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{}:{exec_name}", self.name),
+            id: format!(
+                "arn:aws:states:{REGION}:{ACCOUNT}:execution:{}:{exec_name}",
+                self.name
+            ),
             name: exec_name,
             start_time,
             // Kept only when `$$` is read somewhere: copying a large input costs.
-            input: if self.uses_context { input.clone() } else { Value::Null },
+            input: if self.uses_context {
+                input.clone()
+            } else {
+                Value::Null
+            },
             role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
             redrive_count: 0,
-            state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{}", self.name),
+            state_machine_id: format!(
+                "arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{}",
+                self.name
+            ),
             state_machine_name: self.name.clone(),
         });
         let history = History::new(options.keep_history);
@@ -146,16 +156,21 @@ impl Interpreter {
             payload_limit: options.payload_limit,
             needs_time: options.keep_history || self.uses_context,
         };
-        let started = history.push(0, "ExecutionStarted", || exec.clock.now_rfc3339(), || {
-            Some((
-                "executionStartedEventDetails",
-                json!({
-                    "input": to_text(&input),
-                    "inputDetails": {"truncated": false},
-                    "roleArn": info.role_arn,
-                }),
-            ))
-        });
+        let started = history.push(
+            0,
+            "ExecutionStarted",
+            || exec.clock.now_rfc3339(),
+            || {
+                Some((
+                    "executionStartedEventDetails",
+                    json!({
+                        "input": to_text(&input),
+                        "inputDetails": {"truncated": false},
+                        "roleArn": info.role_arn,
+                    }),
+                ))
+            },
+        );
         let sm = &self.machine;
         let mut prev = started;
         let run = async {
@@ -166,7 +181,15 @@ impl Interpreter {
                 ));
             }
             let mut vars = Variables::new();
-            exec.run_scope(&sm.states, &sm.start_at, input, &mut vars, &history, &mut prev).await
+            exec.run_scope(
+                &sm.states,
+                &sm.start_at,
+                input,
+                &mut vars,
+                &history,
+                &mut prev,
+            )
+            .await
         };
         let outcome = match sm.timeout_seconds {
             Some(t) => match tokio::time::timeout(Duration::from_secs(t), run).await {
@@ -193,9 +216,12 @@ impl Interpreter {
                 }
             }
             Err(Ending::Failed(e)) => {
-                history.push(prev, "ExecutionFailed", || exec.clock.now_rfc3339(), || {
-                    Some(("executionFailedEventDetails", error_details(&e)))
-                });
+                history.push(
+                    prev,
+                    "ExecutionFailed",
+                    || exec.clock.now_rfc3339(),
+                    || Some(("executionFailedEventDetails", error_details(&e))),
+                );
                 ExecutionResult {
                     status: ExecutionStatus::Failed,
                     output: None,
@@ -205,10 +231,16 @@ impl Interpreter {
                 }
             }
             Err(Ending::TimedOut) => {
-                let e = StatesError::new(names::TIMEOUT, "The execution ran longer than the state machine's TimeoutSeconds");
-                history.push(prev, "ExecutionTimedOut", || exec.clock.now_rfc3339(), || {
-                    Some(("executionTimedOutEventDetails", error_details(&e)))
-                });
+                let e = StatesError::new(
+                    names::TIMEOUT,
+                    "The execution ran longer than the state machine's TimeoutSeconds",
+                );
+                history.push(
+                    prev,
+                    "ExecutionTimedOut",
+                    || exec.clock.now_rfc3339(),
+                    || Some(("executionTimedOutEventDetails", error_details(&e))),
+                );
                 ExecutionResult {
                     status: ExecutionStatus::TimedOut,
                     output: None,
@@ -296,8 +328,13 @@ enum Step<'m> {
 /// A state's own failure, prefixed the way AWS prefixes `States.Runtime` causes.
 fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesError {
     const PREFIX: &str = "An error occurred while executing the state";
-    if (e.error == names::RUNTIME || e.error == names::QUERY_EVALUATION_ERROR) && !e.cause.starts_with(PREFIX) {
-        e.cause = format!("{PREFIX} '{state}' (entered at the event id #{entered}). {}", e.cause);
+    if (e.error == names::RUNTIME || e.error == names::QUERY_EVALUATION_ERROR)
+        && !e.cause.starts_with(PREFIX)
+    {
+        e.cause = format!(
+            "{PREFIX} '{state}' (entered at the event id #{entered}). {}",
+            e.cause
+        );
     }
     e
 }
@@ -370,9 +407,14 @@ impl Exec {
             let mut input = input;
             loop {
                 let Some(state) = states.get(name) else {
-                    return Err(StatesError::runtime(format!("the state `{name}` does not exist")));
+                    return Err(StatesError::runtime(format!(
+                        "the state `{name}` does not exist"
+                    )));
                 };
-                match self.run_state(name, state, input, vars, history, prev).await? {
+                match self
+                    .run_state(name, state, input, vars, history, prev)
+                    .await?
+                {
                     Step::Next(n, v) => {
                         name = n;
                         input = v;
@@ -403,12 +445,18 @@ impl Exec {
             });
             *prev = id;
             return Err(locate(
-                StatesError::runtime("JSONata states are not supported by this version of stepfn yet"),
+                StatesError::runtime(
+                    "JSONata states are not supported by this version of stepfn yet",
+                ),
                 name,
                 id,
             ));
         }
-        let entered_time = if self.needs_time { self.clock.now() } else { jiff::Timestamp::UNIX_EPOCH };
+        let entered_time = if self.needs_time {
+            self.clock.now()
+        } else {
+            jiff::Timestamp::UNIX_EPOCH
+        };
         let entered = history.push(*prev, state_event(&st.kind, true), || format!("{entered_time:.3}"), || {
             Some((
                 "stateEnteredEventDetails",
@@ -418,21 +466,35 @@ impl Exec {
         *prev = entered;
         let ctx = Context::new(self.info.clone(), name, entered_time, 0);
         let result = match &st.kind {
-            StateKind::Pass(p) => self.pass(st, p, input, &ctx, vars).map(|v| step(&p.transition, v)),
+            StateKind::Pass(p) => self
+                .pass(st, p, input, &ctx, vars)
+                .map(|v| step(&p.transition, v)),
             StateKind::Choice(c) => self.choice(st, c, input, &ctx, vars),
             StateKind::Succeed => {
-                let env = Env { context: &ctx, vars };
+                let env = Env {
+                    context: &ctx,
+                    vars,
+                };
                 paths::apply_io_path(st.input_path.as_ref(), input, &env)
                     .and_then(|v| paths::apply_io_path(st.output_path.as_ref(), v, &env))
                     .map(Step::End)
             }
             StateKind::Fail(f) => {
-                let env = Env { context: &ctx, vars };
+                let env = Env {
+                    context: &ctx,
+                    vars,
+                };
                 return Err(locate(self.fail(f, &input, &env), name, entered));
             }
             StateKind::Wait(w) => self.wait(st, w, input, &ctx, vars).await,
-            StateKind::Task(t) => self.task(name, st, t, input, ctx, vars, history, prev).await,
-            StateKind::Parallel(p) => self.parallel(name, st, p, input, ctx, vars, history, prev).await,
+            StateKind::Task(t) => {
+                self.task(name, st, t, input, ctx, vars, history, prev)
+                    .await
+            }
+            StateKind::Parallel(p) => {
+                self.parallel(name, st, p, input, ctx, vars, history, prev)
+                    .await
+            }
             StateKind::Map(m) => self.map(name, st, m, input, ctx, vars, history, prev).await,
         };
         let step = result.map_err(|e| locate(e, name, entered))?;
@@ -450,23 +512,43 @@ impl Exec {
     }
 
     /// Applies a state's `Assign` (JSONPath): `$` is `basis`; values take effect after the state.
-    fn assign(&self, st: &State, basis: &Value, env: &Env<'_>) -> Result<Option<Vec<(String, Value)>>, StatesError> {
+    fn assign(
+        &self,
+        st: &State,
+        basis: &Value,
+        env: &Env<'_>,
+    ) -> Result<Option<Vec<(String, Value)>>, StatesError> {
         let Some(a) = &st.assign else { return Ok(None) };
         Self::eval_assign(&a.template, basis, env).map(Some)
     }
 
-    fn eval_assign(t: &Template, basis: &Value, env: &Env<'_>) -> Result<Vec<(String, Value)>, StatesError> {
+    fn eval_assign(
+        t: &Template,
+        basis: &Value,
+        env: &Env<'_>,
+    ) -> Result<Vec<(String, Value)>, StatesError> {
         match template::evaluate(t, basis, env)? {
             Value::Object(m) => Ok(m.into_iter().collect()),
             _ => Ok(Vec::new()),
         }
     }
 
-    fn pass(&self, st: &State, p: &Pass, input: Value, ctx: &Context<'_>, vars: &mut Variables) -> Result<Value, StatesError> {
+    fn pass(
+        &self,
+        st: &State,
+        p: &Pass,
+        input: Value,
+        ctx: &Context<'_>,
+        vars: &mut Variables,
+    ) -> Result<Value, StatesError> {
         let env = Env { context: ctx, vars };
         let result = match (&p.result, &p.parameters) {
             (Some(r), _) => r.clone(),
-            (None, Some(t)) => template::evaluate(t, &*paths::input_path(st.input_path.as_ref(), &input, &env)?, &env)?,
+            (None, Some(t)) => template::evaluate(
+                t,
+                &*paths::input_path(st.input_path.as_ref(), &input, &env)?,
+                &env,
+            )?,
             (None, None) => paths::input_path(st.input_path.as_ref(), &input, &env)?.into_owned(),
         };
         let assigned = self.assign(st, &result, &env)?;
@@ -501,12 +583,7 @@ impl Exec {
         }
         let target = match target.or(c.default.as_deref()) {
             Some(t) => t,
-            None => {
-                return Err(StatesError::new(
-                    names::NO_CHOICE_MATCHED,
-                    "No Matches!",
-                ))
-            }
+            None => return Err(StatesError::new(names::NO_CHOICE_MATCHED, "No Matches!")),
         };
         let mut assigned = self.assign(st, &effective, &env)?.unwrap_or_default();
         if let Some(a) = rule_assign {
@@ -520,13 +597,19 @@ impl Exec {
     }
 
     fn fail(&self, f: &stepfn_asl::Fail, input: &Value, env: &Env<'_>) -> StatesError {
-        let text = |lit: &Option<Expr<String>>, path: &Option<Template>, field: &str| -> Result<String, StatesError> {
+        let text = |lit: &Option<Expr<String>>,
+                    path: &Option<Template>,
+                    field: &str|
+         -> Result<String, StatesError> {
             if let Some(Expr::Literal(s)) = lit {
                 return Ok(s.clone());
             }
-            let Some(t) = path else { return Ok(String::new()) };
+            let Some(t) = path else {
+                return Ok(String::new());
+            };
             let v = match t {
-                Template::Path(p) => paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, field, input))?,
+                Template::Path(p) => paths::select(p, input, env)?
+                    .ok_or_else(|| paths::path_not_found(p, field, input))?,
                 other => template::evaluate(other, input, env)?,
             };
             match v {
@@ -573,12 +656,18 @@ impl Exec {
         Ok(step(&w.transition, out))
     }
 
-    fn wait_duration(&self, w: &Wait, input: &Value, env: &Env<'_>) -> Result<Duration, StatesError> {
+    fn wait_duration(
+        &self,
+        w: &Wait,
+        input: &Value,
+        env: &Env<'_>,
+    ) -> Result<Duration, StatesError> {
         if let Some(Expr::Literal(s)) = &w.seconds {
             return Ok(Duration::from_secs(*s));
         }
         if let Some(p) = &w.seconds_path {
-            let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "SecondsPath", input))?;
+            let v = paths::select(p, input, env)?
+                .ok_or_else(|| paths::path_not_found(p, "SecondsPath", input))?;
             return match v.as_i64() {
                 Some(n) if n >= 0 => Ok(Duration::from_secs(n as u64)),
                 _ => Err(StatesError::runtime(format!(
@@ -591,7 +680,8 @@ impl Exec {
         let ts = if let Some(Expr::Literal(s)) = &w.timestamp {
             s.clone()
         } else if let Some(p) = &w.timestamp_path {
-            let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "TimestampPath", input))?;
+            let v = paths::select(p, input, env)?
+                .ok_or_else(|| paths::path_not_found(p, "TimestampPath", input))?;
             match v {
                 Value::String(s) => s,
                 other => {
@@ -603,7 +693,9 @@ impl Exec {
                 }
             }
         } else {
-            return Err(StatesError::runtime("a Wait state needs Seconds, Timestamp, SecondsPath or TimestampPath"));
+            return Err(StatesError::runtime(
+                "a Wait state needs Seconds, Timestamp, SecondsPath or TimestampPath",
+            ));
         };
         let Some(at) = stepfn_asl::timestamp::parse(&ts) else {
             return Err(StatesError::runtime(format!(
@@ -661,7 +753,11 @@ impl Exec {
                                 vars.set(k, v);
                             }
                         }
-                        let out = paths::apply_result_path(c.result_path.as_ref(), raw_input.clone(), error_output)?;
+                        let out = paths::apply_result_path(
+                            c.result_path.as_ref(),
+                            raw_input.clone(),
+                            error_output,
+                        )?;
                         return Ok(Err((c, out)));
                     }
                     return Err(e);
@@ -671,6 +767,7 @@ impl Exec {
     }
 
     /// The common tail of Task, Parallel and Map: ResultSelector → Assign → ResultPath → OutputPath.
+    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         st: &State,
@@ -711,7 +808,8 @@ impl Exec {
     ) -> Result<Step<'m>, StatesError> {
         let (resource_type, resource) = resource_parts(&t.resource);
         let lambda = t.resource.starts_with("arn:aws:lambda:");
-        let ev = |task: &'static str, lambda_name: &'static str| if lambda { lambda_name } else { task };
+        let ev =
+            |task: &'static str, lambda_name: &'static str| if lambda { lambda_name } else { task };
         let timeout = match &t.timeout_seconds {
             Some(Expr::Literal(s)) => Some(*s),
             _ => None,
@@ -818,7 +916,15 @@ impl Exec {
         *prev = prev_cell.load(Relaxed);
         match outcome? {
             Ok(result) => {
-                let out = self.finish(st, t.result_selector.as_ref(), t.result_path.as_ref(), input, result, &ctx, vars)?;
+                let out = self.finish(
+                    st,
+                    t.result_selector.as_ref(),
+                    t.result_path.as_ref(),
+                    input,
+                    result,
+                    &ctx,
+                    vars,
+                )?;
                 Ok(step(&t.transition, out))
             }
             Err((c, out)) => Ok(Step::Next(&c.next, out)),
@@ -841,16 +947,26 @@ impl Exec {
         let prev_cell = AtomicU64::new(*prev);
         let outcome = self
             .with_retry(&p.retry, &p.catch, &input, &ctx, vars, |_attempt, vars| {
-                let env = Env { context: &ctx, vars };
-                let prepared = paths::input_path(st.input_path.as_ref(), &input, &env).and_then(|eff| match &p.parameters {
-                    Some(t) => template::evaluate(t, &eff, &env),
-                    None => Ok(eff.into_owned()),
-                });
+                let env = Env {
+                    context: &ctx,
+                    vars,
+                };
+                let prepared = paths::input_path(st.input_path.as_ref(), &input, &env).and_then(
+                    |eff| match &p.parameters {
+                        Some(t) => template::evaluate(t, &eff, &env),
+                        None => Ok(eff.into_owned()),
+                    },
+                );
                 let outer = Arc::new(vars.clone());
                 let prev_cell = &prev_cell;
                 async move {
                     let eff = prepared?;
-                    let started = history.push(prev_cell.load(Relaxed), "ParallelStateStarted", || self.clock.now_rfc3339(), || None);
+                    let started = history.push(
+                        prev_cell.load(Relaxed),
+                        "ParallelStateStarted",
+                        || self.clock.now_rfc3339(),
+                        || None,
+                    );
                     prev_cell.store(started, Relaxed);
                     let branches = p.branches.iter().map(|b| {
                         let eff = eff.clone();
@@ -858,10 +974,20 @@ impl Exec {
                         async move {
                             let mut vars = Variables::child(outer);
                             let mut bprev = started;
-                            self.run_scope(&b.states, &b.start_at, eff, &mut vars, history, &mut bprev).await
+                            self.run_scope(
+                                &b.states,
+                                &b.start_at,
+                                eff,
+                                &mut vars,
+                                history,
+                                &mut bprev,
+                            )
+                            .await
                         }
                     });
-                    futures::future::try_join_all(branches).await.map(Value::Array)
+                    futures::future::try_join_all(branches)
+                        .await
+                        .map(Value::Array)
                 }
             })
             .await;
@@ -872,11 +998,24 @@ impl Exec {
                 Err(e) => Some(("parallelStateFailedEventDetails", error_details(e))),
                 _ => None,
             };
-            *prev = history.push(*prev, "ParallelStateFailed", || self.clock.now_rfc3339(), || detail);
+            *prev = history.push(
+                *prev,
+                "ParallelStateFailed",
+                || self.clock.now_rfc3339(),
+                || detail,
+            );
         }
         match outcome? {
             Ok(result) => {
-                let out = self.finish(st, p.result_selector.as_ref(), p.result_path.as_ref(), input, result, &ctx, vars)?;
+                let out = self.finish(
+                    st,
+                    p.result_selector.as_ref(),
+                    p.result_path.as_ref(),
+                    input,
+                    result,
+                    &ctx,
+                    vars,
+                )?;
                 Ok(step(&p.transition, out))
             }
             Err((c, out)) => Ok(Step::Next(&c.next, out)),
@@ -884,10 +1023,19 @@ impl Exec {
     }
 
     /// Reads an integer-valued `…Path` field of a Map, with AWS's error texts.
-    fn map_int(&self, p: &stepfn_asl::Path, field: &str, input: &Value, env: &Env<'_>) -> Result<i64, StatesError> {
-        let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, field, input))?;
+    fn map_int(
+        &self,
+        p: &stepfn_asl::Path,
+        field: &str,
+        input: &Value,
+        env: &Env<'_>,
+    ) -> Result<i64, StatesError> {
+        let v =
+            paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, field, input))?;
         // AWS also takes a string holding an integer.
-        let n = v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
+        let n = v
+            .as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
         match n {
             Some(n) => Ok(n),
             None => Err(StatesError::runtime(format!(
@@ -1037,11 +1185,24 @@ impl Exec {
         // A `States.Runtime` error ends the execution at once, without a MapStateFailed event.
         let runtime_error = matches!(&outcome, Err(e) if e.error == names::RUNTIME);
         if matches!(outcome, Err(_) | Ok(Err(_))) && started.load(Relaxed) && !runtime_error {
-            *prev = history.push(*prev, "MapStateFailed", || self.clock.now_rfc3339(), || None);
+            *prev = history.push(
+                *prev,
+                "MapStateFailed",
+                || self.clock.now_rfc3339(),
+                || None,
+            );
         }
         match outcome? {
             Ok(result) => {
-                let out = self.finish(st, m.result_selector.as_ref(), m.result_path.as_ref(), input, result, &ctx, vars)?;
+                let out = self.finish(
+                    st,
+                    m.result_selector.as_ref(),
+                    m.result_path.as_ref(),
+                    input,
+                    result,
+                    &ctx,
+                    vars,
+                )?;
                 Ok(step(&m.transition, out))
             }
             Err((c, out)) => Ok(Step::Next(&c.next, out)),
@@ -1056,18 +1217,28 @@ impl Exec {
         m: &MapState,
         input: &Value,
         env: &Env<'_>,
-    ) -> Result<(Value, Vec<Value>, u64, Result<Option<(u64, f64)>, StatesError>), StatesError> {
+    ) -> Result<
+        (
+            Value,
+            Vec<Value>,
+            u64,
+            Result<Option<(u64, f64)>, StatesError>,
+        ),
+        StatesError,
+    > {
         let eff = paths::input_path(st.input_path.as_ref(), input, env)?.into_owned();
         let max_concurrency = match (&m.max_concurrency, &m.max_concurrency_path) {
             (Some(Expr::Literal(n)), _) => *n,
             (_, Some(p)) => {
                 let n = self.map_int(p, "MaxConcurrencyPath", &eff, env)?;
-                u64::try_from(n).map_err(|_| StatesError::runtime("MaxConcurrency cannot be negative."))?
+                u64::try_from(n)
+                    .map_err(|_| StatesError::runtime("MaxConcurrency cannot be negative."))?
             }
             _ => 0,
         };
         let items = match &m.items_path {
-            Some(p) => paths::select(p, &eff, env)?.ok_or_else(|| paths::path_not_found(p, "ItemsPath", &eff))?,
+            Some(p) => paths::select(p, &eff, env)?
+                .ok_or_else(|| paths::path_not_found(p, "ItemsPath", &eff))?,
             None => eff.clone(),
         };
         let items = match items {
@@ -1085,16 +1256,23 @@ impl Exec {
                 (_, Some(p)) => {
                     let n = self.map_int(p, "ToleratedFailureCountPath", input, env)?;
                     if n < 0 {
-                        return Err(StatesError::runtime("ToleratedFailureCount cannot be negative."));
+                        return Err(StatesError::runtime(
+                            "ToleratedFailureCount cannot be negative.",
+                        ));
                     }
                     Some(n as u64)
                 }
                 _ => None,
             };
-            let pct = match (&m.tolerated_failure_percentage, &m.tolerated_failure_percentage_path) {
+            let pct = match (
+                &m.tolerated_failure_percentage,
+                &m.tolerated_failure_percentage_path,
+            ) {
                 (Some(Expr::Literal(n)), _) => n.as_f64(),
                 (_, Some(p)) => {
-                    let v = paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "ToleratedFailurePercentagePath", input))?;
+                    let v = paths::select(p, input, env)?.ok_or_else(|| {
+                        paths::path_not_found(p, "ToleratedFailurePercentagePath", input)
+                    })?;
                     let f = v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).ok_or_else(|| {
                         StatesError::runtime(format!(
                             "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
@@ -1106,7 +1284,9 @@ impl Exec {
                         ))
                     })?;
                     if !(0.0..=100.0).contains(&f) {
-                        return Err(StatesError::runtime("ToleratedFailurePercentage must be between 0 and 100."));
+                        return Err(StatesError::runtime(
+                            "ToleratedFailurePercentage must be between 0 and 100.",
+                        ));
                     }
                     Some(f)
                 }
@@ -1123,7 +1303,9 @@ impl Exec {
 
 /// A random (v4) UUID drawn from a fast thread-local generator.
 fn new_uuid() -> String {
-    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+        .into_uuid()
+        .to_string()
 }
 
 /// True when the definition mentions the context object anywhere (`$$` or `$states.context`).

@@ -14,7 +14,10 @@ pub fn matches(error_equals: &[String], error: &str) -> bool {
     error_equals.iter().any(|e| {
         e == error
             || (e == names::ALL && !is_terminal(error))
-            || (e == names::TASK_FAILED && !is_terminal(error) && error != names::TIMEOUT && error != names::HEARTBEAT_TIMEOUT)
+            || (e == names::TASK_FAILED
+                && !is_terminal(error)
+                && error != names::TIMEOUT
+                && error != names::HEARTBEAT_TIMEOUT)
             || (e == names::TIMEOUT && error == names::HEARTBEAT_TIMEOUT)
     })
 }
@@ -48,7 +51,11 @@ pub fn base_delay(r: &Retrier, n: u64) -> Duration {
         secs = secs.min(max as f64);
     }
     // A year bounds every wait in Step Functions; also keeps Duration::from_secs_f64 from panicking.
-    let secs = if secs.is_finite() { secs.clamp(0.0, 31_622_400.0) } else { 31_622_400.0 };
+    let secs = if secs.is_finite() {
+        secs.clamp(0.0, 31_622_400.0)
+    } else {
+        31_622_400.0
+    };
     Duration::from_secs_f64(secs)
 }
 
@@ -66,7 +73,12 @@ mod tests {
     use super::*;
     use serde_json::Number;
 
-    fn retrier(interval: u64, rate: f64, max_delay: Option<u64>, jitter: Option<JitterStrategy>) -> Retrier {
+    fn retrier(
+        interval: u64,
+        rate: f64,
+        max_delay: Option<u64>,
+        jitter: Option<JitterStrategy>,
+    ) -> Retrier {
         Retrier {
             error_equals: vec!["States.ALL".into()],
             interval_seconds: Some(interval),

@@ -100,7 +100,11 @@ impl TaskRegistry {
     }
 
     /// Registers a handler object for a resource.
-    pub fn register_handler(&mut self, resource: impl Into<String>, handler: Arc<dyn TaskHandler>) -> &mut Self {
+    pub fn register_handler(
+        &mut self,
+        resource: impl Into<String>,
+        handler: Arc<dyn TaskHandler>,
+    ) -> &mut Self {
         self.by_resource.insert(resource.into(), handler);
         self
     }
@@ -198,7 +202,11 @@ pub enum MockResponse {
 
 impl MockResponses {
     /// Reads the test case `test_case` (of `state_machine`, or of whichever state machine has it).
-    pub fn from_config(config: &Value, state_machine: Option<&str>, test_case: &str) -> Result<Self, String> {
+    pub fn from_config(
+        config: &Value,
+        state_machine: Option<&str>,
+        test_case: &str,
+    ) -> Result<Self, String> {
         let machines = config
             .get("StateMachines")
             .and_then(Value::as_object)
@@ -208,17 +216,23 @@ impl MockResponses {
             .filter(|(name, _)| state_machine.is_none_or(|s| s == name.as_str()))
             .find_map(|(_, sm)| sm.get("TestCases").and_then(|t| t.get(test_case)))
             .ok_or_else(|| format!("no test case `{test_case}` in the mock configuration"))?;
-        let case = case.as_object().ok_or_else(|| format!("test case `{test_case}` must be an object"))?;
+        let case = case
+            .as_object()
+            .ok_or_else(|| format!("test case `{test_case}` must be an object"))?;
         let responses = config.get("MockedResponses").and_then(Value::as_object);
         let mut by_state = HashMap::new();
         for (state, resp_name) in case {
-            let resp_name = resp_name
-                .as_str()
-                .ok_or_else(|| format!("test case `{test_case}`: the value for `{state}` must name a mocked response"))?;
+            let resp_name = resp_name.as_str().ok_or_else(|| {
+                format!(
+                    "test case `{test_case}`: the value for `{state}` must name a mocked response"
+                )
+            })?;
             let resp = responses
                 .and_then(|r| r.get(resp_name))
                 .and_then(Value::as_object)
-                .ok_or_else(|| format!("mocked response `{resp_name}` (for state `{state}`) is not defined"))?;
+                .ok_or_else(|| {
+                    format!("mocked response `{resp_name}` (for state `{state}`) is not defined")
+                })?;
             let mut seq: Vec<(u64, u64, MockResponse)> = Vec::new();
             for (range, r) in resp {
                 let (lo, hi) = match range.split_once('-') {
@@ -229,17 +243,29 @@ impl MockResponses {
                     return Err(format!("mocked response `{resp_name}`: `{range}` is not an invocation index or range like `1-3`"));
                 };
                 if hi < lo || hi - lo > 10_000 {
-                    return Err(format!("mocked response `{resp_name}`: bad range `{range}`"));
+                    return Err(format!(
+                        "mocked response `{resp_name}`: bad range `{range}`"
+                    ));
                 }
                 let resp = if let Some(v) = r.get("Return") {
                     MockResponse::Return(v.clone())
                 } else if let Some(t) = r.get("Throw") {
                     MockResponse::Throw {
-                        error: t.get("Error").and_then(Value::as_str).unwrap_or("").to_string(),
-                        cause: t.get("Cause").and_then(Value::as_str).unwrap_or("").to_string(),
+                        error: t
+                            .get("Error")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        cause: t
+                            .get("Cause")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
                     }
                 } else {
-                    return Err(format!("mocked response `{resp_name}` `{range}` needs `Return` or `Throw`"));
+                    return Err(format!(
+                        "mocked response `{resp_name}` `{range}` needs `Return` or `Throw`"
+                    ));
                 };
                 seq.push((lo, hi, resp));
             }
@@ -247,7 +273,10 @@ impl MockResponses {
             let mut list = Vec::new();
             for (lo, hi, r) in seq {
                 if lo as usize != list.len() {
-                    return Err(format!("mocked response `{resp_name}`: invocation {} has no response", list.len()));
+                    return Err(format!(
+                        "mocked response `{resp_name}`: invocation {} has no response",
+                        list.len()
+                    ));
                 }
                 for _ in lo..=hi {
                     list.push(r.clone());
@@ -283,12 +312,20 @@ impl TaskHandler for MockHandler {
         let r = match self.responses.by_state.get(&request.state_name) {
             None => Err(StatesError::new(
                 "States.TaskFailed",
-                format!("no mocked response for the state `{}` in this test case", request.state_name),
+                format!(
+                    "no mocked response for the state `{}` in this test case",
+                    request.state_name
+                ),
             )),
             Some(list) => match list.get(n).or(list.last()) {
                 Some(MockResponse::Return(v)) => Ok(v.clone()),
-                Some(MockResponse::Throw { error, cause }) => Err(StatesError::new(error.clone(), cause.clone())),
-                None => Err(StatesError::new("States.TaskFailed", "empty mocked response")),
+                Some(MockResponse::Throw { error, cause }) => {
+                    Err(StatesError::new(error.clone(), cause.clone()))
+                }
+                None => Err(StatesError::new(
+                    "States.TaskFailed",
+                    "empty mocked response",
+                )),
             },
         };
         Box::pin(async move { r })
@@ -310,6 +347,8 @@ mod tests {
         assert_eq!(m.by_state["Charge"].len(), 3);
         assert!(MockResponses::from_config(&cfg, None, "Nope").is_err());
         let bad = json!({"StateMachines": {"M": {"TestCases": {"T": {"Charge": "X"}}}}, "MockedResponses": {}});
-        assert!(MockResponses::from_config(&bad, None, "T").unwrap_err().contains("`X`"));
+        assert!(MockResponses::from_config(&bad, None, "T")
+            .unwrap_err()
+            .contains("`X`"));
     }
 }

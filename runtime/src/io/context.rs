@@ -55,7 +55,12 @@ pub struct Context<'n> {
 
 impl<'n> Context<'n> {
     /// The context of a state entered at `entered_time`.
-    pub fn new(execution: Arc<ExecutionInfo>, state_name: &'n str, entered_time: jiff::Timestamp, retry_count: u64) -> Self {
+    pub fn new(
+        execution: Arc<ExecutionInfo>,
+        state_name: &'n str,
+        entered_time: jiff::Timestamp,
+        retry_count: u64,
+    ) -> Self {
         Self {
             execution,
             state_name,
@@ -116,7 +121,10 @@ impl<'n> Context<'n> {
                     m.insert("Task".into(), json!({ "Token": t }));
                 }
                 if let Some(item) = &self.map_item {
-                    m.insert("Map".into(), json!({ "Item": { "Index": item.index, "Value": item.value } }));
+                    m.insert(
+                        "Map".into(),
+                        json!({ "Item": { "Index": item.index, "Value": item.value } }),
+                    );
                 }
             }
             v

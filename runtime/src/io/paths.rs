@@ -27,7 +27,11 @@ pub fn select(path: &Path, input: &Value, env: &Env<'_>) -> Result<Option<Value>
 }
 
 /// Evaluates a definite path and borrows the value (no copy).
-pub fn select_ref<'v>(path: &Path, input: &'v Value, env: &Env<'v>) -> Result<Option<&'v Value>, StatesError> {
+pub fn select_ref<'v>(
+    path: &Path,
+    input: &'v Value,
+    env: &Env<'v>,
+) -> Result<Option<&'v Value>, StatesError> {
     let r = root(path, input, env)?;
     Ok(match path.select(r) {
         Selected::One(v) => Some(v),
@@ -36,7 +40,11 @@ pub fn select_ref<'v>(path: &Path, input: &'v Value, env: &Env<'v>) -> Result<Op
 }
 
 /// Applies `InputPath` (or `OutputPath`): absent keeps the value, `null` gives `{}`.
-pub fn apply_io_path(p: Option<&IoPath>, value: Value, env: &Env<'_>) -> Result<Value, StatesError> {
+pub fn apply_io_path(
+    p: Option<&IoPath>,
+    value: Value,
+    env: &Env<'_>,
+) -> Result<Value, StatesError> {
     match p {
         None => Ok(value),
         Some(IoPath::Null) => Ok(Value::Object(Map::new())),
@@ -53,7 +61,11 @@ pub fn apply_io_path(p: Option<&IoPath>, value: Value, env: &Env<'_>) -> Result<
 }
 
 /// Applies `InputPath` without copying: the selected part of `input`, borrowed where possible.
-pub fn input_path<'v>(p: Option<&IoPath>, input: &'v Value, env: &Env<'v>) -> Result<Cow<'v, Value>, StatesError> {
+pub fn input_path<'v>(
+    p: Option<&IoPath>,
+    input: &'v Value,
+    env: &Env<'v>,
+) -> Result<Cow<'v, Value>, StatesError> {
     match p {
         None => Ok(Cow::Borrowed(input)),
         Some(IoPath::Null) => Ok(Cow::Owned(Value::Object(Map::new()))),
@@ -76,7 +88,11 @@ pub fn input_path<'v>(p: Option<&IoPath>, input: &'v Value, env: &Env<'v>) -> Re
 }
 
 /// Applies `ResultPath`: places `result` into the state's raw `input`.
-pub fn apply_result_path(p: Option<&ResultPath>, input: Value, result: Value) -> Result<Value, StatesError> {
+pub fn apply_result_path(
+    p: Option<&ResultPath>,
+    input: Value,
+    result: Value,
+) -> Result<Value, StatesError> {
     match p {
         None => Ok(result),
         Some(ResultPath::Discard) => Ok(input),
@@ -117,7 +133,9 @@ pub fn place(path: &Path, mut target: Value, value: Value) -> Result<Value, Stat
                         m.insert(name.clone(), value);
                         return Ok(target);
                     }
-                    cur = m.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()));
+                    cur = m
+                        .entry(name.clone())
+                        .or_insert_with(|| Value::Object(Map::new()));
                 }
                 PathSegment::Index(idx) => {
                     let Value::Array(a) = cur else { break };
@@ -164,39 +182,72 @@ mod tests {
             state_machine_id: "sm".into(),
             state_machine_name: "smn".into(),
         });
-        (Context::new(exec, "S", jiff::Timestamp::UNIX_EPOCH, 0), Variables::new())
+        (
+            Context::new(exec, "S", jiff::Timestamp::UNIX_EPOCH, 0),
+            Variables::new(),
+        )
     }
 
     #[test]
     fn result_path_places_and_creates() {
         let p = Path::parse_reference("$.a.b").unwrap();
-        assert_eq!(place(&p, json!({"x": 1}), json!(2)).unwrap(), json!({"x": 1, "a": {"b": 2}}));
+        assert_eq!(
+            place(&p, json!({"x": 1}), json!(2)).unwrap(),
+            json!({"x": 1, "a": {"b": 2}})
+        );
         let p = Path::parse_reference("$.x.y").unwrap();
         let e = place(&p, json!({"x": 1}), json!(2)).unwrap_err();
         assert_eq!(e.error, "States.ResultPathMatchFailure");
         let p = Path::parse_reference("$.l[1]").unwrap();
-        assert_eq!(place(&p, json!({"l": [0, 0]}), json!(5)).unwrap(), json!({"l": [0, 5]}));
+        assert_eq!(
+            place(&p, json!({"l": [0, 0]}), json!(5)).unwrap(),
+            json!({"l": [0, 5]})
+        );
     }
 
     #[test]
     fn result_path_null_and_root() {
-        assert_eq!(apply_result_path(Some(&ResultPath::Discard), json!(1), json!(2)).unwrap(), json!(1));
-        assert_eq!(apply_result_path(None, json!(1), json!(2)).unwrap(), json!(2));
+        assert_eq!(
+            apply_result_path(Some(&ResultPath::Discard), json!(1), json!(2)).unwrap(),
+            json!(1)
+        );
+        assert_eq!(
+            apply_result_path(None, json!(1), json!(2)).unwrap(),
+            json!(2)
+        );
         let p = Path::parse_reference("$").unwrap();
-        assert_eq!(apply_result_path(Some(&ResultPath::Path(p)), json!(1), json!(2)).unwrap(), json!(2));
+        assert_eq!(
+            apply_result_path(Some(&ResultPath::Path(p)), json!(1), json!(2)).unwrap(),
+            json!(2)
+        );
     }
 
     #[test]
     fn io_paths() {
         let (c, v) = env_parts();
-        let env = Env { context: &c, vars: &v };
-        assert_eq!(apply_io_path(Some(&IoPath::Null), json!({"a": 1}), &env).unwrap(), json!({}));
+        let env = Env {
+            context: &c,
+            vars: &v,
+        };
+        assert_eq!(
+            apply_io_path(Some(&IoPath::Null), json!({"a": 1}), &env).unwrap(),
+            json!({})
+        );
         let p = IoPath::Path(Path::parse("$.a").unwrap());
-        assert_eq!(apply_io_path(Some(&p), json!({"a": 1}), &env).unwrap(), json!(1));
+        assert_eq!(
+            apply_io_path(Some(&p), json!({"a": 1}), &env).unwrap(),
+            json!(1)
+        );
         let p = IoPath::Path(Path::parse("$.NoSuchOutputPath").unwrap());
         let e = apply_io_path(Some(&p), json!({}), &env).unwrap_err();
-        assert_eq!(e.cause, "Invalid path '$.NoSuchOutputPath' : No results for path: $['NoSuchOutputPath']");
+        assert_eq!(
+            e.cause,
+            "Invalid path '$.NoSuchOutputPath' : No results for path: $['NoSuchOutputPath']"
+        );
         let p = IoPath::Path(Path::parse("$$.State.Name").unwrap());
-        assert_eq!(apply_io_path(Some(&p), json!({}), &env).unwrap(), json!("S"));
+        assert_eq!(
+            apply_io_path(Some(&p), json!({}), &env).unwrap(),
+            json!("S")
+        );
     }
 }

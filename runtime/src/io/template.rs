@@ -10,7 +10,12 @@ pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, Sta
     eval_at(t, input, env, None)
 }
 
-fn eval_at(t: &Template, input: &Value, env: &Env<'_>, key: Option<&str>) -> Result<Value, StatesError> {
+fn eval_at(
+    t: &Template,
+    input: &Value,
+    env: &Env<'_>,
+    key: Option<&str>,
+) -> Result<Value, StatesError> {
     match t {
         Template::Literal(v) => Ok(v.clone()),
         Template::Object(fields) => {
@@ -24,7 +29,11 @@ fn eval_at(t: &Template, input: &Value, env: &Env<'_>, key: Option<&str>) -> Res
             }
             Ok(Value::Object(m))
         }
-        Template::Array(items) => items.iter().map(|i| eval_at(i, input, env, None)).collect::<Result<_, _>>().map(Value::Array),
+        Template::Array(items) => items
+            .iter()
+            .map(|i| eval_at(i, input, env, None))
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
         Template::Path(p) => match paths::select(p, input, env)? {
             Some(v) => Ok(v),
             None => {
@@ -32,10 +41,16 @@ fn eval_at(t: &Template, input: &Value, env: &Env<'_>, key: Option<&str>) -> Res
                 Err(paths::path_not_found(p, &field, input))
             }
         },
-        Template::Intrinsic(call) => intrinsics::evaluate(call, &mut |p| match paths::select(p, input, env)? {
-            Some(v) => Ok(v),
-            None => Err(paths::path_not_found(p, &format!("{}.$", key.unwrap_or("")), input)),
-        }),
+        Template::Intrinsic(call) => {
+            intrinsics::evaluate(call, &mut |p| match paths::select(p, input, env)? {
+                Some(v) => Ok(v),
+                None => Err(paths::path_not_found(
+                    p,
+                    &format!("{}.$", key.unwrap_or("")),
+                    input,
+                )),
+            })
+        }
         Template::Jsonata(e) => Err(StatesError::runtime(format!(
             "a JSONata expression `{}` appeared in a JSONPath template",
             e.source

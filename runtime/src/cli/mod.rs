@@ -1,0 +1,119 @@
+//! The `stepfn` command line: argument parsing and dispatch to one module per subcommand.
+//!
+//! Exit codes, shared by every subcommand: `0` success, `1` an invalid definition (one
+//! `FILE: LOCATION: MESSAGE` line per problem on stderr), `2` a file that cannot be read or is
+//! not JSON (and clap's own usage errors).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use stepfn_asl::{Diagnostic, StateMachine};
+
+pub mod graph;
+pub mod run;
+pub mod validate;
+
+/// AWS Step Functions as a Rust library: check, draw and run ASL state machines.
+#[derive(Debug, Parser)]
+#[command(name = "stepfn", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands. Each variant holds the arguments defined next to its implementation.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check ASL definitions; print every problem as `FILE: LOCATION: MESSAGE`.
+    Validate(validate::Args),
+    /// Draw an ASL definition as a Mermaid flowchart or a Graphviz digraph.
+    Graph(graph::Args),
+    /// Run one execution of a definition; print `{"status": …, "output" | "error", "cause"}`.
+    ///
+    /// Exit 0 on SUCCEEDED, 1 on any other terminal status, 2 when the definition or the input
+    /// is invalid (nothing runs).
+    Run(run::RunArgs),
+}
+
+impl Cli {
+    /// Runs the parsed command and returns the process exit code.
+    pub fn run(self) -> ExitCode {
+        let status = match self.command {
+            Command::Validate(args) => validate::run(&args),
+            Command::Graph(args) => graph::run(&args),
+            Command::Run(args) => {
+                return ExitCode::from(u8::try_from(run::run(&args)).unwrap_or(2))
+            }
+        };
+        status.into()
+    }
+}
+
+/// The `stepfn` binary: parse `std::env::args`, run, exit.
+pub fn main() -> ExitCode {
+    Cli::parse().run()
+}
+
+/// The outcome of a subcommand, ordered by severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Exit code 0.
+    Ok,
+    /// Exit code 1: a definition is invalid.
+    Invalid,
+    /// Exit code 2: a file could not be read or is not JSON.
+    Unreadable,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Ok => ExitCode::SUCCESS,
+            Status::Invalid => ExitCode::from(1),
+            Status::Unreadable => ExitCode::from(2),
+        }
+    }
+}
+
+/// Why a definition file could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file could not be read, or is not JSON; the message says which.
+    Unreadable(String),
+    /// The definition was read but breaks the States Language rules.
+    Invalid(Vec<Diagnostic>),
+}
+
+impl LoadError {
+    /// Prints the problem(s) to stderr, each line prefixed with the file name, and returns the
+    /// matching status.
+    pub fn report(&self, file: &Path) -> Status {
+        match self {
+            LoadError::Unreadable(msg) => {
+                eprintln!("{}: {msg}", file.display());
+                Status::Unreadable
+            }
+            LoadError::Invalid(diags) => {
+                for d in diags {
+                    eprintln!("{}: {d}", file.display());
+                }
+                Status::Invalid
+            }
+        }
+    }
+}
+
+/// Reads, parses and validates a definition file.
+pub fn load(file: &Path) -> Result<StateMachine, LoadError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| LoadError::Unreadable(format!("cannot read the file: {e}")))?;
+    if text.len() > stepfn_asl::parse::MAX_DEFINITION_BYTES {
+        // Too large to be a definition at all: that is a validation problem, not a read problem.
+        return StateMachine::from_json_str(&text).map_err(LoadError::Invalid);
+    }
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| LoadError::Unreadable(format!("the file is not JSON: {e}")))?;
+    StateMachine::from_json(&value).map_err(LoadError::Invalid)
+}
