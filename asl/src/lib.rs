@@ -29,6 +29,42 @@ pub use model::*;
 pub use path::{Path, PathRoot, Selected};
 pub use template::{JsonataExpr, Template, TemplateField};
 
+/// The scope of a state's location: everything up to and including its `States` key.
+fn scope_of(loc: &Location) -> Option<&[diagnostic::Segment]> {
+    let segs = loc.segments();
+    let i = segs
+        .iter()
+        .rposition(|s| matches!(s, diagnostic::Segment::Key(k) if k == "States"))?;
+    Some(&segs[..=i])
+}
+
+/// A wrong transition (an unknown target, a `Next` where none is allowed) also makes states look
+/// unreachable or endless; those follow-on reports are dropped so one mistake gives one error.
+fn drop_follow_on_graph_errors(diags: &mut Vec<Diagnostic>) {
+    let is_graph = |d: &Diagnostic| {
+        matches!(
+            d.kind,
+            DiagnosticKind::Unreachable | DiagnosticKind::NoTerminal
+        )
+    };
+    let broken: Vec<Vec<diagnostic::Segment>> = diags
+        .iter()
+        .filter(|d| !is_graph(d))
+        .filter(|d| {
+            d.kind == DiagnosticKind::UnknownState
+                || matches!(d.location.segments().last(), Some(diagnostic::Segment::Key(k)) if k == "Next" || k == "End" || k == "Choices" || k == "Default")
+        })
+        .filter_map(|d| scope_of(&d.location).map(<[_]>::to_vec))
+        .collect();
+    if broken.is_empty() {
+        return;
+    }
+    diags.retain(|d| {
+        !is_graph(d)
+            || !scope_of(&d.location).is_some_and(|s| broken.iter().any(|b| b.as_slice() == s))
+    });
+}
+
 impl StateMachine {
     /// Reads and validates a definition given as JSON text. On failure, every problem found.
     pub fn from_json_str(text: &str) -> Result<Self, Vec<Diagnostic>> {
@@ -59,6 +95,7 @@ impl StateMachine {
         if let Some(sm) = &sm {
             diags.extend(validate::validate(sm));
         }
+        drop_follow_on_graph_errors(&mut diags);
         match sm {
             Some(sm) if diags.is_empty() => Ok(sm),
             _ => Err(diags),

@@ -185,15 +185,6 @@ impl Validator {
                 );
             }
         }
-        if let StateKind::Choice(c) = &st.kind {
-            if c.choices.is_empty() && c.default.is_none() {
-                self.diags.push(Diagnostic::new(
-                    K::Rule,
-                    loc.clone(),
-                    "a Choice state needs at least one rule",
-                ));
-            }
-        }
         match &st.kind {
             StateKind::Parallel(p) => {
                 for (i, b) in p.branches.iter().enumerate() {

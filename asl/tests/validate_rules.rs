@@ -884,11 +884,28 @@ fn every_problem_is_reported_at_once() {
         "States.A.Bogus",
         "States.A.Next",
         "States.B",
-        "States.C",
         "States.C.Retry[0].BackoffRate",
     ] {
         assert!(all.iter().any(|l| l == loc), "missing `{loc}` in {all:?}");
     }
+    // `C` looks unreachable only because `A.Next` is wrong: that follow-on report is dropped.
+    assert!(!all.iter().any(|l| l == "States.C"), "{all:?}");
+}
+
+#[test]
+fn follow_on_graph_errors_are_dropped() {
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "Chek"},
+        "Check": {"Type": "Succeed"}
+    }});
+    let all: Vec<String> = diags(&def).iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].starts_with("States.A.Next"), "{all:?}");
+    // Without a broken transition, unreachable states are still reported.
+    let def =
+        json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}, "B": {"Type": "Succeed"}}});
+    let all: Vec<String> = diags(&def).iter().map(|d| d.location.to_string()).collect();
+    assert_eq!(all, ["States.B"]);
 }
 
 #[test]

@@ -499,7 +499,12 @@ fn parse_catch(input: ParseStream) -> syn::Result<Catch> {
 
 /// `10`, `10s`, `5m`, `2h`, `1d`: a duration in whole seconds.
 fn parse_duration(input: ParseStream) -> syn::Result<(u64, TokenStream)> {
-    let l: LitInt = input.parse()?;
+    let l: LitInt = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected a duration such as `30s`, `5m`, `2h` or `1d`",
+        )
+    })?;
     let n: u64 = l.base10_parse()?;
     let mult = match l.suffix() {
         "" | "s" => 1,

@@ -4,13 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bench;
+// `peer::run` (all-or-nothing) is kept as API; `bench` uses `peer::run_each`.
+#[allow(dead_code)]
+mod peer;
+
 const HELP: &str = "\
 cargo xtask <COMMAND>
 
 Commands:
   validate     check examples/*.asl.json with the stepfn validator
   export       write the ASL of every workflow! to definitions/ (--check: fail when stale)  [not implemented yet]
-  bench        compare stepfn with aws-local-stepfunctions on ../shared/bench              [not implemented yet]
+  bench        compare stepfn with aws-local-stepfunctions on ../shared/bench ([--quick] [WORKLOAD...]; --scaling)
   help         print this message
 ";
 
@@ -22,7 +27,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("validate") => validate(),
-        Some(cmd @ ("export" | "bench")) => {
+        Some("bench") => bench::main(&args[1..]),
+        Some(cmd @ "export") => {
             eprintln!("cargo xtask {cmd}: not implemented yet");
             ExitCode::FAILURE
         }

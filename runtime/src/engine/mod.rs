@@ -6,11 +6,13 @@
 
 pub mod choice;
 pub mod history;
+mod jsonata_states;
 pub mod retry;
 pub mod tasks;
 
 use crate::error::{names, StatesError};
 use crate::io::context::ExecutionInfo;
+use crate::io::jsonata::{JsonataCache, JsonataEngine};
 use crate::io::{paths, size, template, Context, Env, Variables};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
@@ -99,6 +101,8 @@ pub struct Interpreter {
     tasks: Arc<TaskRegistry>,
     /// True when some expression reads the context object (`$$`), so its facts must be kept.
     uses_context: bool,
+    /// The machine's JSONata expressions, compiled once (`None` for JSONPath-only machines).
+    jsonata: Option<Arc<JsonataCache>>,
 }
 
 const ACCOUNT: &str = "123456789012";
@@ -108,12 +112,21 @@ impl Interpreter {
     /// An interpreter for `machine`, called `name`, with task handlers.
     pub fn new(machine: StateMachine, name: impl Into<String>, tasks: TaskRegistry) -> Self {
         let uses_context = machine_json_mentions_context(&machine);
+        let jsonata =
+            JsonataCache::for_machine(&machine, crate::io::jsonata::default_engine()).map(Arc::new);
         Self {
             uses_context,
+            jsonata,
             machine: Arc::new(machine),
             name: name.into(),
             tasks: Arc::new(tasks),
         }
+    }
+
+    /// Uses `engine` for the machine's JSONata expressions instead of the default one.
+    pub fn with_jsonata_engine(mut self, engine: Arc<dyn JsonataEngine>) -> Self {
+        self.jsonata = JsonataCache::for_machine(&self.machine, engine).map(Arc::new);
+        self
     }
 
     /// The state machine.
@@ -155,6 +168,7 @@ impl Interpreter {
             clock,
             payload_limit: options.payload_limit,
             needs_time: options.keep_history || self.uses_context,
+            jsonata: self.jsonata.clone(),
         };
         let started = history.push(
             0,
@@ -317,6 +331,7 @@ struct Exec {
     info: Arc<ExecutionInfo>,
     clock: Clock,
     payload_limit: Option<usize>,
+    jsonata: Option<Arc<JsonataCache>>,
 }
 
 /// Where a state goes after it finishes.
@@ -439,19 +454,7 @@ impl Exec {
         history: &History,
         prev: &mut u64,
     ) -> Result<Step<'m>, StatesError> {
-        if self.ql(st) == QueryLanguage::Jsonata {
-            let id = history.push(*prev, state_event(&st.kind, true), || self.clock.now_rfc3339(), || {
-                Some(("stateEnteredEventDetails", json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}})))
-            });
-            *prev = id;
-            return Err(locate(
-                StatesError::runtime(
-                    "JSONata states are not supported by this version of stepfn yet",
-                ),
-                name,
-                id,
-            ));
-        }
+        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let entered_time = if self.needs_time {
             self.clock.now()
         } else {
@@ -466,6 +469,19 @@ impl Exec {
         *prev = entered;
         let ctx = Context::new(self.info.clone(), name, entered_time, 0);
         let result = match &st.kind {
+            StateKind::Pass(p) if jsonata => self
+                .jx_pass(st, p, input, &ctx, vars)
+                .map(|v| step(&p.transition, v)),
+            StateKind::Choice(c) if jsonata => self.jx_choice(st, c, input, &ctx, vars),
+            StateKind::Succeed if jsonata => self.jx_succeed(st, input, &ctx, vars).map(Step::End),
+            StateKind::Fail(f) if jsonata => {
+                let e = locate(self.jx_fail(f, &input, &ctx, vars), name, entered);
+                if e.error == names::QUERY_EVALUATION_ERROR {
+                    *prev = self.evaluation_failed(history, *prev, name, &e);
+                }
+                return Err(e);
+            }
+            StateKind::Wait(w) if jsonata => self.jx_wait(st, w, input, &ctx, vars).await,
             StateKind::Pass(p) => self
                 .pass(st, p, input, &ctx, vars)
                 .map(|v| step(&p.transition, v)),
@@ -497,7 +513,24 @@ impl Exec {
             }
             StateKind::Map(m) => self.map(name, st, m, input, ctx, vars, history, prev).await,
         };
-        let step = result.map_err(|e| locate(e, name, entered))?;
+        let step = match result {
+            Ok(s) => s,
+            Err(e) => {
+                let e = locate(e, name, entered);
+                // Task, Parallel and Map record their own evaluation failures.
+                let simple = matches!(
+                    st.kind,
+                    StateKind::Pass(_)
+                        | StateKind::Choice(_)
+                        | StateKind::Wait(_)
+                        | StateKind::Succeed
+                );
+                if simple && e.error == names::QUERY_EVALUATION_ERROR {
+                    *prev = self.evaluation_failed(history, *prev, name, &e);
+                }
+                return Err(e);
+            }
+        };
         let out = match &step {
             Step::Next(_, v) | Step::End(v) => v,
         };
@@ -511,6 +544,63 @@ impl Exec {
         Ok(step)
     }
 
+    /// Records an `EvaluationFailed` event when `r` is a JSONata failure; true when it did.
+    fn note_eval_failure<T>(
+        &self,
+        r: &Result<T, StatesError>,
+        history: &History,
+        prev: &AtomicU64,
+        name: &str,
+    ) -> bool {
+        match r {
+            Err(e) if e.error == names::QUERY_EVALUATION_ERROR => {
+                prev.store(
+                    self.evaluation_failed(history, prev.load(Relaxed), name, e),
+                    Relaxed,
+                );
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records an `EvaluationFailed` event for a JSONata failure; returns its id.
+    fn evaluation_failed(&self, history: &History, prev: u64, name: &str, e: &StatesError) -> u64 {
+        history.push(
+            prev,
+            "EvaluationFailed",
+            || self.clock.now_rfc3339(),
+            || {
+                let mut d = error_details(e);
+                if let Some(m) = d.as_object_mut() {
+                    m.insert("state".into(), Value::String(name.to_string()));
+                }
+                Some(("evaluationFailedEventDetails", d))
+            },
+        )
+    }
+
+    /// Fails when one state assigns more than 256 KiB of variables.
+    fn check_assigned(&self, assigned: &[(String, Value)]) -> Result<(), StatesError> {
+        let mut total = 0usize;
+        for (k, v) in assigned {
+            let left = size::PAYLOAD_LIMIT.saturating_sub(total);
+            if size::exceeds(v, left) {
+                return Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!(
+                        "The variables assigned by the state exceed the maximum size of {} bytes (at variable '{k}').",
+                        size::PAYLOAD_LIMIT
+                    ),
+                ));
+            }
+            if assigned.len() > 1 {
+                total += serde_json::to_string(v).map(|t| t.len()).unwrap_or(0);
+            }
+        }
+        Ok(())
+    }
+
     /// Applies a state's `Assign` (JSONPath): `$` is `basis`; values take effect after the state.
     fn assign(
         &self,
@@ -519,7 +609,9 @@ impl Exec {
         env: &Env<'_>,
     ) -> Result<Option<Vec<(String, Value)>>, StatesError> {
         let Some(a) = &st.assign else { return Ok(None) };
-        Self::eval_assign(&a.template, basis, env).map(Some)
+        let assigned = Self::eval_assign(&a.template, basis, env)?;
+        self.check_assigned(&assigned)?;
+        Ok(Some(assigned))
     }
 
     fn eval_assign(
@@ -718,6 +810,7 @@ impl Exec {
         catch: &'m [Catcher],
         raw_input: &Value,
         ctx: &Context<'_>,
+        jsonata: bool,
         vars: &mut Variables,
         mut attempt: F,
     ) -> Result<Result<Value, (&'m Catcher, Value)>, StatesError>
@@ -746,6 +839,10 @@ impl Exec {
                     if let Some(i) = retry::find_catcher(catch, &e.error) {
                         let c = &catch[i];
                         let error_output = json!({"Error": e.error, "Cause": e.cause});
+                        if jsonata {
+                            let out = self.jx_catch(c, raw_input, error_output, ctx, vars)?;
+                            return Ok(Err((c, out)));
+                        }
                         let env = Env { context: ctx, vars };
                         if let Some(a) = &c.assign {
                             let assigned = Self::eval_assign(&a.template, &error_output, &env)?;
@@ -815,10 +912,13 @@ impl Exec {
             _ => None,
         };
         let prev_cell = AtomicU64::new(*prev);
+        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let outcome = self
-            .with_retry(&t.retry, &t.catch, &input, &ctx, vars, |attempt, vars| {
+            .with_retry(&t.retry, &t.catch, &input, &ctx, jsonata, vars, |attempt, vars| {
                 let env = Env { context: &ctx, vars };
-                let prepared = paths::input_path(st.input_path.as_ref(), &input, &env).and_then(|eff| {
+                let prepared = if jsonata {
+                    self.jx_task_args(t, &input, &ctx, vars)
+                } else { paths::input_path(st.input_path.as_ref(), &input, &env).and_then(|eff| {
                     let timeout = match &t.timeout_seconds_path {
                         Some(p) => paths::select(p, &eff, &env)?.and_then(|v| v.as_u64()).or(timeout),
                         None => timeout,
@@ -827,13 +927,14 @@ impl Exec {
                         Some(tpl) => template::evaluate(tpl, &eff, &env).map(|v| (v, timeout)),
                         None => Ok((eff.into_owned(), timeout)),
                     }
-                });
+                }) };
                 let handler = self.tasks.get(&t.resource).cloned();
                 let idempotency_key = format!("{}/{}/{}/{}", self.info.id, name, prev_cell.load(Relaxed), attempt);
                 let prev_cell = &prev_cell;
                 let resource_type = resource_type.clone();
                 let resource = resource.clone();
                 async move {
+                    self.note_eval_failure(&prepared, history, prev_cell, name);
                     let (params, timeout) = prepared?;
                     self.check_size(&params, name)?;
                     let details = |extra: Value| {
@@ -916,15 +1017,23 @@ impl Exec {
         *prev = prev_cell.load(Relaxed);
         match outcome? {
             Ok(result) => {
-                let out = self.finish(
-                    st,
-                    t.result_selector.as_ref(),
-                    t.result_path.as_ref(),
-                    input,
-                    result,
-                    &ctx,
-                    vars,
-                )?;
+                let out = if jsonata {
+                    self.jx_finish(st, &input, result, &ctx, vars)
+                } else {
+                    self.finish(
+                        st,
+                        t.result_selector.as_ref(),
+                        t.result_path.as_ref(),
+                        input,
+                        result,
+                        &ctx,
+                        vars,
+                    )
+                };
+                let cell = AtomicU64::new(*prev);
+                self.note_eval_failure(&out, history, &cell, name);
+                *prev = cell.load(Relaxed);
+                let out = out?;
                 Ok(step(&t.transition, out))
             }
             Err((c, out)) => Ok(Step::Next(&c.next, out)),
@@ -934,7 +1043,7 @@ impl Exec {
     #[allow(clippy::too_many_arguments)]
     async fn parallel<'m>(
         &self,
-        _name: &'m str,
+        name: &'m str,
         st: &'m State,
         p: &'m Parallel,
         input: Value,
@@ -945,51 +1054,65 @@ impl Exec {
     ) -> Result<Step<'m>, StatesError> {
         let entered_at = *prev;
         let prev_cell = AtomicU64::new(*prev);
+        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let outcome = self
-            .with_retry(&p.retry, &p.catch, &input, &ctx, vars, |_attempt, vars| {
-                let env = Env {
-                    context: &ctx,
-                    vars,
-                };
-                let prepared = paths::input_path(st.input_path.as_ref(), &input, &env).and_then(
-                    |eff| match &p.parameters {
-                        Some(t) => template::evaluate(t, &eff, &env),
-                        None => Ok(eff.into_owned()),
-                    },
-                );
-                let outer = Arc::new(vars.clone());
-                let prev_cell = &prev_cell;
-                async move {
-                    let eff = prepared?;
-                    let started = history.push(
-                        prev_cell.load(Relaxed),
-                        "ParallelStateStarted",
-                        || self.clock.now_rfc3339(),
-                        || None,
-                    );
-                    prev_cell.store(started, Relaxed);
-                    let branches = p.branches.iter().map(|b| {
-                        let eff = eff.clone();
-                        let outer = outer.clone();
-                        async move {
-                            let mut vars = Variables::child(outer);
-                            let mut bprev = started;
-                            self.run_scope(
-                                &b.states,
-                                &b.start_at,
-                                eff,
-                                &mut vars,
-                                history,
-                                &mut bprev,
-                            )
+            .with_retry(
+                &p.retry,
+                &p.catch,
+                &input,
+                &ctx,
+                jsonata,
+                vars,
+                |_attempt, vars| {
+                    let env = Env {
+                        context: &ctx,
+                        vars,
+                    };
+                    let prepared = if jsonata {
+                        self.jx_arguments(p.arguments.as_ref(), &input, &ctx, vars)
+                    } else {
+                        paths::input_path(st.input_path.as_ref(), &input, &env).and_then(|eff| {
+                            match &p.parameters {
+                                Some(t) => template::evaluate(t, &eff, &env),
+                                None => Ok(eff.into_owned()),
+                            }
+                        })
+                    };
+                    let outer = Arc::new(vars.clone());
+                    let prev_cell = &prev_cell;
+                    async move {
+                        self.note_eval_failure(&prepared, history, prev_cell, name);
+                        let eff = prepared?;
+                        let started = history.push(
+                            prev_cell.load(Relaxed),
+                            "ParallelStateStarted",
+                            || self.clock.now_rfc3339(),
+                            || None,
+                        );
+                        prev_cell.store(started, Relaxed);
+                        let branches = p.branches.iter().map(|b| {
+                            let eff = eff.clone();
+                            let outer = outer.clone();
+                            async move {
+                                let mut vars = Variables::child(outer);
+                                let mut bprev = started;
+                                self.run_scope(
+                                    &b.states,
+                                    &b.start_at,
+                                    eff,
+                                    &mut vars,
+                                    history,
+                                    &mut bprev,
+                                )
+                                .await
+                            }
+                        });
+                        futures::future::try_join_all(branches)
                             .await
-                        }
-                    });
-                    futures::future::try_join_all(branches)
-                        .await
-                        .map(Value::Array)
-                }
-            })
+                            .map(Value::Array)
+                    }
+                },
+            )
             .await;
         *prev = history.len().max(prev_cell.load(Relaxed));
         let runtime_error = matches!(&outcome, Err(e) if e.error == names::RUNTIME);
@@ -1007,15 +1130,23 @@ impl Exec {
         }
         match outcome? {
             Ok(result) => {
-                let out = self.finish(
-                    st,
-                    p.result_selector.as_ref(),
-                    p.result_path.as_ref(),
-                    input,
-                    result,
-                    &ctx,
-                    vars,
-                )?;
+                let out = if jsonata {
+                    self.jx_finish(st, &input, result, &ctx, vars)
+                } else {
+                    self.finish(
+                        st,
+                        p.result_selector.as_ref(),
+                        p.result_path.as_ref(),
+                        input,
+                        result,
+                        &ctx,
+                        vars,
+                    )
+                };
+                let cell = AtomicU64::new(*prev);
+                self.note_eval_failure(&out, history, &cell, name);
+                *prev = cell.load(Relaxed);
+                let out = out?;
                 Ok(step(&p.transition, out))
             }
             Err((c, out)) => Ok(Step::Next(&c.next, out)),
@@ -1064,15 +1195,24 @@ impl Exec {
         let prev_cell = AtomicU64::new(*prev);
         let started = std::sync::atomic::AtomicBool::new(false);
         let distributed = m.mode() == MapMode::Distributed;
+        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let outcome = self
-            .with_retry(&m.retry, &m.catch, &input, &ctx, vars, |_attempt, vars| {
+            .with_retry(&m.retry, &m.catch, &input, &ctx, jsonata, vars, |_attempt, vars| {
                 let env = Env { context: &ctx, vars };
-                let prepared = self.map_prepare(st, m, &input, &env);
+                let prepared = if jsonata {
+                    self.jx_map_prepare(m, &input, &ctx, vars)
+                } else {
+                    self.map_prepare(st, m, &input, &env)
+                };
                 let outer = Arc::new(vars.clone());
                 let prev_cell = &prev_cell;
                 let started_flag = &started;
                 let ctx = &ctx;
                 async move {
+                    if self.note_eval_failure(&prepared, history, prev_cell, name) {
+                        // AWS closes the Map with MapStateFailed even though it never started.
+                        started_flag.store(true, Relaxed);
+                    }
                     let (eff, items, max_concurrency, tolerated) = prepared?;
                     started_flag.store(true, Relaxed);
                     let eff = &eff;
@@ -1100,8 +1240,12 @@ impl Exec {
                             let item_input = match selector {
                                 Some(t) => {
                                     let ictx = ctx.with_map_item(index, item);
-                                    let ienv = Env { context: &ictx, vars: env.vars };
-                                    template::evaluate(t, eff, &ienv)?
+                                    if jsonata {
+                                        self.jx_item(t, eff, &ictx, env.vars)?
+                                    } else {
+                                        let ienv = Env { context: &ictx, vars: env.vars };
+                                        template::evaluate(t, eff, &ienv)?
+                                    }
                                 }
                                 None => item,
                             };
@@ -1194,15 +1338,23 @@ impl Exec {
         }
         match outcome? {
             Ok(result) => {
-                let out = self.finish(
-                    st,
-                    m.result_selector.as_ref(),
-                    m.result_path.as_ref(),
-                    input,
-                    result,
-                    &ctx,
-                    vars,
-                )?;
+                let out = if jsonata {
+                    self.jx_finish(st, &input, result, &ctx, vars)
+                } else {
+                    self.finish(
+                        st,
+                        m.result_selector.as_ref(),
+                        m.result_path.as_ref(),
+                        input,
+                        result,
+                        &ctx,
+                        vars,
+                    )
+                };
+                let cell = AtomicU64::new(*prev);
+                self.note_eval_failure(&out, history, &cell, name);
+                *prev = cell.load(Relaxed);
+                let out = out?;
                 Ok(step(&m.transition, out))
             }
             Err((c, out)) => Ok(Step::Next(&c.next, out)),

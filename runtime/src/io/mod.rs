@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod paths;
 pub mod size;
 pub mod template;

@@ -39,6 +39,13 @@ impl Variables {
         self.own.insert(name, value);
     }
 
+    /// Sets the variables a state assigned, once it has finished.
+    pub fn assign_all(&mut self, assigned: impl IntoIterator<Item = (String, Value)>) {
+        for (k, v) in assigned {
+            self.own.insert(k, v);
+        }
+    }
+
     /// True when no variable is set anywhere.
     pub fn is_empty(&self) -> bool {
         self.own.is_empty() && self.outer.as_ref().is_none_or(|o| o.is_empty())
@@ -47,5 +54,34 @@ impl Variables {
     /// This scope's own variables (for checkpoints).
     pub fn own(&self) -> &HashMap<String, Value> {
         &self.own
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn child_scopes_read_outer_and_keep_their_own() {
+        let mut top = Variables::new();
+        top.set("a".into(), json!(1));
+        let outer = Arc::new(top.clone());
+        let mut left = Variables::child(outer.clone());
+        let mut right = Variables::child(outer);
+        left.assign_all([
+            ("b".to_string(), json!("left")),
+            ("a".to_string(), json!(2)),
+        ]);
+        right.set("b".into(), json!("right"));
+        assert_eq!(left.get("a"), Some(&json!(2)));
+        assert_eq!(left.get("b"), Some(&json!("left")));
+        assert_eq!(right.get("a"), Some(&json!(1)));
+        assert_eq!(right.get("b"), Some(&json!("right")));
+        // Nothing leaks back to the parent.
+        assert_eq!(top.get("b"), None);
+        assert_eq!(top.get("a"), Some(&json!(1)));
+        assert!(!right.is_empty());
+        assert!(Variables::child(Arc::new(Variables::new())).is_empty());
     }
 }

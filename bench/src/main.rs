@@ -1,0 +1,1024 @@
+//! `stepfn-bench`: the stepfn side of `cargo xtask bench`.
+//!
+//! ```text
+//! stepfn-bench --workloads DIR [--quick] [--seconds S] NAME...
+//! stepfn-bench --scaling [--quick] [--seconds S] [KIND:SIZE...]
+//! ```
+//!
+//! Every workload (and every scaling size) runs in a process of its own (this binary
+//! re-spawns itself with `--child`), so the peak RSS it reports (`VmHWM`) is that
+//! workload's alone. For each workload and engine it prints one JSON line on stdout, the
+//! same fields as the peer's runner (`xtask/peer/run.mjs`) plus `engine`:
+//!
+//! ```text
+//! {"name","engine","executions","seconds","executions_per_sec","transitions_per_sec",
+//!  "p50_us","p99_us","peak_rss_bytes", ...extra fields}
+//! ```
+//!
+//! or `{"name","engine","error"}` when a workload fails. Progress goes to stderr.
+//!
+//! How one workload is run (engine `interpreter`, Express-like: `keep_history: false`):
+//! load and validate the definition once, run it once untimed and check the output equals
+//! `NAME.expected.json` exactly (as JSON values), then run executions one after another on
+//! a current-thread tokio runtime until the time budget is spent (3 s; `--quick` 0.5 s),
+//! at least one. A latency is the `Interpreter::execute` call alone: the input is cloned
+//! before the timer starts (the API takes it by value), and the result is checked against
+//! the expected output and dropped after it stops. `seconds` is the sum of the latencies;
+//! `wall_seconds` is the whole loop, harness included. Latencies go into a fixed-size
+//! histogram (p50/p99 within 0.8 %), so the harness's memory does not grow with the
+//! number of executions and the peak RSS is the engine's (plus the loaded workload).
+//!
+//! Per-workload settings:
+//! * `e_retry_catch`: the retrier waits `IntervalSeconds` (the model requires at least 1,
+//!   so the bench sets 1) twice per execution; the runtime's clock is paused
+//!   (`start_paused`), so tokio skips each wait as soon as nothing else can run. The peer
+//!   gets `retryIntervalOverrides: { Guarded: 0 }` instead.
+//! * `c_map_10k`: its input (576 KB) and output exceed Step Functions' 256 KiB payload
+//!   limit, so it runs with `payload_limit: None`; every other workload keeps the limit.
+//!
+//! `--scaling` generates a Map over 1k, 10k, 100k items (the shape of `c_map_10k`) and a
+//! Choice loop of 1k, 10k, 100k, 1M iterations (the shape of `b_choice_loop_10k`), runs
+//! each with the interpreter (payload limit off) for ~1 s (`--quick` ~0.2 s, at least one
+//! timed execution after the checking one) and prints one JSON line per size.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use mimalloc::MiMalloc;
+use serde_json::{json, Value};
+use stepfn::{ExecutionOptions, ExecutionStatus, Interpreter, TaskRegistry};
+
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+const FULL_SECONDS: f64 = 3.0;
+const QUICK_SECONDS: f64 = 0.5;
+const SCALING_FULL_SECONDS: f64 = 1.0;
+const SCALING_QUICK_SECONDS: f64 = 0.2;
+
+/// The engines this binary can time. Only the interpreter exists so far; the compiled
+/// (`workflow!`) and durable engines will join here.
+const ENGINES: &[&str] = &["interpreter"];
+
+/// Workloads whose input or output exceed the 256 KiB payload limit.
+const NO_PAYLOAD_LIMIT: &[&str] = &["c_map_10k"];
+/// Workloads whose retry waits run on a paused tokio clock.
+const PAUSED_CLOCK: &[&str] = &["e_retry_catch"];
+
+/// The scaling sizes: a Map of 1k, 10k, 100k items; a Choice loop of 1k … 1M iterations.
+const SCALING: &[(Kind, u64)] = &[
+    (Kind::Map, 1_000),
+    (Kind::Map, 10_000),
+    (Kind::Map, 100_000),
+    (Kind::Choice, 1_000),
+    (Kind::Choice, 10_000),
+    (Kind::Choice, 100_000),
+    (Kind::Choice, 1_000_000),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match Args::parse(&args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("stepfn-bench: {e}");
+            eprintln!(
+                "usage: stepfn-bench --workloads DIR [--quick] [--seconds S] NAME...\n       \
+                 stepfn-bench --scaling [--quick] [--seconds S] [KIND:SIZE...]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match args.mode {
+        Mode::Workloads => parent(&args),
+        Mode::ChildWorkload => child_workload(&args),
+        Mode::ChildScaling => child_scaling(&args),
+    }
+}
+
+// ------------------------------------------------------------------ arguments ---
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Spawn a child per workload (or per scaling size) and forward its line.
+    Workloads,
+    ChildWorkload,
+    ChildScaling,
+}
+
+#[derive(Debug)]
+struct Args {
+    mode: Mode,
+    scaling: bool,
+    workloads: Option<PathBuf>,
+    seconds: f64,
+    engine: String,
+    names: Vec<String>,
+}
+
+impl Args {
+    fn parse(argv: &[String]) -> Result<Args, String> {
+        let mut workloads = None;
+        let mut quick = false;
+        let mut seconds = None;
+        let mut scaling = false;
+        let mut child = false;
+        let mut engine = ENGINES[0].to_owned();
+        let mut names = Vec::new();
+        let mut it = argv.iter();
+        while let Some(a) = it.next() {
+            let mut value = || {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{a} needs a value"))
+            };
+            match a.as_str() {
+                "--workloads" => workloads = Some(PathBuf::from(value()?)),
+                "--quick" => quick = true,
+                "--scaling" => scaling = true,
+                "--child" => child = true,
+                "--engine" => engine = value()?,
+                "--seconds" => {
+                    let v = value()?;
+                    let s: f64 = v
+                        .parse()
+                        .ok()
+                        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                        .ok_or_else(|| format!("--seconds needs a non-negative number, not {v}"))?;
+                    seconds = Some(s);
+                }
+                s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+                _ => names.push(a.clone()),
+            }
+        }
+        if !ENGINES.contains(&engine.as_str()) {
+            return Err(format!("unknown engine {engine} (have: {ENGINES:?})"));
+        }
+        let seconds = seconds.unwrap_or(match (scaling, quick) {
+            (false, false) => FULL_SECONDS,
+            (false, true) => QUICK_SECONDS,
+            (true, false) => SCALING_FULL_SECONDS,
+            (true, true) => SCALING_QUICK_SECONDS,
+        });
+        let mode = match (child, scaling) {
+            (false, _) => Mode::Workloads,
+            (true, false) => Mode::ChildWorkload,
+            (true, true) => Mode::ChildScaling,
+        };
+        if !scaling && workloads.is_none() {
+            return Err("--workloads DIR is required".into());
+        }
+        if !scaling && names.is_empty() {
+            return Err("no workload names given".into());
+        }
+        if scaling {
+            for n in &names {
+                parse_scaling_name(n)?;
+            }
+        }
+        if child && names.len() != 1 {
+            return Err("--child takes exactly one name".into());
+        }
+        Ok(Args {
+            mode,
+            scaling,
+            workloads,
+            seconds,
+            engine,
+            names,
+        })
+    }
+}
+
+// --------------------------------------------------------------------- parent ---
+
+/// Runs every name × engine in a child process, one after another; prints each child's
+/// JSON line. Exit status 1 if any failed.
+fn parent(args: &Args) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("stepfn-bench: cannot find my own executable: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let names: Vec<String> = if args.scaling && args.names.is_empty() {
+        SCALING.iter().map(|(k, n)| scaling_name(*k, *n)).collect()
+    } else {
+        args.names.clone()
+    };
+    let mut failed = false;
+    for name in &names {
+        for engine in ENGINES {
+            eprintln!("stepfn: {name} ({engine}) ...");
+            let mut cmd = Command::new(&exe);
+            cmd.arg("--child")
+                .args(["--engine", engine])
+                .args(["--seconds", &args.seconds.to_string()]);
+            if args.scaling {
+                cmd.arg("--scaling");
+            }
+            if let Some(dir) = &args.workloads {
+                cmd.arg("--workloads").arg(dir);
+            }
+            cmd.arg(name);
+            let line = run_child(cmd, name, engine);
+            if let Some(e) = line.get("error") {
+                failed = true;
+                eprintln!(
+                    "stepfn: {name} ({engine}) FAILED: {}",
+                    e.as_str().unwrap_or("?")
+                );
+            } else {
+                eprintln!("stepfn: {name} ({engine}): {}", summary(&line));
+            }
+            println!("{line}");
+            let _ = std::io::stdout().flush();
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs one child; returns its last stdout line parsed, or an error record.
+fn run_child(mut cmd: Command, name: &str, engine: &str) -> Value {
+    let out = match cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output() {
+        Ok(o) => o,
+        Err(e) => return error_record(name, engine, &format!("cannot start a child: {e}")),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty());
+    match last.and_then(|l| serde_json::from_str::<Value>(l).ok()) {
+        Some(v) if v.get("name").and_then(Value::as_str) == Some(name) => v,
+        _ => error_record(
+            name,
+            engine,
+            &format!("child process gave no result ({})", out.status),
+        ),
+    }
+}
+
+fn error_record(name: &str, engine: &str, error: &str) -> Value {
+    json!({ "name": name, "engine": engine, "error": error })
+}
+
+fn summary(v: &Value) -> String {
+    let f = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    format!(
+        "{} executions in {:.2} s, {:.1} exec/s, p50 {:.0} us, peak RSS {:.1} MiB",
+        f("executions"),
+        f("seconds"),
+        f("executions_per_sec"),
+        f("p50_us"),
+        f("peak_rss_bytes") / 1_048_576.0
+    )
+}
+
+// ---------------------------------------------------------------- child: work ---
+
+/// One loaded workload, ready to time.
+struct Workload {
+    definition: Value,
+    input: Value,
+    /// What every execution must output.
+    check: Check,
+    transitions: u64,
+    payload_limit: bool,
+    paused_clock: bool,
+}
+
+enum Check {
+    /// Exactly this JSON value.
+    Exact(Value),
+    /// A generated Map's output: item `i` is `map_output_item(i)`; `n` items.
+    MapItems(u64),
+}
+
+impl Check {
+    /// `None` when `output` is right, else where it first differs.
+    fn difference(&self, output: &Value) -> Option<String> {
+        match self {
+            Check::Exact(want) => first_difference(output, want, "$"),
+            Check::MapItems(n) => {
+                let Some(items) = output.as_array() else {
+                    return Some(format!("$: got {}, want an array", kind(output)));
+                };
+                if items.len() as u64 != *n {
+                    return Some(format!("$: got {} items, want {n}", items.len()));
+                }
+                items.iter().enumerate().find_map(|(i, got)| {
+                    first_difference(got, &map_output_item(i as u64), &format!("$[{i}]"))
+                })
+            }
+        }
+    }
+}
+
+fn child_workload(args: &Args) -> ExitCode {
+    let name = &args.names[0];
+    let dir = args.workloads.as_deref().expect("checked by Args::parse");
+    let result =
+        load_workload(dir, name).and_then(|w| time_workload(name, &args.engine, &w, args.seconds));
+    emit(name, &args.engine, result)
+}
+
+fn child_scaling(args: &Args) -> ExitCode {
+    let name = &args.names[0];
+    let result = parse_scaling_name(name).and_then(|(k, n)| {
+        let w = scaling_workload(k, n);
+        let mut v = time_workload(name, &args.engine, &w, args.seconds)?;
+        v["kind"] = json!(k.as_str());
+        v["size"] = json!(n);
+        Ok(v)
+    });
+    emit(name, &args.engine, result)
+}
+
+fn emit(name: &str, engine: &str, result: Result<Value, String>) -> ExitCode {
+    match result {
+        Ok(v) => {
+            println!("{v}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", error_record(name, engine, &e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+}
+
+fn load_workload(dir: &Path, name: &str) -> Result<Workload, String> {
+    let manifest = read_json(&dir.join("manifest.json"))?;
+    let transitions = manifest
+        .get(name)
+        .and_then(|m| m.get("transitions"))
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("{name} has no transitions in manifest.json"))?;
+    let mut definition = read_json(&dir.join(format!("{name}.asl.json")))?;
+    let input = read_json(&dir.join(format!("{name}.input.json")))?;
+    let expected = read_json(&dir.join(format!("{name}.expected.json")))?;
+    let paused_clock = PAUSED_CLOCK.contains(&name);
+    if paused_clock {
+        set_retry_intervals(&mut definition, 1);
+    }
+    Ok(Workload {
+        definition,
+        input,
+        check: Check::Exact(expected),
+        transitions,
+        payload_limit: !NO_PAYLOAD_LIMIT.contains(&name),
+        paused_clock,
+    })
+}
+
+/// Sets `IntervalSeconds` of every retrier anywhere in `definition` to `secs`.
+fn set_retry_intervals(definition: &mut Value, secs: u64) {
+    match definition {
+        Value::Object(map) => {
+            if let Some(Value::Array(retriers)) = map.get_mut("Retry") {
+                for r in retriers.iter_mut().filter_map(Value::as_object_mut) {
+                    r.insert("IntervalSeconds".into(), json!(secs));
+                }
+            }
+            for v in map.values_mut() {
+                set_retry_intervals(v, secs);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| set_retry_intervals(v, secs)),
+        _ => {}
+    }
+}
+
+/// Loads `w`, checks one execution, then times executions for ~`seconds`.
+fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result<Value, String> {
+    let machine = stepfn::asl::StateMachine::from_json(&w.definition).map_err(|diags| {
+        let msgs: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        format!("definition rejected: {}", msgs.join("; "))
+    })?;
+    let interpreter = Interpreter::new(machine, name, TaskRegistry::new());
+    let payload_limit = if w.payload_limit {
+        ExecutionOptions::default().payload_limit
+    } else {
+        None
+    };
+    let options = ExecutionOptions {
+        name: None,
+        keep_history: false,
+        payload_limit,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(w.paused_clock)
+        .build()
+        .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
+
+    let run_once = |input: Value| {
+        let result = runtime.block_on(interpreter.execute(input, options.clone()));
+        if result.status != ExecutionStatus::Succeeded {
+            return Err(format!(
+                "execution {}: {}: {}",
+                result.status.as_str(),
+                result.error.as_deref().unwrap_or("-"),
+                result.cause.as_deref().unwrap_or("-")
+            ));
+        }
+        Ok(result.output.unwrap_or(Value::Null))
+    };
+
+    // The correctness check, not counted in the timings.
+    let input = w.input.clone();
+    // Loaded: the definition, the interpreter, the input and the clone the first run takes.
+    let loaded_rss = peak_rss_bytes();
+    let t0 = Instant::now();
+    let output = run_once(input)?;
+    let first_run = t0.elapsed();
+    if let Some(d) = w.check.difference(&output) {
+        return Err(format!("wrong output: {d}"));
+    }
+    drop(output);
+    let first_run_rss = peak_rss_bytes();
+
+    // Timed executions, one after another, until the budget is spent (at least one).
+    let budget = Duration::from_secs_f64(seconds);
+    let mut latencies = Latencies::new();
+    let start = Instant::now();
+    loop {
+        let input = w.input.clone();
+        let t0 = Instant::now();
+        let output = run_once(input);
+        latencies.record(t0.elapsed());
+        let output = output?;
+        if let Some(d) = w.check.difference(&output) {
+            return Err(format!(
+                "wrong output on execution {}: {d}",
+                latencies.count + 1
+            ));
+        }
+        drop(output);
+        if start.elapsed() >= budget {
+            break;
+        }
+    }
+    let wall = start.elapsed();
+    let stats = latencies.stats();
+    let executions_per_sec = stats.executions as f64 / stats.total.as_secs_f64();
+    Ok(json!({
+        "name": name,
+        "engine": engine,
+        "executions": stats.executions,
+        "seconds": stats.total.as_secs_f64(),
+        "executions_per_sec": executions_per_sec,
+        "transitions_per_sec": executions_per_sec * w.transitions as f64,
+        "p50_us": stats.p50_us,
+        "p99_us": stats.p99_us,
+        "peak_rss_bytes": peak_rss_bytes().unwrap_or(0),
+        "transitions_per_execution": w.transitions,
+        "mean_us": stats.mean_us,
+        "min_us": stats.min_us,
+        "max_us": stats.max_us,
+        "wall_seconds": wall.as_secs_f64(),
+        "first_run_us": first_run.as_secs_f64() * 1e6,
+        "first_run_peak_rss_bytes": first_run_rss.unwrap_or(0),
+        "loaded_peak_rss_bytes": loaded_rss.unwrap_or(0),
+        "payload_limit": w.payload_limit,
+        "paused_clock": w.paused_clock,
+        "allocator": "mimalloc",
+    }))
+}
+
+/// Latency figures of the timed executions.
+#[derive(Debug, PartialEq)]
+struct Stats {
+    executions: u64,
+    total: Duration,
+    p50_us: f64,
+    p99_us: f64,
+    mean_us: f64,
+    min_us: f64,
+    max_us: f64,
+}
+
+/// Sub-buckets per power of two in [`Latencies`]: a recorded latency is known to within
+/// 1/128 (under 0.8 %); below 128 ns exactly.
+const SUB_BITS: u32 = 7;
+const SUB: u64 = 1 << SUB_BITS;
+const BUCKETS: usize = ((64 - SUB_BITS as usize) + 1) << SUB_BITS;
+
+/// A log-linear histogram of latencies in nanoseconds (~59 KB, whatever the number of
+/// executions), so the harness's memory does not grow with the executions it times and
+/// peak RSS stays the engine's. Sum, min and max are exact; percentiles are the midpoint
+/// of the bucket holding the nearest-rank sample.
+struct Latencies {
+    counts: Vec<u64>,
+    count: u64,
+    total_ns: u128,
+    min_ns: u64,
+    max_ns: u64,
+}
+
+impl Latencies {
+    fn new() -> Latencies {
+        Latencies {
+            counts: vec![0; BUCKETS],
+            count: 0,
+            total_ns: 0,
+            min_ns: u64::MAX,
+            max_ns: 0,
+        }
+    }
+
+    fn record(&mut self, d: Duration) {
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.counts[bucket(ns)] += 1;
+        self.count += 1;
+        self.total_ns += u128::from(ns);
+        self.min_ns = self.min_ns.min(ns);
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Nearest-rank percentile, ns; 0 when nothing was recorded.
+    fn percentile_ns(&self, p: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        let rank = ((p / 100.0) * self.count as f64).ceil() as u64;
+        let rank = rank.clamp(1, self.count);
+        let mut seen = 0;
+        for (b, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                let (low, width) = bucket_range(b);
+                let mid = low as f64 + (width - 1) as f64 / 2.0;
+                // The true sample lies in the bucket and within [min, max].
+                return mid.clamp(self.min_ns as f64, self.max_ns as f64);
+            }
+        }
+        self.max_ns as f64
+    }
+
+    /// Must have recorded at least one latency.
+    fn stats(&self) -> Stats {
+        let us = |ns: f64| ns / 1e3;
+        Stats {
+            executions: self.count,
+            total: Duration::from_nanos(u64::try_from(self.total_ns).unwrap_or(u64::MAX)),
+            p50_us: us(self.percentile_ns(50.0)),
+            p99_us: us(self.percentile_ns(99.0)),
+            mean_us: us(self.total_ns as f64 / self.count as f64),
+            min_us: us(self.min_ns as f64),
+            max_us: us(self.max_ns as f64),
+        }
+    }
+}
+
+/// The histogram bucket of `ns`.
+fn bucket(ns: u64) -> usize {
+    if ns < SUB {
+        return ns as usize;
+    }
+    let msb = 63 - ns.leading_zeros();
+    let shift = msb - SUB_BITS;
+    let mantissa = (ns >> shift) - SUB;
+    (((shift + 1) as usize) << SUB_BITS) + mantissa as usize
+}
+
+/// The lowest value of bucket `b` and how many values it holds.
+fn bucket_range(b: usize) -> (u64, u64) {
+    if (b as u64) < SUB {
+        return (b as u64, 1);
+    }
+    let shift = (b >> SUB_BITS) as u32 - 1;
+    let mantissa = (b as u64 & (SUB - 1)) + SUB;
+    (mantissa << shift, 1 << shift)
+}
+
+/// The process's peak resident set size (`VmHWM` in `/proc/self/status`); `None` where
+/// that file does not exist (not Linux).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_vm_hwm(&status)
+}
+
+fn parse_vm_hwm(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line["VmHWM:".len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Where `got` first differs from `want` (a JSON path and both values), or `None` when
+/// they are equal as JSON values.
+fn first_difference(got: &Value, want: &Value, at: &str) -> Option<String> {
+    if got == want {
+        return None;
+    }
+    let show = |v: &Value| {
+        let s = v.to_string();
+        if s.chars().count() > 80 {
+            format!("{}...", s.chars().take(77).collect::<String>())
+        } else {
+            s
+        }
+    };
+    match (got, want) {
+        (Value::Array(g), Value::Array(w)) => {
+            if g.len() != w.len() {
+                return Some(format!("{at}: got {} items, want {}", g.len(), w.len()));
+            }
+            g.iter()
+                .zip(w)
+                .enumerate()
+                .find_map(|(i, (g, w))| first_difference(g, w, &format!("{at}[{i}]")))
+        }
+        (Value::Object(g), Value::Object(w)) => {
+            for (k, wv) in w {
+                match g.get(k) {
+                    None => return Some(format!("{at}.{k}: missing")),
+                    Some(gv) => {
+                        if let Some(d) = first_difference(gv, wv, &format!("{at}.{k}")) {
+                            return Some(d);
+                        }
+                    }
+                }
+            }
+            g.keys()
+                .find(|k| !w.contains_key(*k))
+                .map(|k| format!("{at}.{k}: unexpected field"))
+        }
+        _ if kind(got) != kind(want) => Some(format!(
+            "{at}: got {} {}, want {} {}",
+            kind(got),
+            show(got),
+            kind(want),
+            show(want)
+        )),
+        _ => Some(format!("{at}: got {}, want {}", show(got), show(want))),
+    }
+}
+
+// ------------------------------------------------------------------- scaling ---
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Inline Map over N items, shaped like `c_map_10k`.
+    Map,
+    /// Choice + Pass loop of N iterations, shaped like `b_choice_loop_10k`.
+    Choice,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Map => "map",
+            Kind::Choice => "choice",
+        }
+    }
+}
+
+fn scaling_name(k: Kind, n: u64) -> String {
+    format!("{}:{n}", k.as_str())
+}
+
+fn parse_scaling_name(s: &str) -> Result<(Kind, u64), String> {
+    let bad = || format!("bad scaling name {s:?} (want map:N or choice:N)");
+    let (k, n) = s.split_once(':').ok_or_else(bad)?;
+    let k = match k {
+        "map" => Kind::Map,
+        "choice" => Kind::Choice,
+        _ => return Err(bad()),
+    };
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+fn scaling_workload(k: Kind, n: u64) -> Workload {
+    match k {
+        Kind::Map => Workload {
+            definition: map_definition(n),
+            input: map_input(n),
+            check: Check::MapItems(n),
+            transitions: n + 1,
+            payload_limit: false,
+            paused_clock: false,
+        },
+        Kind::Choice => Workload {
+            definition: choice_definition(n),
+            input: json!({ "i": 0 }),
+            check: Check::Exact(json!({ "i": n })),
+            transitions: 2 * n + 2,
+            payload_limit: false,
+            paused_clock: false,
+        },
+    }
+}
+
+/// `c_map_10k.asl.json` for `n` items (the definition does not depend on `n`).
+fn map_definition(n: u64) -> Value {
+    json!({
+        "Comment": format!("Map over {} items", human_count(n)),
+        "StartAt": "EachItem",
+        "States": {
+            "EachItem": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 0,
+                "ItemProcessor": {
+                    "ProcessorConfig": { "Mode": "INLINE" },
+                    "StartAt": "Reshape",
+                    "States": {
+                        "Reshape": {
+                            "Type": "Pass",
+                            "Parameters": {
+                                "key.$": "$.id",
+                                "label.$": "States.Format('#{}:{}', $.id, $.name)",
+                                "cost.$": "$.price",
+                                "dims": { "qty.$": "$.qty" }
+                            },
+                            "End": true
+                        }
+                    }
+                },
+                "End": true
+            }
+        }
+    })
+}
+
+/// `c_map_10k.input.json` for `n` items.
+fn map_input(n: u64) -> Value {
+    let items: Vec<Value> = (0..n)
+        .map(|i| json!({ "id": i, "name": format!("item-{i}"), "price": i % 100, "qty": i % 7 }))
+        .collect();
+    json!({ "items": items })
+}
+
+/// Item `i` of `c_map_10k.expected.json`.
+fn map_output_item(i: u64) -> Value {
+    json!({ "key": i, "label": format!("#{i}:item-{i}"), "cost": i % 100, "dims": { "qty": i % 7 } })
+}
+
+/// `b_choice_loop_10k.asl.json` counting to `n`.
+fn choice_definition(n: u64) -> Value {
+    json!({
+        "Comment": format!("count 0..{n} with MathAdd + Choice"),
+        "StartAt": "Check",
+        "States": {
+            "Check": {
+                "Type": "Choice",
+                "Choices": [
+                    { "Variable": "$.i", "NumericLessThan": n, "Next": "Incr" }
+                ],
+                "Default": "Done"
+            },
+            "Incr": {
+                "Type": "Pass",
+                "Parameters": { "i.$": "States.MathAdd($.i, 1)" },
+                "Next": "Check"
+            },
+            "Done": { "Type": "Succeed" }
+        }
+    })
+}
+
+fn human_count(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Result<Args, String> {
+        let v: Vec<String> = s.split_whitespace().map(str::to_owned).collect();
+        Args::parse(&v)
+    }
+
+    fn workload_dir() -> Option<PathBuf> {
+        let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/workloads");
+        d.is_dir().then_some(d)
+    }
+
+    #[test]
+    fn parses_arguments() {
+        let a = args("--workloads w --quick a b").unwrap();
+        assert_eq!(a.mode, Mode::Workloads);
+        assert_eq!(a.seconds, QUICK_SECONDS);
+        assert_eq!(a.names, ["a", "b"]);
+        let a = args("--workloads w a").unwrap();
+        assert_eq!(a.seconds, FULL_SECONDS);
+        let a = args("--child --workloads w --seconds 0 a").unwrap();
+        assert_eq!(a.mode, Mode::ChildWorkload);
+        assert_eq!(a.seconds, 0.0);
+        let a = args("--scaling").unwrap();
+        assert_eq!(a.mode, Mode::Workloads);
+        assert_eq!(a.seconds, SCALING_FULL_SECONDS);
+        let a = args("--scaling --child map:10").unwrap();
+        assert_eq!(a.mode, Mode::ChildScaling);
+        assert!(args("a").is_err());
+        assert!(args("--workloads w").is_err());
+        assert!(args("--workloads w --seconds -1 a").is_err());
+        assert!(args("--workloads w --engine compiled a").is_err());
+        assert!(args("--workloads w --child a b").is_err());
+        assert!(args("--scaling map:x").is_err());
+        assert!(args("--workloads w --bogus a").is_err());
+    }
+
+    #[test]
+    fn histogram_buckets_cover_every_value_tightly() {
+        let mut values: Vec<u64> = (0..2000).collect();
+        values.extend((0..64).flat_map(|s| [1u64 << s, (1u64 << s) - 1, (1u64 << s) + 1]));
+        values.extend([u64::MAX, 123_456_789, 3_449_441, 987_654_321_012]);
+        for v in values {
+            let b = bucket(v);
+            assert!(b < BUCKETS, "{v}");
+            let (low, width) = bucket_range(b);
+            assert!(
+                low <= v && v - low < width,
+                "{v}: bucket {b} = {low}+{width}"
+            );
+            assert!(
+                width == 1 || width as f64 / low as f64 <= 1.0 / SUB as f64,
+                "{v}"
+            );
+        }
+        assert_eq!(bucket(u64::MAX), BUCKETS - 1);
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut l = Latencies::new();
+        for us in 1..=100 {
+            l.record(Duration::from_micros(us));
+        }
+        let close = |got: f64, want: f64| (got - want).abs() / want < 1.0 / SUB as f64;
+        let s = l.stats();
+        assert_eq!(s.executions, 100);
+        assert!(close(s.p50_us, 50.0), "{}", s.p50_us);
+        assert!(close(s.p99_us, 99.0), "{}", s.p99_us);
+        assert_eq!(s.min_us, 1.0);
+        assert_eq!(s.max_us, 100.0);
+        assert_eq!(s.mean_us, 50.5);
+        assert_eq!(s.total, Duration::from_micros(5050));
+
+        let mut l = Latencies::new();
+        l.record(Duration::from_micros(3));
+        l.record(Duration::from_nanos(100));
+        let s = l.stats();
+        assert_eq!(s.p50_us, 0.1, "small values are exact");
+        assert!((s.p99_us - 3.0).abs() < 0.01, "{}", s.p99_us);
+        assert_eq!(s.mean_us, 1.55);
+
+        let mut one = Latencies::new();
+        one.record(Duration::from_millis(7));
+        assert_eq!(one.stats().p50_us, 7000.0);
+        assert_eq!(one.stats().p99_us, 7000.0);
+        assert_eq!(Latencies::new().percentile_ns(50.0), 0.0);
+    }
+
+    #[test]
+    fn reads_vm_hwm() {
+        let status = "Name:\tx\nVmPeak:\t  9 kB\nVmHWM:\t    5120 kB\nVmRSS:\t 100 kB\n";
+        assert_eq!(parse_vm_hwm(status), Some(5 * 1024 * 1024));
+        assert_eq!(parse_vm_hwm("Name: x\n"), None);
+        if cfg!(target_os = "linux") {
+            assert!(peak_rss_bytes().unwrap() > 0);
+        }
+    }
+
+    #[test]
+    fn reports_the_first_difference() {
+        let want = json!({"a": [1, {"b": "x"}], "c": true});
+        assert_eq!(first_difference(&want.clone(), &want, "$"), None);
+        let got = json!({"a": [1, {"b": "y"}], "c": true});
+        assert_eq!(
+            first_difference(&got, &want, "$").unwrap(),
+            r#"$.a[1].b: got "y", want "x""#
+        );
+        let got = json!({"a": [1], "c": true});
+        assert_eq!(
+            first_difference(&got, &want, "$").unwrap(),
+            "$.a: got 1 items, want 2"
+        );
+        let got = json!({"a": [1, {"b": "x"}]});
+        assert_eq!(first_difference(&got, &want, "$").unwrap(), "$.c: missing");
+        let got = json!({"a": [1, {"b": "x"}], "c": true, "d": 0});
+        assert_eq!(
+            first_difference(&got, &want, "$").unwrap(),
+            "$.d: unexpected field"
+        );
+        assert_eq!(
+            first_difference(&json!(1), &json!("1"), "$").unwrap(),
+            r#"$: got number 1, want string "1""#
+        );
+        // 1 and 1.0 are different JSON values to serde_json; the expected files hold integers.
+        assert!(first_difference(&json!(1.0), &json!(1), "$").is_some());
+    }
+
+    #[test]
+    fn sets_retry_intervals_everywhere() {
+        let mut d = json!({"States": {"G": {"Retry": [{"IntervalSeconds": 5}, {}],
+            "Branches": [{"States": {"I": {"Retry": [{"MaxAttempts": 1}]}}}]}}});
+        set_retry_intervals(&mut d, 1);
+        assert_eq!(d["States"]["G"]["Retry"][0]["IntervalSeconds"], 1);
+        assert_eq!(d["States"]["G"]["Retry"][1]["IntervalSeconds"], 1);
+        assert_eq!(
+            d["States"]["G"]["Branches"][0]["States"]["I"]["Retry"][0]["IntervalSeconds"],
+            1
+        );
+    }
+
+    #[test]
+    fn scaling_names_round_trip() {
+        for (k, n) in SCALING {
+            assert_eq!(parse_scaling_name(&scaling_name(*k, *n)), Ok((*k, *n)));
+        }
+        assert!(parse_scaling_name("map:0").is_err());
+        assert!(parse_scaling_name("loop:5").is_err());
+        assert_eq!(human_count(10_000), "10k");
+        assert_eq!(human_count(1_000_000), "1M");
+        assert_eq!(human_count(1_500), "1500");
+    }
+
+    /// The generated scaling workloads at 10k are the shared workloads themselves.
+    #[test]
+    fn generated_workloads_match_the_shared_ones() {
+        let Some(dir) = workload_dir() else {
+            eprintln!("skipped: no ../shared/bench/workloads");
+            return;
+        };
+        let read = |f: &str| read_json(&dir.join(f)).unwrap();
+        assert_eq!(map_definition(10_000), read("c_map_10k.asl.json"));
+        assert_eq!(map_input(10_000), read("c_map_10k.input.json"));
+        let expected = read("c_map_10k.expected.json");
+        assert_eq!(Check::MapItems(10_000).difference(&expected), None);
+        assert_eq!(
+            choice_definition(10_000),
+            read("b_choice_loop_10k.asl.json")
+        );
+        let Check::Exact(want) = scaling_workload(Kind::Choice, 10_000).check else {
+            panic!()
+        };
+        assert_eq!(want, read("b_choice_loop_10k.expected.json"));
+        let manifest = read("manifest.json");
+        assert_eq!(
+            scaling_workload(Kind::Map, 10_000).transitions,
+            manifest["c_map_10k"]["transitions"]
+        );
+        assert_eq!(
+            scaling_workload(Kind::Choice, 10_000).transitions,
+            manifest["b_choice_loop_10k"]["transitions"]
+        );
+    }
+
+    /// Every shared workload passes its check with a zero time budget (one timed run).
+    #[test]
+    fn shared_workloads_run_and_check() {
+        let Some(dir) = workload_dir() else {
+            eprintln!("skipped: no ../shared/bench/workloads");
+            return;
+        };
+        for name in ["t_trivial_3", "e_retry_catch", "d_parallel_10x10"] {
+            let w = load_workload(&dir, name).unwrap();
+            let v = time_workload(name, "interpreter", &w, 0.0).unwrap();
+            assert_eq!(v["executions"], 1, "{name}");
+            assert_eq!(v["engine"], "interpreter");
+        }
+        let mut w = load_workload(&dir, "t_trivial_3").unwrap();
+        w.check = Check::Exact(json!({"nope": 1}));
+        let err = time_workload("t_trivial_3", "interpreter", &w, 0.0).unwrap_err();
+        assert!(err.starts_with("wrong output: $.nope: missing"), "{err}");
+    }
+}

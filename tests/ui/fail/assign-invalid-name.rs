@@ -1,0 +1,11 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass {
+            assign { "1st": 1 };
+        } end;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: wait 5x end;
+    }
+}
+
+fn main() {}

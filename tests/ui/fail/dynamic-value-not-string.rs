@@ -1,0 +1,11 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass {
+            parameters { "x.$": 3 };
+        } end;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: choice {
+        }
+        B: succeed;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: fail "E", "c" -> B;
+        B: succeed;
+    }
+}
+
+fn main() {}

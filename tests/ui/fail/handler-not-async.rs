@@ -1,0 +1,10 @@
+use stepfn::workflow;
+fn h(v: serde_json::Value) -> Result<serde_json::Value, stepfn::TaskError> { Ok(v) }
+
+workflow! {
+    pub W {
+        A: task h end;
+    }
+}
+
+fn main() {}

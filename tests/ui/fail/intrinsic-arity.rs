@@ -1,0 +1,11 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass {
+            parameters { "n.$": "States.MathAdd($.n)" };
+        } end;
+    }
+}
+
+fn main() {}

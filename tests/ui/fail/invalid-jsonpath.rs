@@ -1,0 +1,11 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass {
+            input_path "$.a[";
+        } end;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        M: map $.items end;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass;
+    }
+}
+
+fn main() {}

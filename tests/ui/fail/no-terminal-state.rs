@@ -1,0 +1,10 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass -> B;
+        B: pass -> A;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass {
+            result_path $.items[*];
+        } end;
+    }
+}
+
+fn main() {}

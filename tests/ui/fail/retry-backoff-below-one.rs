@@ -1,0 +1,12 @@
+use stepfn::workflow;
+async fn h(v: serde_json::Value) -> Result<serde_json::Value, stepfn::TaskError> { Ok(v) }
+
+workflow! {
+    pub W {
+        A: task h {
+            retry [Custom.Error] every 1s, backoff 0.5;
+        } end;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        AVeryLongStateNameThatGoesOnAndOnAndOnBeyondTheEightyCharacterLimitOfStepFunctions1: succeed;
+    }
+}
+
+fn main() {}

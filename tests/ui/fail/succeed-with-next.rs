@@ -1,0 +1,10 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: succeed -> B;
+        B: succeed;
+    }
+}
+
+fn main() {}

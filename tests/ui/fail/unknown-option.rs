@@ -1,0 +1,11 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass {
+            retyr [States.ALL];
+        } end;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        start Frist;
+        First: succeed;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pasz end;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use stepfn::workflow;
+
+workflow! {
+    pub W {
+        A: pass end;
+        Orphan: succeed;
+    }
+}
+
+fn main() {}

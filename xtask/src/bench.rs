@@ -1,0 +1,1051 @@
+//! `cargo xtask bench [--quick] [--scaling] [WORKLOAD...]`: stepfn against its peer,
+//! `aws-local-stepfunctions` 3.0.0, on the shared ASL workloads, in one run on one machine.
+//!
+//! * builds `stepfn-bench` (the `bench/` crate) in release mode and runs it: one process
+//!   per workload and engine, each checking its output against `<name>.expected.json`
+//!   before timing;
+//! * installs the peer if needed ([`peer::ensure_installed`]) and runs it the same way
+//!   ([`peer::run_each`]);
+//! * prints a table per workload (executions/s, transitions/s, p50, p99, peak RSS, and
+//!   the stepfn/peer ratios), footnotes, and a last `bench:` summary line.
+//!
+//! `--quick` times each workload for ~0.5 s per engine instead of ~3 s (for CI; nothing
+//! here asserts a speed). `--scaling` instead runs the interpreter on generated Maps of
+//! 1k…100k items and Choice loops of 1k…1M iterations and prints time and peak memory
+//! per size with the growth per 10× step.
+//!
+//! The workloads are read from `../shared/bench/workloads` relative to the workspace root.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use serde::Deserialize;
+
+use crate::peer::{self, PeerOutcome, PeerResult};
+
+/// One workload's figures for one stepfn engine, as `stepfn-bench` prints them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EngineResult {
+    pub name: String,
+    pub engine: String,
+    pub executions: u64,
+    pub seconds: f64,
+    pub executions_per_sec: f64,
+    pub transitions_per_sec: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub peak_rss_bytes: u64,
+    #[serde(default)]
+    pub transitions_per_execution: Option<u64>,
+    #[serde(default)]
+    pub first_run_peak_rss_bytes: Option<u64>,
+    /// Peak RSS once the workload is loaded and its input cloned, before any execution.
+    #[serde(default)]
+    pub loaded_peak_rss_bytes: Option<u64>,
+    /// False when the workload ran with the 256 KiB payload limit lifted.
+    #[serde(default = "yes")]
+    pub payload_limit: bool,
+    /// True when retry waits ran on a paused tokio clock.
+    #[serde(default)]
+    pub paused_clock: bool,
+    #[serde(default)]
+    pub allocator: Option<String>,
+    /// Scaling runs only: `map` or `choice`, and the number of items or iterations.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A workload `stepfn-bench` could not run (bad definition, failed execution, wrong output).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct EngineFailure {
+    pub name: String,
+    #[serde(default)]
+    pub engine: Option<String>,
+    pub error: String,
+}
+
+pub type EngineOutcome = Result<EngineResult, EngineFailure>;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Options {
+    quick: bool,
+    scaling: bool,
+    names: Vec<String>,
+}
+
+const USAGE: &str = "usage: cargo xtask bench [--quick] [WORKLOAD...]\n       \
+                     cargo xtask bench --scaling [--quick]";
+
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    for a in args {
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--scaling" => o.scaling = true,
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            s => o.names.push(s.to_owned()),
+        }
+    }
+    if o.scaling && !o.names.is_empty() {
+        return Err("--scaling takes no workload names".into());
+    }
+    Ok(o)
+}
+
+/// `cargo xtask bench ARGS`.
+pub fn main(args: &[String]) -> ExitCode {
+    let opts = match parse_args(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("cargo xtask bench: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if opts.scaling {
+        scaling(&opts)
+    } else {
+        compare(&opts)
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("cargo xtask bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    here.canonicalize().unwrap_or(here)
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR` or `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root.join(d),
+        _ => root.join("target"),
+    }
+}
+
+/// `<root>/../shared/bench/workloads`, checked.
+fn workload_dir(root: &Path) -> Result<PathBuf, String> {
+    let dir = root
+        .join("..")
+        .join("shared")
+        .join("bench")
+        .join("workloads");
+    if !dir.join("manifest.json").is_file() {
+        return Err(format!(
+            "the bench workloads are missing: expected {} with manifest.json and \
+             <name>.asl.json/.input.json/.expected.json (../shared/bench/workloads \
+             relative to the workspace root)",
+            dir.display()
+        ));
+    }
+    Ok(dir.canonicalize().unwrap_or(dir))
+}
+
+/// Workload names and transitions per execution, from `manifest.json`.
+fn manifest(dir: &Path) -> Result<BTreeMap<String, u64>, String> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| format!("{}: not an object", path.display()))?;
+    Ok(obj
+        .iter()
+        .filter_map(|(k, m)| Some((k.clone(), m.get("transitions")?.as_u64()?)))
+        .collect())
+}
+
+/// Builds `stepfn-bench` in release mode; returns the binary's path.
+fn build_bench(root: &Path, target: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("bench: cargo build --release -p stepfn-bench");
+    let status = Command::new(&cargo)
+        .args(["build", "--release", "-p", "stepfn-bench"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building stepfn-bench failed ({status})"));
+    }
+    let exe = target
+        .join("release")
+        .join(format!("stepfn-bench{}", std::env::consts::EXE_SUFFIX));
+    if !exe.is_file() {
+        return Err(format!("{} is missing after the build", exe.display()));
+    }
+    Ok(exe)
+}
+
+/// Runs `stepfn-bench ARGS` and parses its lines.
+fn run_stepfn(exe: &Path, args: &[String]) -> Result<Vec<EngineOutcome>, String> {
+    let out = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    parse_output(&String::from_utf8_lossy(&out.stdout))
+        .map_err(|e| format!("bad output from {} ({}): {e}", exe.display(), out.status))
+}
+
+/// Parses `stepfn-bench`'s stdout: one JSON object per non-blank line, a result or a
+/// failure (`{"name","engine","error"}`).
+pub fn parse_output(stdout: &str) -> Result<Vec<EngineOutcome>, String> {
+    stdout
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| parse_line(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
+}
+
+/// Parses one line of `stepfn-bench`'s output.
+pub fn parse_line(line: &str) -> Result<EngineOutcome, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line.trim()).map_err(|e| format!("not JSON ({e}): {line}"))?;
+    if value.get("error").is_some() {
+        return serde_json::from_value(value)
+            .map(Err)
+            .map_err(|e| format!("bad failure record ({e}): {line}"));
+    }
+    let r: EngineResult =
+        serde_json::from_value(value).map_err(|e| format!("bad result record ({e}): {line}"))?;
+    if r.executions == 0 {
+        return Err(format!("{}: zero executions", r.name));
+    }
+    Ok(Ok(r))
+}
+
+// ------------------------------------------------------------------ compare ---
+
+/// The full comparison; `Ok(false)` when some workload failed on either side.
+fn compare(opts: &Options) -> Result<bool, String> {
+    let root = root();
+    let dir = workload_dir(&root)?;
+    let manifest = manifest(&dir)?;
+    let names: Vec<String> = if opts.names.is_empty() {
+        manifest.keys().cloned().collect()
+    } else {
+        opts.names.clone()
+    };
+    let unknown: Vec<&String> = names
+        .iter()
+        .filter(|n| !manifest.contains_key(*n))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown workloads {unknown:?}; {} has {:?}",
+            dir.display(),
+            manifest.keys().collect::<Vec<_>>()
+        ));
+    }
+    let target = target_dir(&root);
+    let exe = build_bench(&root, &target)?;
+
+    let mut args = vec!["--workloads".to_owned(), dir.display().to_string()];
+    if opts.quick {
+        args.push("--quick".into());
+    }
+    args.extend(names.iter().cloned());
+    let stepfn = run_stepfn(&exe, &args)?;
+
+    let peer = peer::ensure_installed(&target)
+        .and_then(|peer_dir| peer::run_each(&peer_dir, &dir, &names, opts.quick));
+    let (peer, peer_error) = match peer {
+        Ok(p) => (p, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+
+    let report = Report::new(&names, stepfn, peer);
+    print!("{}", report.render(opts.quick));
+    if let Some(e) = &peer_error {
+        println!("peer: FAILED: {e}");
+    }
+    Ok(peer_error.is_none() && report.all_ok())
+}
+
+/// One workload's rows.
+#[derive(Debug)]
+struct Row {
+    name: String,
+    stepfn: Vec<EngineOutcome>,
+    peer: Option<PeerOutcome>,
+}
+
+#[derive(Debug)]
+struct Report {
+    rows: Vec<Row>,
+}
+
+impl Report {
+    fn new(names: &[String], stepfn: Vec<EngineOutcome>, peer: Vec<PeerOutcome>) -> Report {
+        let mut peer: BTreeMap<String, PeerOutcome> = peer
+            .into_iter()
+            .map(|o| (peer_outcome_name(&o).to_owned(), o))
+            .collect();
+        let rows = names
+            .iter()
+            .map(|n| Row {
+                name: n.clone(),
+                stepfn: stepfn
+                    .iter()
+                    .filter(|o| engine_outcome_name(o) == n)
+                    .cloned()
+                    .collect(),
+                peer: peer.remove(n),
+            })
+            .collect();
+        Report { rows }
+    }
+
+    fn all_ok(&self) -> bool {
+        self.rows.iter().all(|r| {
+            !r.stepfn.is_empty()
+                && r.stepfn.iter().all(Result::is_ok)
+                && matches!(r.peer, Some(Ok(_)))
+        })
+    }
+
+    /// The smallest interpreter/peer transitions/s ratio and its workload.
+    fn min_ratio(&self) -> Option<(f64, &str)> {
+        self.rows
+            .iter()
+            .filter_map(|r| {
+                let s = interpreter(r)?;
+                let p = r.peer.as_ref()?.as_ref().ok()?;
+                Some((
+                    ratio(s.transitions_per_sec, p.transitions_per_sec)?,
+                    r.name.as_str(),
+                ))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    fn render(&self, quick: bool) -> String {
+        let mut out = String::new();
+        let peer_info = self
+            .rows
+            .iter()
+            .find_map(|r| r.peer.as_ref()?.as_ref().ok())
+            .map(|p| {
+                format!(
+                    "{} on node {}",
+                    p.peer.as_deref().unwrap_or("aws-local-stepfunctions"),
+                    p.node.as_deref().unwrap_or("?")
+                )
+            })
+            .unwrap_or_else(|| format!("{}@{}", peer::PEER_PACKAGE, peer::PEER_VERSION));
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let _ = writeln!(
+            out,
+            "\nstepfn vs {peer_info}; {} per workload and engine, executions one after \
+             another, each workload in its own process; {cores} cores\n",
+            if quick { "~0.5 s" } else { "~3 s" }
+        );
+        let mut notes = Notes::default();
+        for row in &self.rows {
+            out.push_str(&render_row(row, &mut notes));
+            out.push('\n');
+        }
+        out.push_str(&notes.render());
+        let min = match self.min_ratio() {
+            Some((r, name)) => {
+                let _ = writeln!(out, "lowest interpreter/peer ratio: {name}");
+                fmt_ratio(r)
+            }
+            None => "n/a".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "bench: interpreter/peer min {min}, compiled/interpreter n/a (workflow! engine not \
+             built yet), durable n/a (not built yet)"
+        );
+        out
+    }
+}
+
+fn interpreter(r: &Row) -> Option<&EngineResult> {
+    r.stepfn
+        .iter()
+        .filter_map(|o| o.as_ref().ok())
+        .find(|s| s.engine == "interpreter")
+}
+
+fn engine_outcome_name(o: &EngineOutcome) -> &str {
+    match o {
+        Ok(r) => &r.name,
+        Err(f) => &f.name,
+    }
+}
+
+fn peer_outcome_name(o: &PeerOutcome) -> &str {
+    match o {
+        Ok(r) => &r.name,
+        Err(f) => &f.name,
+    }
+}
+
+/// Footnotes gathered while rendering the rows, each printed once.
+#[derive(Debug, Default)]
+struct Notes {
+    no_payload_limit: Vec<String>,
+    paused_clock: Vec<String>,
+    allocator: Option<String>,
+}
+
+impl Notes {
+    fn render(&self) -> String {
+        let mut out = String::from("notes:\n");
+        if !self.no_payload_limit.is_empty() {
+            let _ = writeln!(
+                out,
+                "  * {}: run by stepfn with the payload limit off (payload_limit: None): the \
+                 input and output exceed Step Functions' 256 KiB limit; every other workload \
+                 keeps it. The peer has no such limit.",
+                self.no_payload_limit.join(", ")
+            );
+        }
+        if !self.paused_clock.is_empty() {
+            let _ = writeln!(
+                out,
+                "  ** {}: stepfn's retrier has IntervalSeconds 1 (the model's minimum) and runs \
+                 on a paused tokio clock (start_paused), which skips each wait at once; the \
+                 peer gets retryIntervalOverrides 0.",
+                self.paused_clock.join(", ")
+            );
+        }
+        out.push_str(
+            "  stepfn/peer memory ratio: peak RSS over peak RSS. The peer's peak grows with the \
+             number of executions it fits in the budget on Parallel/Map workloads; its first-run \
+             RSS (after loading and one execution) is shown beside it.\n",
+        );
+        let _ = writeln!(
+            out,
+            "  stepfn: interpreter engine, Express-like (keep_history false), current-thread \
+             tokio runtime, allocator {}; a latency is the execute call (input cloned and \
+             output checked outside the timer); p50/p99 from a histogram (within 0.8 %).",
+            self.allocator.as_deref().unwrap_or("?")
+        );
+        out
+    }
+}
+
+fn render_row(row: &Row, notes: &mut Notes) -> String {
+    let transitions = row
+        .stepfn
+        .iter()
+        .filter_map(|o| o.as_ref().ok()?.transitions_per_execution)
+        .next();
+    let mut mark = String::new();
+    for s in row.stepfn.iter().filter_map(|o| o.as_ref().ok()) {
+        if !s.payload_limit && !notes.no_payload_limit.contains(&s.name) {
+            notes.no_payload_limit.push(s.name.clone());
+        }
+        if s.paused_clock && !notes.paused_clock.contains(&s.name) {
+            notes.paused_clock.push(s.name.clone());
+        }
+        if !s.payload_limit && !mark.contains('*') {
+            mark.push_str(" *");
+        }
+        if s.paused_clock {
+            mark.push_str(" **");
+        }
+        if notes.allocator.is_none() {
+            notes.allocator = s.allocator.clone();
+        }
+    }
+    let mut out = String::new();
+    match transitions {
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "{}{mark} ({} transitions/execution)",
+                row.name,
+                fmt_count(t as f64)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{}{mark}", row.name);
+        }
+    }
+    let header = [
+        "engine",
+        "executions/s",
+        "transitions/s",
+        "p50",
+        "p99",
+        "peak RSS",
+        "first-run RSS",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for o in &row.stepfn {
+        match o {
+            Ok(s) => rows.push(vec![
+                s.engine.clone(),
+                fmt_rate(s.executions_per_sec),
+                fmt_rate(s.transitions_per_sec),
+                fmt_us(s.p50_us),
+                fmt_us(s.p99_us),
+                fmt_bytes(s.peak_rss_bytes),
+                s.first_run_peak_rss_bytes.map_or("-".into(), fmt_bytes),
+            ]),
+            Err(f) => rows.push(failed_row(
+                f.engine.as_deref().unwrap_or("stepfn"),
+                &f.error,
+            )),
+        }
+    }
+    if row.stepfn.is_empty() {
+        rows.push(failed_row("stepfn", "no result"));
+    }
+    match &row.peer {
+        Some(Ok(p)) => rows.push(peer_row(p)),
+        Some(Err(f)) => rows.push(failed_row("peer", &f.error)),
+        None => rows.push(failed_row("peer", "not run")),
+    }
+    out.push_str(&render_table(&header, &rows, "  "));
+    if let (Some(s), Some(Ok(p))) = (interpreter(row), &row.peer) {
+        let _ = writeln!(
+            out,
+            "  interpreter/peer: transitions/s {}, memory {} (peak RSS vs the peer's peak RSS)",
+            ratio(s.transitions_per_sec, p.transitions_per_sec).map_or("n/a".into(), fmt_ratio),
+            ratio(s.peak_rss_bytes as f64, p.peak_rss_bytes as f64).map_or("n/a".into(), fmt_ratio),
+        );
+    }
+    out
+}
+
+fn peer_row(p: &PeerResult) -> Vec<String> {
+    vec![
+        "peer".into(),
+        fmt_rate(p.executions_per_sec),
+        fmt_rate(p.transitions_per_sec),
+        fmt_us(p.p50_us),
+        fmt_us(p.p99_us),
+        fmt_bytes(p.peak_rss_bytes),
+        p.first_run_peak_rss_bytes.map_or("-".into(), fmt_bytes),
+    ]
+}
+
+fn failed_row(engine: &str, error: &str) -> Vec<String> {
+    vec![engine.to_owned(), format!("FAILED: {error}")]
+}
+
+/// Renders rows under `header`: the first column left-aligned, the others right-aligned.
+/// A row shorter than the header (a failure) prints its cells as they are.
+fn render_table(header: &[&str], rows: &[Vec<String>], indent: &str) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        if r.len() == header.len() {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        } else if let Some(first) = r.first() {
+            widths[0] = widths[0].max(first.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::from(indent);
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                let _ = write!(s, "{c:<w$}");
+            } else {
+                let _ = write!(s, "  {c:>w$}");
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for r in rows {
+        if r.len() == header.len() {
+            out.push_str(&line(r));
+        } else {
+            let first = format!(
+                "{:<w$}",
+                r.first().map_or("", String::as_str),
+                w = widths[0]
+            );
+            let rest: Vec<&str> = r.iter().skip(1).map(String::as_str).collect();
+            let _ = writeln!(out, "{indent}{first}  {}", rest.join("  "));
+        }
+    }
+    out
+}
+
+/// `a / b`, when both are positive and finite.
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (a.is_finite() && b.is_finite() && a > 0.0 && b > 0.0).then(|| a / b)
+}
+
+/// A ratio: `181×`, `32×`, `3.2×`, `0.14×`, `0.007×`.
+fn fmt_ratio(r: f64) -> String {
+    if r >= 10.0 {
+        format!("{}×", fmt_count(r))
+    } else if r >= 1.0 {
+        format!("{r:.1}×")
+    } else if r >= 0.01 {
+        format!("{r:.2}×")
+    } else {
+        format!("{r:.3}×")
+    }
+}
+
+/// A rate: thousands separators; one decimal under 100, two under 10.
+fn fmt_rate(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if x >= 100.0 {
+        fmt_count(x)
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// `x` rounded to a whole number, with thousands separators: `1,234,567`.
+fn fmt_count(x: f64) -> String {
+    let digits = format!("{:.0}", x.round().abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if x < 0.0 && x.round() != 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A duration given in microseconds: `1.42 µs`, `45.0 µs`, `345 µs`, `13.9 ms`, `1.23 s`.
+fn fmt_us(us: f64) -> String {
+    if !us.is_finite() {
+        return "n/a".into();
+    }
+    let three = |v: f64, unit: &str| {
+        if v >= 100.0 {
+            format!("{v:.0} {unit}")
+        } else if v >= 10.0 {
+            format!("{v:.1} {unit}")
+        } else {
+            format!("{v:.2} {unit}")
+        }
+    };
+    if us < 1_000.0 {
+        three(us, "µs")
+    } else if us < 1_000_000.0 {
+        three(us / 1e3, "ms")
+    } else {
+        three(us / 1e6, "s")
+    }
+}
+
+/// Bytes as MiB (`14.4 MiB`), or GiB from 1 GiB on (`1.23 GiB`).
+fn fmt_bytes(b: u64) -> String {
+    let mib = b as f64 / 1_048_576.0;
+    if mib >= 1024.0 {
+        format!("{:.2} GiB", mib / 1024.0)
+    } else if mib >= 100.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
+// ------------------------------------------------------------------ scaling ---
+
+fn scaling(opts: &Options) -> Result<bool, String> {
+    let root = root();
+    let target = target_dir(&root);
+    let exe = build_bench(&root, &target)?;
+    let mut args = vec!["--scaling".to_owned()];
+    if opts.quick {
+        args.push("--quick".into());
+    }
+    let outcomes = run_stepfn(&exe, &args)?;
+    let ok = !outcomes.is_empty() && outcomes.iter().all(Result::is_ok);
+    print!("{}", render_scaling(&outcomes));
+    Ok(ok)
+}
+
+fn render_scaling(outcomes: &[EngineOutcome]) -> String {
+    let mut out = String::from(
+        "\nscaling: interpreter, payload limit off, each size in its own process; time is the \
+         median execution (after one untimed checking run), peak RSS includes the input\n",
+    );
+    let kinds = [
+        ("map", "inline Map over N items, the shape of c_map_10k"),
+        (
+            "choice",
+            "Choice + Pass loop of N iterations, the shape of b_choice_loop_10k",
+        ),
+    ];
+    for (kind, what) in kinds {
+        let _ = writeln!(out, "\n{kind}: {what}");
+        let header = [
+            "N",
+            "transitions",
+            "time/exec",
+            "×time",
+            "µs/transition",
+            "peak RSS",
+            "×RSS",
+            "before run",
+        ];
+        let mut rows = Vec::new();
+        let mut prev: Option<&EngineResult> = None;
+        for o in outcomes {
+            match o {
+                Ok(r) if r.kind.as_deref() == Some(kind) => {
+                    let size = r.size.unwrap_or(0);
+                    let step = prev.filter(|p| p.size.map(|s| s * 10) == Some(size));
+                    let t = r.transitions_per_execution.unwrap_or(0);
+                    rows.push(vec![
+                        fmt_count(size as f64),
+                        fmt_count(t as f64),
+                        fmt_us(r.p50_us),
+                        step.and_then(|p| growth(p.p50_us, r.p50_us))
+                            .unwrap_or_else(|| "-".into()),
+                        if t > 0 {
+                            format!("{:.3}", r.p50_us / t as f64)
+                        } else {
+                            "-".into()
+                        },
+                        fmt_bytes(r.peak_rss_bytes),
+                        step.and_then(|p| growth(p.peak_rss_bytes as f64, r.peak_rss_bytes as f64))
+                            .unwrap_or_else(|| "-".into()),
+                        r.loaded_peak_rss_bytes.map_or("-".into(), fmt_bytes),
+                    ]);
+                    prev = Some(r);
+                }
+                Err(f) if f.name.starts_with(&format!("{kind}:")) => {
+                    rows.push(failed_row(&f.name, &f.error));
+                    prev = None;
+                }
+                _ => {}
+            }
+        }
+        out.push_str(&render_table(&header, &rows, "  "));
+    }
+    out.push_str(
+        "\n×time and ×RSS: growth from the size 10× smaller (linear ≈ 10×, quadratic ≈ 100×; \
+         RSS includes a fixed ~8 MiB base). before run: peak RSS with the input loaded and \
+         cloned once, before the first execution.\n",
+    );
+    out
+}
+
+/// The growth factor `to / from`: `10.2×`.
+fn growth(from: f64, to: f64) -> Option<String> {
+    ratio(to, from).map(|r| format!("{r:.1}×"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INTERP: &str = r#"{"name":"t_trivial_3","engine":"interpreter","executions":300693,"seconds":0.439635663,"executions_per_sec":683959.5267320249,"transitions_per_sec":2051878.5801960747,"p50_us":1.424,"p99_us":1.598,"peak_rss_bytes":19189760,"transitions_per_execution":3,"mean_us":1.46,"first_run_peak_rss_bytes":8704000,"payload_limit":true,"paused_clock":false,"allocator":"mimalloc"}"#;
+    const PEER: &str = r#"{"name":"t_trivial_3","executions":18301,"seconds":0.5,"executions_per_sec":36600.8,"transitions_per_sec":109802.4,"p50_us":20.287,"p99_us":82.329,"peak_rss_bytes":125673472,"first_run_peak_rss_bytes":96000000,"peer":"aws-local-stepfunctions@3.0.0","node":"v20.20.2"}"#;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    fn interp(line: &str) -> EngineResult {
+        parse_line(line).unwrap().unwrap()
+    }
+
+    fn peer(line: &str) -> PeerResult {
+        peer::parse_line(line).unwrap().unwrap()
+    }
+
+    #[test]
+    fn parses_arguments() {
+        assert_eq!(parse_args(&[]).unwrap(), Options::default());
+        let o = parse_args(&s(&["--quick", "a", "b"])).unwrap();
+        assert!(o.quick && !o.scaling);
+        assert_eq!(o.names, ["a", "b"]);
+        assert!(parse_args(&s(&["--scaling"])).unwrap().scaling);
+        assert!(parse_args(&s(&["--scaling", "a"])).is_err());
+        assert!(parse_args(&s(&["--fast"])).is_err());
+    }
+
+    #[test]
+    fn parses_a_result_line() {
+        let r = interp(INTERP);
+        assert_eq!(r.name, "t_trivial_3");
+        assert_eq!(r.engine, "interpreter");
+        assert_eq!(r.executions, 300693);
+        assert_eq!(r.transitions_per_sec, 2051878.5801960747);
+        assert_eq!(r.p50_us, 1.424);
+        assert_eq!(r.peak_rss_bytes, 19_189_760);
+        assert_eq!(r.transitions_per_execution, Some(3));
+        assert_eq!(r.first_run_peak_rss_bytes, Some(8_704_000));
+        assert!(r.payload_limit && !r.paused_clock);
+        assert_eq!(r.allocator.as_deref(), Some("mimalloc"));
+        assert_eq!(r.kind, None);
+    }
+
+    #[test]
+    fn parses_minimal_scaling_and_failure_lines() {
+        let min = r#"{"name":"x","engine":"interpreter","executions":1,"seconds":1,"executions_per_sec":1,"transitions_per_sec":3,"p50_us":1e6,"p99_us":1e6,"peak_rss_bytes":1}"#;
+        let r = interp(min);
+        assert!(r.payload_limit, "the limit is on unless said otherwise");
+        assert_eq!(r.first_run_peak_rss_bytes, None);
+        let scaling = min.replace(
+            "\"name\":\"x\"",
+            "\"name\":\"map:1000\",\"kind\":\"map\",\"size\":1000",
+        );
+        let r = interp(&scaling);
+        assert_eq!((r.kind.as_deref(), r.size), (Some("map"), Some(1000)));
+
+        let f = parse_line(
+            r#"{"name":"c","engine":"interpreter","error":"wrong output: $[3]: missing"}"#,
+        )
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(f.name, "c");
+        assert_eq!(f.engine.as_deref(), Some("interpreter"));
+        assert_eq!(f.error, "wrong output: $[3]: missing");
+    }
+
+    #[test]
+    fn rejects_bad_lines() {
+        let e = parse_output(&format!("{INTERP}\n\nwarning: x\n")).unwrap_err();
+        assert!(e.starts_with("line 3: not JSON"), "{e}");
+        assert!(
+            parse_line(r#"{"name":"a","engine":"interpreter","executions":3}"#)
+                .unwrap_err()
+                .contains("bad result record")
+        );
+        assert!(parse_line(r#"{"error":"x"}"#)
+            .unwrap_err()
+            .contains("bad failure record"));
+        let zero = INTERP.replace("\"executions\":300693", "\"executions\":0");
+        assert!(parse_line(&zero).unwrap_err().contains("zero executions"));
+        assert_eq!(parse_output("\n \n").unwrap(), Vec::new());
+        assert_eq!(
+            parse_output(&format!("{INTERP}\r\n{INTERP}"))
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(fmt_count(0.0), "0");
+        assert_eq!(fmt_count(999.4), "999");
+        assert_eq!(fmt_count(1000.0), "1,000");
+        assert_eq!(fmt_count(2051878.58), "2,051,879");
+        assert_eq!(fmt_count(-1234.0), "-1,234");
+        assert_eq!(fmt_rate(683959.5), "683,960");
+        assert_eq!(fmt_rate(69.377), "69.4");
+        assert_eq!(fmt_rate(4.1234), "4.12");
+        assert_eq!(fmt_rate(f64::NAN), "n/a");
+        assert_eq!(fmt_us(1.424), "1.42 µs");
+        assert_eq!(fmt_us(44.969), "45.0 µs");
+        assert_eq!(fmt_us(345.2), "345 µs");
+        assert_eq!(fmt_us(13851.9), "13.9 ms");
+        assert_eq!(fmt_us(1_234_000.0), "1.23 s");
+        assert_eq!(fmt_bytes(15_110_144), "14.4 MiB");
+        assert_eq!(fmt_bytes(125_673_472), "120 MiB");
+        assert_eq!(fmt_bytes(1_022_361_600), "975 MiB");
+        assert_eq!(fmt_bytes(2 * 1024 * 1024 * 1024), "2.00 GiB");
+    }
+
+    #[test]
+    fn formats_ratios() {
+        assert_eq!(ratio(2.0, 1.0), Some(2.0));
+        assert_eq!(ratio(1.0, 0.0), None);
+        assert_eq!(ratio(f64::NAN, 1.0), None);
+        assert_eq!(fmt_ratio(1234.5), "1,235×");
+        assert_eq!(fmt_ratio(18.7), "19×");
+        assert_eq!(fmt_ratio(3.21), "3.2×");
+        assert_eq!(fmt_ratio(0.1527), "0.15×");
+        assert_eq!(fmt_ratio(0.0071), "0.007×");
+        assert_eq!(growth(10.0, 1000.0).as_deref(), Some("100.0×"));
+        assert_eq!(growth(0.0, 1.0), None);
+    }
+
+    #[test]
+    fn renders_aligned_tables() {
+        let t = render_table(
+            &["engine", "rate", "p50"],
+            &[
+                s(&["interpreter", "1,000", "1.00 µs"]),
+                s(&["peer", "5", "20.0 ms"]),
+                s(&["a_long_failure", "FAILED: boom"]),
+            ],
+            "  ",
+        );
+        let want = [
+            "  engine           rate      p50",
+            "  interpreter     1,000  1.00 µs",
+            "  peer                5  20.0 ms",
+            "  a_long_failure  FAILED: boom",
+        ];
+        assert_eq!(t, want.join("\n") + "\n");
+    }
+
+    #[test]
+    fn renders_a_workload_with_ratios_and_the_summary_line() {
+        let names = s(&["t_trivial_3"]);
+        let report = Report::new(&names, vec![Ok(interp(INTERP))], vec![Ok(peer(PEER))]);
+        assert!(report.all_ok());
+        let (r, name) = report.min_ratio().unwrap();
+        assert_eq!(name, "t_trivial_3");
+        assert!((r - 2051878.5801960747 / 109802.4).abs() < 1e-9);
+        let text = report.render(false);
+        assert!(
+            text.contains("t_trivial_3 (3 transitions/execution)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("interpreter       683,960      2,051,879  1.42 µs"),
+            "{text}"
+        );
+        assert!(
+            text.contains("peer               36,601        109,802  20.3 µs"),
+            "{text}"
+        );
+        assert!(text.contains("18.3 MiB"), "{text}");
+        assert!(text.contains("8.3 MiB"), "{text}");
+        assert!(text.contains("120 MiB"), "{text}");
+        assert!(text.contains("91.6 MiB"), "{text}");
+        assert!(
+            text.contains("interpreter/peer: transitions/s 19×, memory 0.15× (peak RSS"),
+            "{text}"
+        );
+        assert!(
+            text.contains("aws-local-stepfunctions@3.0.0 on node v20.20.2"),
+            "{text}"
+        );
+        assert!(!text.contains(" *"), "no footnote marks: {text}");
+        assert!(
+            text.ends_with(
+                "bench: interpreter/peer min 19×, compiled/interpreter n/a (workflow! engine not \
+             built yet), durable n/a (not built yet)\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn marks_workloads_run_differently_and_picks_the_minimum() {
+        let names = s(&["c_map_10k", "e_retry_catch", "t_trivial_3"]);
+        let map = INTERP
+            .replace("t_trivial_3", "c_map_10k")
+            .replace("\"payload_limit\":true", "\"payload_limit\":false")
+            .replace("2051878.5801960747", "200000");
+        let retry = INTERP
+            .replace("t_trivial_3", "e_retry_catch")
+            .replace("\"paused_clock\":false", "\"paused_clock\":true");
+        let report = Report::new(
+            &names,
+            vec![Ok(interp(&map)), Ok(interp(&retry)), Ok(interp(INTERP))],
+            vec![
+                Ok(peer(&PEER.replace("t_trivial_3", "c_map_10k"))),
+                Ok(peer(&PEER.replace("t_trivial_3", "e_retry_catch"))),
+                Err(peer::PeerFailure {
+                    name: "t_trivial_3".into(),
+                    error: "boom".into(),
+                }),
+            ],
+        );
+        assert!(!report.all_ok());
+        let text = report.render(true);
+        assert!(text.contains("c_map_10k * (3 transitions"), "{text}");
+        assert!(text.contains("e_retry_catch ** (3 transitions"), "{text}");
+        assert!(
+            text.contains("  * c_map_10k: run by stepfn with the payload limit off"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  ** e_retry_catch: stepfn's retrier"),
+            "{text}"
+        );
+        assert!(text.contains("  peer         FAILED: boom"), "{text}");
+        assert!(
+            text.contains("lowest interpreter/peer ratio: c_map_10k"),
+            "{text}"
+        );
+        assert!(text.contains("bench: interpreter/peer min 1.8×,"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_side_is_a_failure_and_no_ratio() {
+        let names = s(&["t_trivial_3"]);
+        let failure = EngineFailure {
+            name: "t_trivial_3".into(),
+            engine: Some("interpreter".into()),
+            error: "wrong output: $.b: missing".into(),
+        };
+        let report = Report::new(&names, vec![Err(failure)], vec![Ok(peer(PEER))]);
+        assert!(!report.all_ok());
+        assert_eq!(report.min_ratio(), None);
+        let text = report.render(false);
+        assert!(
+            text.contains("interpreter  FAILED: wrong output: $.b: missing"),
+            "{text}"
+        );
+        assert!(text.contains("bench: interpreter/peer min n/a,"), "{text}");
+        let report = Report::new(&names, vec![], vec![]);
+        assert!(!report.all_ok());
+        let text = report.render(false);
+        assert!(text.contains("  stepfn  FAILED: no result\n"), "{text}");
+        assert!(text.contains("  peer    FAILED: not run\n"), "{text}");
+    }
+
+    #[test]
+    fn renders_scaling_growth_per_10x() {
+        let line = |kind: &str, size: u64, t: u64, p50: f64, rss: u64| {
+            interp(&format!(
+                r#"{{"name":"{kind}:{size}","engine":"interpreter","kind":"{kind}","size":{size},"executions":1,"seconds":1,"executions_per_sec":1,"transitions_per_sec":1,"p50_us":{p50},"p99_us":{p50},"peak_rss_bytes":{rss},"transitions_per_execution":{t},"payload_limit":false,"loaded_peak_rss_bytes":{}}}"#,
+                rss / 2
+            ))
+        };
+        let outcomes = vec![
+            Ok(line("map", 1000, 1001, 1000.0, 10 << 20)),
+            Ok(line("map", 10000, 10001, 10_500.0, 60 << 20)),
+            Ok(line("choice", 1000, 2002, 100.0, 8 << 20)),
+            Ok(line("choice", 10000, 20002, 10_000.0, 8 << 20)),
+            Err(EngineFailure {
+                name: "choice:100000".into(),
+                engine: None,
+                error: "boom".into(),
+            }),
+        ];
+        let text = render_scaling(&outcomes);
+        let want = [
+            "  N       transitions  time/exec  ×time  µs/transition  peak RSS  ×RSS  before run\n",
+            "  1,000         1,001    1.00 ms      -          0.999  10.0 MiB     -     5.0 MiB\n",
+            "  10,000       10,001    10.5 ms  10.5×          1.050  60.0 MiB  6.0×    30.0 MiB\n",
+            "  10,000              20,002    10.0 ms  100.0×          0.500   8.0 MiB  1.0×     4.0 MiB\n",
+            "  choice:100000  FAILED: boom\n",
+        ];
+        for w in want {
+            assert!(text.contains(w), "{w:?} not in\n{text}");
+        }
+    }
+}
