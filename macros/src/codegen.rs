@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 /// Generates the items for one checked workflow.
-pub fn workflow(w: &Workflow, lowered: &Lowered) -> TokenStream {
+pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) -> TokenStream {
     let attrs = &w.attrs;
     let vis = &w.vis;
     let name = &w.name;
@@ -31,6 +31,72 @@ pub fn workflow(w: &Workflow, lowered: &Lowered) -> TokenStream {
         }
     });
     let flows = flow_checks(w);
+    let handlers: std::collections::HashMap<String, syn::Path> = lowered
+        .tasks
+        .iter()
+        .map(|t| (t.resource.clone(), t.handler.clone()))
+        .collect();
+    let (compiled_items, compiled_impl) = match crate::compile::not_compilable(sm, &handlers) {
+        Some(why) => {
+            let note = format!("not compiled: {why}; runs in the interpreter");
+            (
+                quote!(),
+                quote! { #[doc = #note] const COMPILED: bool = false; },
+            )
+        }
+        None => {
+            let (fns, top, machine) = crate::compile::generate(name, sm, &handlers);
+            let uses_context = asl_text.contains("$$");
+            let timeout = match sm.timeout_seconds {
+                Some(t) => quote! {
+                    match ::stepfn::__private::timeout(::std::time::Duration::from_secs(#t), #top(&cx, data, &mut prev)).await {
+                        ::core::result::Result::Ok(r) => r,
+                        ::core::result::Result::Err(_) => return cx.timed_out(),
+                    }
+                },
+                None => quote!(#top(&cx, data, &mut prev).await),
+            };
+            let items = quote! {
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals)]
+                static #machine: ::std::sync::LazyLock<::stepfn::asl::StateMachine> =
+                    ::std::sync::LazyLock::new(|| ::stepfn::__private::asl_state_machine(#name::ASL));
+                #fns
+                impl #name {
+                    /// Runs one execution of the compiled workflow.
+                    pub async fn run_compiled(
+                        data: ::stepfn::compiled::Data,
+                        options: ::stepfn::ExecutionOptions,
+                    ) -> ::stepfn::ExecutionResult {
+                        let (cx, mut prev) = ::stepfn::compiled::Execution::start(#name_str, &data, &options, #uses_context);
+                        if let ::core::option::Option::Some(e) = cx.input_too_big(&data) {
+                            return cx.finish(::core::result::Result::Err(e));
+                        }
+                        let r = #timeout;
+                        cx.finish(r)
+                    }
+                }
+            };
+            let imp = quote! {
+                const COMPILED: bool = true;
+
+                fn execute(
+                    input: ::stepfn::__private::serde_json::Value,
+                    options: ::stepfn::ExecutionOptions,
+                ) -> ::stepfn::__private::BoxFuture<'static, ::stepfn::ExecutionResult> {
+                    ::std::boxed::Box::pin(#name::run_compiled(::stepfn::compiled::Data::Json(input), options))
+                }
+
+                fn execute_typed(
+                    input: Self::Input,
+                    options: ::stepfn::ExecutionOptions,
+                ) -> ::stepfn::__private::BoxFuture<'static, ::stepfn::ExecutionResult> {
+                    ::std::boxed::Box::pin(#name::run_compiled(::stepfn::compiled::Data::typed(input), options))
+                }
+            };
+            (items, imp)
+        }
+    };
     quote! {
         #(#attrs)*
         #vis struct #name;
@@ -73,7 +139,11 @@ pub fn workflow(w: &Workflow, lowered: &Lowered) -> TokenStream {
             fn tasks() -> ::stepfn::TaskRegistry {
                 #name::tasks()
             }
+
+            #compiled_impl
         }
+
+        #compiled_items
 
         #flows
     }

@@ -10,6 +10,7 @@ use proc_macro::TokenStream;
 mod ast;
 mod check;
 mod codegen;
+mod compile;
 mod fallback;
 mod lower;
 mod parse;
@@ -26,7 +27,7 @@ fn expand(input: &ast::Input) -> proc_macro2::TokenStream {
     for w in &input.workflows {
         let lowered = lower::workflow(w);
         out.extend(match check::check(w, &lowered) {
-            Ok(_) => codegen::workflow(w, &lowered),
+            Ok(sm) => codegen::workflow(w, &lowered, &sm),
             Err(e) => fallback::workflow(w, e),
         });
     }

@@ -67,3 +67,7 @@ where
     Fut: Future<Output = Result<O, E>>,
 {
 }
+
+pub use futures::future::BoxFuture;
+pub use indexmap::IndexMap;
+pub use tokio::time::timeout;

@@ -1,6 +1,7 @@
 //! stepfn: AWS Step Functions as a Rust library.
 
 pub mod cli;
+pub mod compiled;
 pub mod engine;
 pub mod error;
 pub mod graph;

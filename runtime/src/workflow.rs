@@ -3,8 +3,10 @@
 
 use crate::engine::{ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter};
 use crate::TaskRegistry;
+use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
 use std::fmt;
 use stepfn_asl::StateMachine;
 
@@ -25,9 +27,41 @@ pub trait Workflow {
     /// The workflow's Rust task handlers.
     fn tasks() -> TaskRegistry;
 
+    /// True when `workflow!` compiled this workflow to Rust; false when it runs in the interpreter
+    /// (a workflow using JSONata, variables, distributed Maps, callbacks or tasks without a Rust
+    /// handler is not compiled yet).
+    const COMPILED: bool = false;
+
     /// An interpreter running this workflow's ASL with its handlers.
     fn interpreter() -> Interpreter {
         Interpreter::new(Self::state_machine(), Self::NAME, Self::tasks())
+    }
+
+    /// Runs one execution: the compiled form when there is one, else the interpreter.
+    fn execute(input: Value, options: ExecutionOptions) -> BoxFuture<'static, ExecutionResult> {
+        Box::pin(async move { Self::interpreter().execute(input, options).await })
+    }
+
+    /// Runs one execution from a typed input (no JSON conversion on the compiled path).
+    fn execute_typed(
+        input: Self::Input,
+        options: ExecutionOptions,
+    ) -> BoxFuture<'static, ExecutionResult>
+    where
+        Self::Input: 'static,
+    {
+        match serde_json::to_value(input) {
+            Ok(v) => Self::execute(v, options),
+            Err(e) => Box::pin(async move {
+                ExecutionResult {
+                    status: ExecutionStatus::Failed,
+                    output: None,
+                    error: Some("States.Runtime".into()),
+                    cause: Some(format!("the input could not be serialized: {e}")),
+                    history: Vec::new(),
+                }
+            }),
+        }
     }
 }
 
@@ -69,7 +103,10 @@ impl fmt::Display for RunError {
 impl std::error::Error for RunError {}
 
 /// Runs a workflow once, in memory, and returns its typed output.
-pub async fn run<W: Workflow>(input: W::Input) -> Result<W::Output, RunError> {
+pub async fn run<W: Workflow>(input: W::Input) -> Result<W::Output, RunError>
+where
+    W::Input: 'static,
+{
     let result = run_with::<W>(input, ExecutionOptions::default()).await?;
     output_of::<W>(result)
 }
