@@ -590,7 +590,14 @@ impl StateRun<'_> {
             // Typed fast path: nothing JSON-only stands in the way.
             let (p, r) = attempt(input, 0, *prev).await;
             *prev = p;
-            let out = r.map_err(|e| self.fail(e))?;
+            let out = match r {
+                Ok(out) => out,
+                Err(e) => {
+                    let e = self.fail(e);
+                    self.on_failed(prev, &e);
+                    return Err(e);
+                }
+            };
             self.exit(prev, &out)?;
             return Ok((Next::Normal, out));
         }

@@ -149,12 +149,15 @@ impl TaskRegistry {
                     let input = input.map_err(|e| {
                         StatesError::new(
                             "States.TaskFailed",
-                            format!("the input of `{res_name}` does not match the handler's input type: {e}"),
+                            format!("the task input does not match the handler's input type: {e}"),
                         )
                     })?;
                     let out = f(input).await.map_err(|e| StatesError::from(e.into()))?;
                     serde_json::to_value(out).map_err(|e| {
-                        StatesError::new("States.TaskFailed", format!("the output of `{res_name}` could not be serialized: {e}"))
+                        StatesError::new(
+                            "States.TaskFailed",
+                            format!("the output of `{res_name}` could not be serialized: {e}"),
+                        )
                     })
                 }
             })),
