@@ -5,6 +5,7 @@
 //! - [`choice_loop`]: poll a job with a Choice loop and a Wait.
 //! - [`parallel`]: fan out independent checks with Parallel.
 //! - [`map`]: process every line of an invoice with Map.
+//! - [`typed`]: a chain of typed tasks, for the compiled-vs-interpreter benchmark.
 //! - [`workloads`]: the benchmark workloads, for the differential test and `cargo xtask bench`.
 
 pub mod choice_loop;
@@ -12,6 +13,7 @@ pub mod export;
 pub mod map;
 pub mod order;
 pub mod parallel;
+pub mod typed;
 pub mod workloads;
 
 /// Every workflow of this crate with its name and ASL, for `cargo xtask asl` and build scripts.
@@ -25,6 +27,7 @@ pub fn all_asl() -> Vec<(&'static str, &'static str)> {
         entry::<choice_loop::PollJob>(),
         entry::<parallel::Screening>(),
         entry::<map::Invoice>(),
+        entry::<typed::TypedChain100>(),
         entry::<workloads::TrivialThree>(),
         entry::<workloads::PassChain100>(),
         entry::<workloads::ChoiceLoop10k>(),

@@ -85,6 +85,20 @@ fn examples_compiled_and_interpreted_agree() {
 }
 
 #[test]
+fn typed_chain_agrees() {
+    let rt = runtime();
+    let r = same::<stepfn_examples::typed::TypedChain100>(
+        &rt,
+        json!({"n": 1, "label": "x", "tags": ["a"]}),
+    );
+    assert_eq!(
+        r.output,
+        Some(json!({"n": 101, "label": "x", "tags": ["a"]}))
+    );
+    same::<stepfn_examples::typed::TypedChain100>(&rt, json!({"n": "not a number"}));
+}
+
+#[test]
 fn typed_runs_give_typed_outputs() {
     let rt = runtime();
     let shipped = rt
