@@ -189,6 +189,13 @@ fn flow_checks(w: &Workflow) -> TokenStream {
             else {
                 continue;
             };
+            if let Some((fields, tokens)) = field_input_path(to) {
+                // `$.a.b` selects a field of a typed value: rustc checks the field and its type.
+                checks.push(quote_spanned! {tokens.span()=>
+                    ::stepfn::__private::check_field_flow(&#from, |v| &v.#(#fields).*, &#to_handler);
+                });
+                continue;
+            }
             if has_json_processing(to, &["input_path", "parameters"]) {
                 continue;
             }
@@ -203,7 +210,11 @@ fn flow_checks(w: &Workflow) -> TokenStream {
             handler: Some(h), ..
         } = &first.kind
         {
-            if !has_json_processing(first, &["input_path", "parameters"]) {
+            if let Some((fields, tokens)) = field_input_path(first) {
+                checks.push(quote_spanned! {tokens.span()=>
+                    ::stepfn::__private::check_input_field::<#in_ty, _, _, _, _, _>(|v| &v.#(#fields).*, &#h);
+                });
+            } else if !has_json_processing(first, &["input_path", "parameters"]) {
                 checks.push(quote_spanned! {h.span()=>
                     ::stepfn::__private::check_input::<#in_ty, _, _, _, _>(&#h);
                 });
@@ -221,6 +232,47 @@ fn flow_checks(w: &Workflow) -> TokenStream {
             }
         };
     }
+}
+
+/// A task's `input_path $.a.b` whose only JSON processing is that path, as Rust field names
+/// (with the path's span), when every segment is a Rust identifier.
+fn field_input_path(st: &crate::ast::StateDef) -> Option<(Vec<syn::Ident>, TokenStream)> {
+    let mut path = None;
+    for o in &st.options {
+        match (o.key.name().as_str(), &o.value) {
+            ("input_path", OptValue::Path(Some(p), tokens)) => {
+                path = Some((p.text.clone(), tokens.clone()))
+            }
+            (
+                "result_path" | "output_path" | "result_selector" | "retry" | "catch" | "timeout"
+                | "comment",
+                _,
+            ) => {}
+            _ => return None,
+        }
+    }
+    let (text, tokens) = path?;
+    let rest = text.strip_prefix("$.")?;
+    // Written as tokens (`$.a.b`), each field keeps its own span; as a string, the string's.
+    let idents: Vec<proc_macro2::Span> = tokens
+        .clone()
+        .into_iter()
+        .filter_map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => Some(i.span()),
+            _ => None,
+        })
+        .collect();
+    let fields = rest
+        .split('.')
+        .enumerate()
+        .map(|(n, f)| {
+            syn::parse_str::<syn::Ident>(f).ok().map(|mut i| {
+                i.set_span(idents.get(n).copied().unwrap_or_else(|| tokens.span()));
+                i
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((fields, tokens))
 }
 
 fn first_state(w: &Workflow) -> Option<&crate::ast::StateDef> {
