@@ -1,4 +1,9 @@
 //! stepfn: AWS Step Functions as a Rust library.
+//!
+//! - [`workflow!`]: write a workflow in Rust; it is checked at compile time, exported as Amazon
+//!   States Language (ASL), and run natively with typed task handlers.
+//! - [`Interpreter`]: run any ASL definition with Step Functions' semantics.
+//! - [`asl`]: the States Language model and validator shared by both.
 
 pub mod cli;
 pub mod compiled;
@@ -6,6 +11,8 @@ pub mod engine;
 pub mod error;
 pub mod graph;
 pub mod io;
+pub mod runtime;
+pub mod store;
 pub mod workflow;
 
 #[doc(hidden)]
@@ -14,6 +21,8 @@ pub mod __private;
 pub use engine::tasks::{TaskError, TaskRegistry};
 pub use engine::{ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter};
 pub use error::StatesError;
+pub use runtime::{Runtime, RuntimeError};
 pub use stepfn_asl as asl;
+#[doc = include_str!("../docs/workflow.md")]
 pub use stepfn_macros::workflow;
 pub use workflow::{run, run_with, RunError, Workflow};
