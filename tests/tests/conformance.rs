@@ -2,6 +2,13 @@
 //! runs through the interpreter; status, output (or error and cause) and, where recorded, the
 //! history event types must match. A table per category is printed; the test fails when a
 //! category passes fewer cases than its pin in `conformance-pins.json` (pins only go up).
+//!
+//! Known failures (8 of 645), left failing rather than special-cased:
+//! - 7 `choice/test_timestamp_operators__*` cases whose recorded input and operand are the
+//!   snapshot placeholder `"date"` on both sides (the real timestamps were replaced when the cases
+//!   were recorded), so the recorded result cannot be reproduced from what the case holds;
+//! - `parallel/test_base_scenarios__test_parallel_state_nested__get_execution_history`, whose
+//!   recorded history has one `ParallelStateExited` for two nested Parallel states.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
