@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use stepfn_asl::{Diagnostic, StateMachine};
 
+pub mod executions;
 pub mod graph;
+pub mod history;
 pub mod run;
 pub mod validate;
 
@@ -35,6 +37,10 @@ pub enum Command {
     /// Exit 0 on SUCCEEDED, 1 on any other terminal status, 2 when the definition or the input
     /// is invalid (nothing runs).
     Run(run::RunArgs),
+    /// Print the history of a durable execution (`{"events": [...]}`, GetExecutionHistory shape).
+    History(history::Args),
+    /// List the executions of a database (`{"executions": [...]}`, newest first).
+    Executions(executions::Args),
 }
 
 impl Cli {
@@ -45,6 +51,12 @@ impl Cli {
             Command::Graph(args) => graph::run(&args),
             Command::Run(args) => {
                 return ExitCode::from(u8::try_from(run::run(&args)).unwrap_or(2))
+            }
+            Command::History(args) => {
+                return ExitCode::from(u8::try_from(history::run(&args)).unwrap_or(2))
+            }
+            Command::Executions(args) => {
+                return ExitCode::from(u8::try_from(executions::run(&args)).unwrap_or(2))
             }
         };
         status.into()

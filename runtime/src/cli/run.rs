@@ -8,6 +8,7 @@
 use crate::engine::tasks::{MockResponses, TaskRegistry};
 use crate::engine::{ExecutionOptions, ExecutionStatus, Interpreter};
 use crate::io::size;
+use crate::runtime::{execution_arn, Runtime};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use stepfn_asl::StateMachine;
@@ -38,6 +39,10 @@ pub struct RunArgs {
     /// The execution's name.
     #[arg(long)]
     pub name: Option<String>,
+    /// Run durably (a Standard execution) in this database file; run again with the same
+    /// `--db` and `--name` after a crash to continue the execution (or print its result).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
 }
 
 fn fail_usage(msg: impl std::fmt::Display) -> i32 {
@@ -108,6 +113,9 @@ pub fn run(args: &RunArgs) -> i32 {
                 .map(|s| s.to_string_lossy().trim_end_matches(".asl").to_string())
         })
         .unwrap_or_else(|| "StateMachine".into());
+    if let Some(db) = &args.db {
+        return run_durable(args, db, machine, &sm_name, tasks, input);
+    }
     let interpreter = Interpreter::new(machine, sm_name, tasks);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -122,33 +130,113 @@ pub fn run(args: &RunArgs) -> i32 {
         ..ExecutionOptions::default()
     };
     let result = rt.block_on(interpreter.execute(input, options));
+    print_result(
+        result.status,
+        result.output,
+        result.error,
+        result.cause,
+        args.history
+            .then(|| result.history.iter().map(|e| e.to_json()).collect()),
+    )
+}
+
+/// Prints the output contract's JSON object; returns the exit code.
+fn print_result(
+    status: ExecutionStatus,
+    output: Option<Value>,
+    error: Option<String>,
+    cause: Option<String>,
+    history: Option<Vec<Value>>,
+) -> i32 {
     let mut out = Map::new();
-    out.insert("status".into(), json!(result.status.as_str()));
-    match result.status {
+    out.insert("status".into(), json!(status.as_str()));
+    match status {
         ExecutionStatus::Succeeded => {
-            out.insert("output".into(), result.output.unwrap_or(Value::Null));
+            out.insert("output".into(), output.unwrap_or(Value::Null));
         }
         _ => {
-            out.insert(
-                "error".into(),
-                result.error.map_or(Value::Null, Value::String),
-            );
-            out.insert(
-                "cause".into(),
-                result.cause.map_or(Value::Null, Value::String),
-            );
+            out.insert("error".into(), error.map_or(Value::Null, Value::String));
+            out.insert("cause".into(), cause.map_or(Value::Null, Value::String));
         }
     }
-    if args.history {
-        out.insert(
-            "history".into(),
-            Value::Array(result.history.iter().map(|e| e.to_json()).collect()),
-        );
+    if let Some(h) = history {
+        out.insert("history".into(), Value::Array(h));
     }
     println!("{}", Value::Object(out));
-    if result.status == ExecutionStatus::Succeeded {
+    if status == ExecutionStatus::Succeeded {
         0
     } else {
         1
     }
+}
+
+/// `stepfn run --db`: starts the execution, or continues it when the database has it RUNNING
+/// (after a crash), or reports it when it is closed; then prints the same JSON as in memory.
+fn run_durable(
+    args: &RunArgs,
+    db: &std::path::Path,
+    machine: StateMachine,
+    sm_name: &str,
+    tasks: TaskRegistry,
+    input: Value,
+) -> i32 {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail_usage(format!("cannot start the async runtime: {e}")),
+    };
+    rt.block_on(async {
+        let runtime = match Runtime::open(db) {
+            Ok(r) => r,
+            Err(e) => return fail_usage(format!("cannot open `{}`: {e}", db.display())),
+        };
+        if let Err(e) = runtime.register(sm_name, machine, tasks) {
+            return fail_usage(e);
+        }
+        let name = args
+            .name
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let arn = execution_arn(sm_name, &name);
+        let started = match runtime.describe(&arn).await {
+            Ok(d) => match runtime.resume_execution(&arn).await {
+                Ok(_)
+                    if serde_json::from_str::<Value>(&d.record.input).ok()
+                        == Some(input.clone()) =>
+                {
+                    Ok(arn.clone())
+                }
+                Ok(_) => Err(crate::runtime::RuntimeError::ExecutionAlreadyExists(
+                    arn.clone(),
+                )),
+                Err(e) => Err(e),
+            },
+            Err(_) => runtime.start(sm_name, input, Some(&name)).await,
+        };
+        let arn = match started {
+            Ok(a) => a,
+            Err(e) => return fail_usage(e),
+        };
+        let d = match runtime.wait(&arn).await {
+            Ok(d) => d,
+            Err(e) => return fail_usage(e),
+        };
+        let history = if args.history {
+            match runtime.full_history(&arn).await {
+                Ok(h) => Some(h),
+                Err(e) => return fail_usage(e),
+            }
+        } else {
+            None
+        };
+        print_result(
+            d.status(),
+            d.output(),
+            d.record.error.clone(),
+            d.record.cause.clone(),
+            history,
+        )
+    })
 }

@@ -66,6 +66,22 @@ impl History {
         }
     }
 
+    /// A recorder that continues a stored history whose last event id is `last_id`.
+    pub fn resume(last_id: u64) -> Self {
+        Self {
+            keep: true,
+            inner: Mutex::new(Inner {
+                next_id: last_id + 1,
+                events: Vec::new(),
+            }),
+        }
+    }
+
+    /// Moves the kept events out (they are being written to a store).
+    pub fn take_events(&self) -> Vec<HistoryEvent> {
+        std::mem::take(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()).events)
+    }
+
     /// True when events are kept.
     pub fn keeps(&self) -> bool {
         self.keep

@@ -346,14 +346,15 @@ impl Exec {
         Ok(Step::Next(target, out.unwrap_or(input)))
     }
 
-    pub(super) async fn jx_wait<'m>(
+    /// A JSONata Wait: its delay and where it goes after (variables already assigned).
+    pub(super) fn jx_wait<'m>(
         &self,
         st: &'m State,
         w: &'m Wait,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<(Duration, Step<'m>), StatesError> {
         let (delay, out, assigned) = {
             let jx = self.jx(&input, None, None, ctx, vars)?;
             let delay = if let Some(s) = &w.seconds {
@@ -380,11 +381,8 @@ impl Exec {
                 .transpose()?;
             (delay, out, assigned)
         };
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
         vars.assign_all(assigned);
-        Ok(step(&w.transition, out.unwrap_or(input)))
+        Ok((delay, step(&w.transition, out.unwrap_or(input))))
     }
 
     /// A Task's `Arguments` (default: the input) and `TimeoutSeconds`.

@@ -5,6 +5,7 @@
 //! the event history and [`tasks`] for task handlers.
 
 pub mod choice;
+pub(crate) mod durable;
 pub mod history;
 mod jsonata_states;
 pub mod retry;
@@ -14,6 +15,7 @@ use crate::error::{names, StatesError};
 use crate::io::context::ExecutionInfo;
 use crate::io::jsonata::{JsonataCache, JsonataEngine};
 use crate::io::{paths, size, template, Context, Env, Variables};
+use durable::{child_key, Durable, FrameCk, Pos, RetryCk};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use history::{History, HistoryEvent};
@@ -54,6 +56,18 @@ impl ExecutionStatus {
             Self::TimedOut => "TIMED_OUT",
             Self::Aborted => "ABORTED",
         }
+    }
+
+    /// Reads the AWS spelling back.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "RUNNING" => Self::Running,
+            "SUCCEEDED" => Self::Succeeded,
+            "FAILED" => Self::Failed,
+            "TIMED_OUT" => Self::TimedOut,
+            "ABORTED" => Self::Aborted,
+            _ => return None,
+        })
     }
 }
 
@@ -169,6 +183,7 @@ impl Interpreter {
             payload_limit: options.payload_limit,
             needs_time: options.keep_history || self.uses_context,
             jsonata: self.jsonata.clone(),
+            dur: None,
         };
         let started = history.push(
             0,
@@ -202,6 +217,8 @@ impl Interpreter {
                 &mut vars,
                 &history,
                 &mut prev,
+                None,
+                None,
             )
             .await
         };
@@ -212,56 +229,159 @@ impl Interpreter {
             },
             None => run.await.map_err(Ending::Failed),
         };
-        let prev = history.len();
-        match outcome {
-            Ok(output) => {
-                history.push(prev, "ExecutionSucceeded", || exec.clock.now_rfc3339(), || {
+        conclude(&exec, &history, outcome)
+    }
+
+    /// Runs (or continues, after a crash) a Standard execution whose `ExecutionStarted` event is
+    /// stored: every observable step is committed to `store` before it happens.
+    pub(crate) async fn run_durable(
+        &self,
+        rec: &crate::store::ExecutionRecord,
+        store: Arc<dyn crate::store::Store>,
+        frames: Vec<(String, String)>,
+        last_event: u64,
+    ) -> ExecutionResult {
+        let input: Value = serde_json::from_str(&rec.input).unwrap_or(Value::Null);
+        let start =
+            jiff::Timestamp::from_millisecond(rec.start_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let info = Arc::new(ExecutionInfo {
+            id: rec.arn.clone(),
+            name: rec.name.clone(),
+            start_time: format!("{start:.3}"),
+            input: if self.uses_context {
+                input.clone()
+            } else {
+                Value::Null
+            },
+            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
+            redrive_count: rec.redrive_count,
+            state_machine_id: format!(
+                "arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{}",
+                self.name
+            ),
+            state_machine_name: self.name.clone(),
+        });
+        let history = History::resume(last_event);
+        let dur = Arc::new(Durable::new(rec.arn.clone(), store, frames));
+        let top = dur.take_resume("");
+        let exec = Exec {
+            machine: self.machine.clone(),
+            tasks: self.tasks.clone(),
+            info,
+            clock: Clock::new(),
+            payload_limit: Some(size::PAYLOAD_LIMIT),
+            needs_time: true,
+            jsonata: self.jsonata.clone(),
+            dur: Some(dur.clone()),
+        };
+        let sm = &self.machine;
+        // The event the first state follows: ExecutionStarted, or the redrive event.
+        let mut prev = last_event;
+        let run = async {
+            let mut vars = Variables::new();
+            exec.run_scope(
+                &sm.states,
+                &sm.start_at,
+                input,
+                &mut vars,
+                &history,
+                &mut prev,
+                Some(""),
+                top,
+            )
+            .await
+        };
+        let outcome = match sm.timeout_seconds {
+            Some(t) => {
+                let left = durable::until(&exec.clock, rec.start_ms + t as i64 * 1000);
+                match tokio::time::timeout(left, run).await {
+                    Ok(r) => r.map_err(Ending::Failed),
+                    Err(_) => Err(Ending::TimedOut),
+                }
+            }
+            None => run.await.map_err(Ending::Failed),
+        };
+        let result = conclude(&exec, &history, outcome);
+        let mut c = dur.snapshot(&history);
+        c.frames.clear();
+        c.clear_frames = true;
+        c.status = Some(crate::store::StatusChange {
+            status: result.status,
+            output: result.output.as_ref().map(to_text),
+            error: result.error.clone(),
+            cause: result.cause.clone(),
+            stop_ms: Some(exec.clock.now().as_millisecond()),
+            redrive_count: None,
+        });
+        if let Err(e) = dur.commit(c).await {
+            return ExecutionResult {
+                status: ExecutionStatus::Failed,
+                output: None,
+                error: Some(names::RUNTIME.to_string()),
+                cause: Some(e.cause),
+                history: Vec::new(),
+            };
+        }
+        result
+    }
+}
+
+/// Records the execution's last event and builds its result.
+fn conclude(exec: &Exec, history: &History, outcome: Result<Value, Ending>) -> ExecutionResult {
+    let prev = history.len();
+    match outcome {
+        Ok(output) => {
+            history.push(
+                prev,
+                "ExecutionSucceeded",
+                || exec.clock.now_rfc3339(),
+                || {
                     Some((
                         "executionSucceededEventDetails",
                         json!({"output": to_text(&output), "outputDetails": {"truncated": false}}),
                     ))
-                });
-                ExecutionResult {
-                    status: ExecutionStatus::Succeeded,
-                    output: Some(output),
-                    error: None,
-                    cause: None,
-                    history: history.events(),
-                }
+                },
+            );
+            ExecutionResult {
+                status: ExecutionStatus::Succeeded,
+                output: Some(output),
+                error: None,
+                cause: None,
+                history: history.events(),
             }
-            Err(Ending::Failed(e)) => {
-                history.push(
-                    prev,
-                    "ExecutionFailed",
-                    || exec.clock.now_rfc3339(),
-                    || Some(("executionFailedEventDetails", error_details(&e))),
-                );
-                ExecutionResult {
-                    status: ExecutionStatus::Failed,
-                    output: None,
-                    error: Some(e.error),
-                    cause: Some(e.cause),
-                    history: history.events(),
-                }
+        }
+        Err(Ending::Failed(e)) => {
+            history.push(
+                prev,
+                "ExecutionFailed",
+                || exec.clock.now_rfc3339(),
+                || Some(("executionFailedEventDetails", error_details(&e))),
+            );
+            ExecutionResult {
+                status: ExecutionStatus::Failed,
+                output: None,
+                error: Some(e.error),
+                cause: Some(e.cause),
+                history: history.events(),
             }
-            Err(Ending::TimedOut) => {
-                let e = StatesError::new(
-                    names::TIMEOUT,
-                    "The execution ran longer than the state machine's TimeoutSeconds",
-                );
-                history.push(
-                    prev,
-                    "ExecutionTimedOut",
-                    || exec.clock.now_rfc3339(),
-                    || Some(("executionTimedOutEventDetails", error_details(&e))),
-                );
-                ExecutionResult {
-                    status: ExecutionStatus::TimedOut,
-                    output: None,
-                    error: Some(e.error),
-                    cause: Some(e.cause),
-                    history: history.events(),
-                }
+        }
+        Err(Ending::TimedOut) => {
+            let e = StatesError::new(
+                names::TIMEOUT,
+                "The execution ran longer than the state machine's TimeoutSeconds",
+            );
+            history.push(
+                prev,
+                "ExecutionTimedOut",
+                || exec.clock.now_rfc3339(),
+                || Some(("executionTimedOutEventDetails", error_details(&e))),
+            );
+            ExecutionResult {
+                status: ExecutionStatus::TimedOut,
+                output: None,
+                error: Some(e.error),
+                cause: Some(e.cause),
+                history: history.events(),
             }
         }
     }
@@ -332,6 +452,157 @@ struct Exec {
     clock: Clock,
     payload_limit: Option<usize>,
     jsonata: Option<Arc<JsonataCache>>,
+    /// The checkpoint writer of a Standard (durable) execution; `None` for in-memory runs.
+    dur: Option<Arc<Durable>>,
+}
+
+/// Where a frame parks: what a durable await needs to set its checkpoint.
+struct Park<'x> {
+    dur: &'x Durable,
+    frame: &'x str,
+    state: &'x str,
+    history: &'x History,
+    prev: &'x AtomicU64,
+    entered: u64,
+    entered_ms: i64,
+}
+
+impl Park<'_> {
+    /// Sets the frame's checkpoint at `pos`, with the state's raw input and the frame's variables.
+    fn set(&self, input: &Value, vars: &Variables, pos: Pos) {
+        self.dur.set(
+            self.frame,
+            &FrameCk {
+                state: self.state.to_string(),
+                input: input.clone(),
+                vars: vars.own().clone(),
+                prev: self.prev.load(Relaxed),
+                pos,
+            },
+        );
+    }
+
+    /// Sets the checkpoint and commits everything up to here.
+    async fn commit(&self, input: &Value, vars: &Variables, pos: Pos) -> Result<(), StatesError> {
+        self.set(input, vars, pos);
+        self.dur.sync(self.history).await
+    }
+}
+
+/// The checkpoint of a finished child frame.
+fn done_ck(r: &Result<Value, StatesError>) -> FrameCk {
+    FrameCk {
+        state: String::new(),
+        input: Value::Null,
+        vars: Default::default(),
+        prev: 0,
+        pos: match r {
+            Ok(v) => Pos::Done {
+                output: Some(v.clone()),
+                error: None,
+            },
+            Err(e) => Pos::Done {
+                output: None,
+                error: Some((e.error.clone(), e.cause.clone())),
+            },
+        },
+    }
+}
+
+/// A finished child's result, from its checkpoint.
+fn done_result(ck: &FrameCk) -> Option<Result<Value, StatesError>> {
+    match &ck.pos {
+        Pos::Done { output, error } => Some(match error {
+            Some((e, c)) => Err(StatesError::new(e.clone(), c.clone())),
+            None => Ok(output.clone().unwrap_or(Value::Null)),
+        }),
+        _ => None,
+    }
+}
+
+/// Where a Task, Parallel or Map state runs: its frame (durable runs), the checkpoint it restarts
+/// from, and its entered event.
+struct At<'f> {
+    frame: Option<&'f str>,
+    resume: Option<Pos>,
+    entered: u64,
+    entered_time: jiff::Timestamp,
+}
+
+impl Exec {
+    /// The parking spot of a durable frame.
+    fn park<'x>(
+        &'x self,
+        frame: Option<&'x str>,
+        state: &'x str,
+        history: &'x History,
+        prev: &'x AtomicU64,
+        entered: u64,
+        entered_time: jiff::Timestamp,
+    ) -> Option<Park<'x>> {
+        match (&self.dur, frame) {
+            (Some(dur), Some(frame)) => Some(Park {
+                dur,
+                frame,
+                state,
+                history,
+                prev,
+                entered,
+                entered_ms: entered_time.as_millisecond(),
+            }),
+            _ => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn wait_state<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        w: &'m Wait,
+        input: Value,
+        ctx: &Context<'_>,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+        frame: Option<&str>,
+        resume: Option<Pos>,
+        jsonata: bool,
+        entered: u64,
+        entered_time: jiff::Timestamp,
+    ) -> Result<Step<'m>, StatesError> {
+        if let Some(Pos::Wait {
+            until_ms, output, ..
+        }) = resume
+        {
+            tokio::time::sleep(durable::until(&self.clock, until_ms)).await;
+            return Ok(step(&w.transition, output));
+        }
+        let (delay, next) = if jsonata {
+            self.jx_wait(st, w, input, ctx, vars)?
+        } else {
+            self.wait(st, w, input, ctx, vars)?
+        };
+        if delay.is_zero() {
+            return Ok(next);
+        }
+        let cell = AtomicU64::new(*prev);
+        if let Some(park) = self.park(frame, name, history, &cell, entered, entered_time) {
+            let output = match &next {
+                Step::Next(_, v) | Step::End(v) => v.clone(),
+            };
+            let until_ms = self.clock.now().as_millisecond() + delay.as_millis() as i64;
+            let pos = Pos::Wait {
+                entered,
+                entered_ms: entered_time.as_millisecond(),
+                until_ms,
+                output,
+            };
+            park.commit(&Value::Null, vars, pos).await?;
+        }
+        tokio::time::sleep(delay).await;
+        Ok(next)
+    }
 }
 
 /// Where a state goes after it finishes.
@@ -407,7 +678,9 @@ impl Exec {
         Ok(())
     }
 
-    /// Runs the states of one scope (the machine, a branch, an iteration) from `start`.
+    /// Runs the states of one scope (the machine, a branch, an iteration) from `start`, or, for a
+    /// durable frame restarting, from its checkpoint `resume`.
+    #[allow(clippy::too_many_arguments)]
     fn run_scope<'a>(
         &'a self,
         states: &'a IndexMap<String, State>,
@@ -416,10 +689,26 @@ impl Exec {
         vars: &'a mut Variables,
         history: &'a History,
         prev: &'a mut u64,
+        frame: Option<&'a str>,
+        resume: Option<FrameCk>,
     ) -> BoxFuture<'a, Result<Value, StatesError>> {
         async move {
             let mut name = start;
             let mut input = input;
+            let mut pos = None;
+            if let Some(ck) = resume {
+                let Some((k, _)) = states.get_key_value(ck.state.as_str()) else {
+                    return Err(StatesError::runtime(format!(
+                        "the checkpoint names the state `{}`, which does not exist",
+                        ck.state
+                    )));
+                };
+                name = k.as_str();
+                input = ck.input;
+                vars.assign_all(ck.vars);
+                *prev = ck.prev;
+                pos = Some(ck.pos);
+            }
             loop {
                 let Some(state) = states.get(name) else {
                     return Err(StatesError::runtime(format!(
@@ -427,7 +716,7 @@ impl Exec {
                     )));
                 };
                 match self
-                    .run_state(name, state, input, vars, history, prev)
+                    .run_state(name, state, input, vars, history, prev, frame, pos.take())
                     .await?
                 {
                     Step::Next(n, v) => {
@@ -445,6 +734,7 @@ impl Exec {
         self.machine.effective_query_language(st)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn run_state<'m>(
         &self,
         name: &'m str,
@@ -453,20 +743,32 @@ impl Exec {
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
+        frame: Option<&str>,
+        resume: Option<Pos>,
     ) -> Result<Step<'m>, StatesError> {
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
-        let entered_time = if self.needs_time {
-            self.clock.now()
-        } else {
-            jiff::Timestamp::UNIX_EPOCH
+        let (entered, entered_time) = match resume.as_ref().and_then(Pos::entered) {
+            // Restarting inside the state: its entered event is already stored.
+            Some((id, ms)) => (
+                id,
+                jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            ),
+            None => {
+                let entered_time = if self.needs_time {
+                    self.clock.now()
+                } else {
+                    jiff::Timestamp::UNIX_EPOCH
+                };
+                let entered = history.push(*prev, state_event(&st.kind, true), || format!("{entered_time:.3}"), || {
+                    Some((
+                        "stateEnteredEventDetails",
+                        json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}}),
+                    ))
+                });
+                *prev = entered;
+                (entered, entered_time)
+            }
         };
-        let entered = history.push(*prev, state_event(&st.kind, true), || format!("{entered_time:.3}"), || {
-            Some((
-                "stateEnteredEventDetails",
-                json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}}),
-            ))
-        });
-        *prev = entered;
         let ctx = Context::new(self.info.clone(), name, entered_time, 0);
         let result = match &st.kind {
             StateKind::Pass(p) if jsonata => self
@@ -481,7 +783,24 @@ impl Exec {
                 }
                 return Err(e);
             }
-            StateKind::Wait(w) if jsonata => self.jx_wait(st, w, input, &ctx, vars).await,
+            StateKind::Wait(w) => {
+                self.wait_state(
+                    name,
+                    st,
+                    w,
+                    input,
+                    &ctx,
+                    vars,
+                    history,
+                    prev,
+                    frame,
+                    resume,
+                    jsonata,
+                    entered,
+                    entered_time,
+                )
+                .await
+            }
             StateKind::Pass(p) => self
                 .pass(st, p, input, &ctx, vars)
                 .map(|v| step(&p.transition, v)),
@@ -502,16 +821,36 @@ impl Exec {
                 };
                 return Err(locate(self.fail(f, &input, &env), name, entered));
             }
-            StateKind::Wait(w) => self.wait(st, w, input, &ctx, vars).await,
             StateKind::Task(t) => {
-                self.task(name, st, t, input, ctx, vars, history, prev)
+                let at = At {
+                    frame,
+                    resume,
+                    entered,
+                    entered_time,
+                };
+                self.task(name, st, t, input, ctx, vars, history, prev, at)
                     .await
             }
             StateKind::Parallel(p) => {
-                self.parallel(name, st, p, input, ctx, vars, history, prev)
+                let at = At {
+                    frame,
+                    resume,
+                    entered,
+                    entered_time,
+                };
+                self.parallel(name, st, p, input, ctx, vars, history, prev, at)
                     .await
             }
-            StateKind::Map(m) => self.map(name, st, m, input, ctx, vars, history, prev).await,
+            StateKind::Map(m) => {
+                let at = At {
+                    frame,
+                    resume,
+                    entered,
+                    entered_time,
+                };
+                self.map(name, st, m, input, ctx, vars, history, prev, at)
+                    .await
+            }
         };
         let step = match result {
             Ok(s) => s,
@@ -720,32 +1059,30 @@ impl Exec {
         StatesError::new(error, cause)
     }
 
-    async fn wait<'m>(
+    /// A Wait: its delay and where it goes after (variables already assigned: nothing can read
+    /// them while it sleeps).
+    fn wait<'m>(
         &self,
         st: &'m State,
         w: &'m Wait,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
-    ) -> Result<Step<'m>, StatesError> {
-        let (effective, delay, assigned) = {
+    ) -> Result<(Duration, Step<'m>), StatesError> {
+        let (delay, out, assigned) = {
             let env = Env { context: ctx, vars };
             let effective = paths::apply_io_path(st.input_path.as_ref(), input, &env)?;
             let delay = self.wait_duration(w, &effective, &env)?;
             let assigned = self.assign(st, &effective, &env)?;
-            (effective, delay, assigned)
+            let out = paths::apply_io_path(st.output_path.as_ref(), effective, &env)?;
+            (delay, out, assigned)
         };
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        let env = Env { context: ctx, vars };
-        let out = paths::apply_io_path(st.output_path.as_ref(), effective, &env)?;
         if let Some(a) = assigned {
             for (k, v) in a {
                 vars.set(k, v);
             }
         }
-        Ok(step(&w.transition, out))
+        Ok((delay, step(&w.transition, out)))
     }
 
     fn wait_duration(
@@ -812,25 +1149,53 @@ impl Exec {
         ctx: &Context<'_>,
         jsonata: bool,
         vars: &mut Variables,
+        park: Option<Park<'_>>,
+        resume: Option<&Pos>,
         mut attempt: F,
     ) -> Result<Result<Value, (&'m Catcher, Value)>, StatesError>
     where
-        F: FnMut(u64, &Variables) -> Fut,
+        F: FnMut(&RetryCk, &Variables) -> Fut,
         Fut: std::future::Future<Output = Result<Value, StatesError>>,
     {
-        let mut counters = vec![0u64; retry.len()];
-        let mut retry_count = 0u64;
+        let mut rc = RetryCk {
+            counters: vec![0u64; retry.len()],
+            retry_count: 0,
+        };
+        match resume {
+            Some(Pos::Task { retry: r, .. }) | Some(Pos::Children { retry: r, .. }) => {
+                rc = r.clone();
+            }
+            Some(Pos::Backoff {
+                retry: r, until_ms, ..
+            }) => {
+                rc = r.clone();
+                tokio::time::sleep(durable::until(&self.clock, *until_ms)).await;
+            }
+            _ => {}
+        }
+        rc.counters.resize(retry.len(), 0);
         loop {
-            match attempt(retry_count, vars).await {
+            match attempt(&rc, vars).await {
                 Ok(v) => return Ok(Ok(v)),
                 Err(e) => {
                     if let Some(i) = retry::find_retrier(retry, &e.error) {
                         let r = &retry[i];
-                        if counters[i] < r.attempts() {
-                            counters[i] += 1;
-                            retry_count += 1;
-                            let d = retry::delay(r, counters[i], fastrand::f64());
+                        if rc.counters[i] < r.attempts() {
+                            rc.counters[i] += 1;
+                            rc.retry_count += 1;
+                            let d = retry::delay(r, rc.counters[i], fastrand::f64());
                             if !d.is_zero() {
+                                if let Some(p) = &park {
+                                    let until_ms =
+                                        self.clock.now().as_millisecond() + d.as_millis() as i64;
+                                    let pos = Pos::Backoff {
+                                        entered: p.entered,
+                                        entered_ms: p.entered_ms,
+                                        retry: rc.clone(),
+                                        until_ms,
+                                    };
+                                    p.commit(raw_input, vars, pos).await?;
+                                }
                                 tokio::time::sleep(d).await;
                             }
                             continue;
@@ -902,6 +1267,7 @@ impl Exec {
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
+        at: At<'_>,
     ) -> Result<Step<'m>, StatesError> {
         let (resource_type, resource) = resource_parts(&t.resource);
         let lambda = t.resource.starts_with("arn:aws:lambda:");
@@ -913,8 +1279,29 @@ impl Exec {
         };
         let prev_cell = AtomicU64::new(*prev);
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let park = self.park(
+            at.frame,
+            name,
+            history,
+            &prev_cell,
+            at.entered,
+            at.entered_time,
+        );
+        let park_ref = park.as_ref();
+        let mut in_flight = match &at.resume {
+            Some(Pos::Task {
+                params,
+                timeout_ms,
+                key,
+                ..
+            }) => Some((params.clone(), *timeout_ms, key.clone())),
+            _ => None,
+        };
+        let raw_input = &input;
         let outcome = self
-            .with_retry(&t.retry, &t.catch, &input, &ctx, jsonata, vars, |attempt, vars| {
+            .with_retry(&t.retry, &t.catch, &input, &ctx, jsonata, vars, self.park(at.frame, name, history, &prev_cell, at.entered, at.entered_time), at.resume.as_ref(), |rc, vars| {
+                let attempt = rc.retry_count;
+                let resumed = in_flight.take();
                 let env = Env { context: &ctx, vars };
                 let prepared = if jsonata {
                     self.jx_task_args(t, &input, &ctx, vars)
@@ -929,14 +1316,22 @@ impl Exec {
                     }
                 }) };
                 let handler = self.tasks.get(&t.resource).cloned();
-                let idempotency_key = format!("{}/{}/{}/{}", self.info.id, name, prev_cell.load(Relaxed), attempt);
+                // Stable across a crash: the execution, the frame, the visit (its entered event
+                // id, committed before any handler sees the key) and the attempt.
+                let idempotency_key = format!(
+                    "{}/{}{}/{}/{}",
+                    self.info.id,
+                    at.frame.unwrap_or(""),
+                    name,
+                    at.entered,
+                    attempt
+                );
                 let prev_cell = &prev_cell;
                 let resource_type = resource_type.clone();
                 let resource = resource.clone();
+                let vars_now = park_ref.map(|_| vars.clone());
+                let rc = rc.clone();
                 async move {
-                    self.note_eval_failure(&prepared, history, prev_cell, name);
-                    let (params, timeout) = prepared?;
-                    self.check_size(&params, name)?;
                     let details = |extra: Value| {
                         let mut m = json!({"resourceType": resource_type, "resource": resource});
                         if let (Some(m), Value::Object(x)) = (m.as_object_mut(), extra) {
@@ -944,17 +1339,44 @@ impl Exec {
                         }
                         m
                     };
-                    let p = history.push(prev_cell.load(Relaxed), ev("TaskScheduled", "LambdaFunctionScheduled"), || self.clock.now_rfc3339(), || {
-                        let mut d = details(json!({"region": REGION, "parameters": to_text(&params)}));
-                        if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
-                            m.insert("timeoutInSeconds".into(), json!(t));
+                    let (params, timeout, idempotency_key) = match resumed {
+                        // Restarting an attempt that was in flight: invoke it again, same key.
+                        Some((params, timeout_ms, key)) => {
+                            let left = timeout_ms.map(|ms| durable::until(&self.clock, ms));
+                            (params, left, key)
                         }
-                        Some((if lambda { "lambdaFunctionScheduledEventDetails" } else { "taskScheduledEventDetails" }, d))
-                    });
-                    let p = history.push(p, ev("TaskStarted", "LambdaFunctionStarted"), || self.clock.now_rfc3339(), || {
-                        Some((if lambda { "lambdaFunctionStartedEventDetails" } else { "taskStartedEventDetails" }, details(json!({}))))
-                    });
-                    prev_cell.store(p, Relaxed);
+                        None => {
+                            self.note_eval_failure(&prepared, history, prev_cell, name);
+                            let (params, timeout) = prepared?;
+                            self.check_size(&params, name)?;
+                            let p = history.push(prev_cell.load(Relaxed), ev("TaskScheduled", "LambdaFunctionScheduled"), || self.clock.now_rfc3339(), || {
+                                let mut d = details(json!({"region": REGION, "parameters": to_text(&params)}));
+                                if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
+                                    m.insert("timeoutInSeconds".into(), json!(t));
+                                }
+                                Some((if lambda { "lambdaFunctionScheduledEventDetails" } else { "taskScheduledEventDetails" }, d))
+                            });
+                            let p = history.push(p, ev("TaskStarted", "LambdaFunctionStarted"), || self.clock.now_rfc3339(), || {
+                                Some((if lambda { "lambdaFunctionStartedEventDetails" } else { "taskStartedEventDetails" }, details(json!({}))))
+                            });
+                            prev_cell.store(p, Relaxed);
+                            if let (Some(park), Some(vars)) = (park_ref, &vars_now) {
+                                let timeout_ms = timeout.map(|s| self.clock.now().as_millisecond() + s as i64 * 1000);
+                                let pos = Pos::Task {
+                                    entered: park.entered,
+                                    entered_ms: park.entered_ms,
+                                    retry: rc,
+                                    params: params.clone(),
+                                    timeout_ms,
+                                    heartbeat_s: None,
+                                    token: None,
+                                    key: idempotency_key.clone(),
+                                };
+                                park.commit(raw_input, vars, pos).await?;
+                            }
+                            (params, timeout.map(Duration::from_secs), idempotency_key)
+                        }
+                    };
                     let Some(handler) = handler else {
                         let e = StatesError::new(
                             names::TASK_FAILED,
@@ -975,7 +1397,7 @@ impl Exec {
                         task_token: None,
                     });
                     let r = match timeout {
-                        Some(s) => match tokio::time::timeout(Duration::from_secs(s), fut).await {
+                        Some(s) => match tokio::time::timeout(s, fut).await {
                             Ok(r) => r,
                             Err(_) => {
                                 let e = StatesError::new(names::TIMEOUT, "Task timed out.");
@@ -1051,10 +1473,26 @@ impl Exec {
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
+        at: At<'_>,
     ) -> Result<Step<'m>, StatesError> {
-        let entered_at = *prev;
+        let entered_at = at.entered;
         let prev_cell = AtomicU64::new(*prev);
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let park = self.park(
+            at.frame,
+            name,
+            history,
+            &prev_cell,
+            at.entered,
+            at.entered_time,
+        );
+        let park_ref = park.as_ref();
+        let mut resumed_started = match &at.resume {
+            Some(Pos::Children { started, .. }) => Some(*started),
+            _ => None,
+        };
+        let raw_input = &input;
+        let frame = at.frame;
         let outcome = self
             .with_retry(
                 &p.retry,
@@ -1063,7 +1501,19 @@ impl Exec {
                 &ctx,
                 jsonata,
                 vars,
-                |_attempt, vars| {
+                self.park(
+                    at.frame,
+                    name,
+                    history,
+                    &prev_cell,
+                    at.entered,
+                    at.entered_time,
+                ),
+                at.resume.as_ref(),
+                |rc, vars| {
+                    let resumed = resumed_started.take();
+                    let rc = rc.clone();
+                    let vars_now = park_ref.map(|_| vars.clone());
                     let env = Env {
                         context: &ctx,
                         vars,
@@ -1081,30 +1531,69 @@ impl Exec {
                     let outer = Arc::new(vars.clone());
                     let prev_cell = &prev_cell;
                     async move {
-                        self.note_eval_failure(&prepared, history, prev_cell, name);
+                        let started = match resumed {
+                            Some(started) => {
+                                prev_cell.store(started, Relaxed);
+                                started
+                            }
+                            None => {
+                                if let Some(park) = park_ref {
+                                    // A new attempt: the children of an earlier one are void.
+                                    park.dur.remove_children(park.frame, name);
+                                }
+                                self.note_eval_failure(&prepared, history, prev_cell, name);
+                                prepared.as_ref().map_err(Clone::clone)?;
+                                let started = history.push(
+                                    prev_cell.load(Relaxed),
+                                    "ParallelStateStarted",
+                                    || self.clock.now_rfc3339(),
+                                    || None,
+                                );
+                                prev_cell.store(started, Relaxed);
+                                started
+                            }
+                        };
                         let eff = prepared?;
-                        let started = history.push(
-                            prev_cell.load(Relaxed),
-                            "ParallelStateStarted",
-                            || self.clock.now_rfc3339(),
-                            || None,
-                        );
-                        prev_cell.store(started, Relaxed);
-                        let branches = p.branches.iter().map(|b| {
+                        if let (Some(park), Some(vars)) = (park_ref, &vars_now) {
+                            let pos = Pos::Children {
+                                entered: park.entered,
+                                entered_ms: park.entered_ms,
+                                retry: rc,
+                                started,
+                            };
+                            park.set(raw_input, vars, pos);
+                        }
+                        let branches = p.branches.iter().enumerate().map(|(i, b)| {
                             let eff = eff.clone();
                             let outer = outer.clone();
+                            let key = frame.map(|f| child_key(f, name, '@', i));
                             async move {
+                                let dur = self.dur.as_deref();
+                                let resume = match (dur, &key) {
+                                    (Some(d), Some(k)) => d.take_resume(k),
+                                    _ => None,
+                                };
+                                if let Some(r) = resume.as_ref().and_then(done_result) {
+                                    return r;
+                                }
                                 let mut vars = Variables::child(outer);
                                 let mut bprev = started;
-                                self.run_scope(
-                                    &b.states,
-                                    &b.start_at,
-                                    eff,
-                                    &mut vars,
-                                    history,
-                                    &mut bprev,
-                                )
-                                .await
+                                let r = self
+                                    .run_scope(
+                                        &b.states,
+                                        &b.start_at,
+                                        eff,
+                                        &mut vars,
+                                        history,
+                                        &mut bprev,
+                                        key.as_deref(),
+                                        resume,
+                                    )
+                                    .await;
+                                if let (Some(d), Some(k)) = (dur, &key) {
+                                    d.set(k, &done_ck(&r));
+                                }
+                                r
                             }
                         });
                         futures::future::try_join_all(branches)
@@ -1114,6 +1603,9 @@ impl Exec {
                 },
             )
             .await;
+        if let Some(park) = &park {
+            park.dur.remove_children(park.frame, name);
+        }
         *prev = history.len().max(prev_cell.load(Relaxed));
         let runtime_error = matches!(&outcome, Err(e) if e.error == names::RUNTIME);
         if matches!(outcome, Err(_) | Ok(Err(_))) && *prev > entered_at && !runtime_error {
@@ -1191,13 +1683,32 @@ impl Exec {
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
+        at: At<'_>,
     ) -> Result<Step<'m>, StatesError> {
         let prev_cell = AtomicU64::new(*prev);
         let started = std::sync::atomic::AtomicBool::new(false);
         let distributed = m.mode() == MapMode::Distributed;
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let park = self.park(
+            at.frame,
+            name,
+            history,
+            &prev_cell,
+            at.entered,
+            at.entered_time,
+        );
+        let park_ref = park.as_ref();
+        let mut resumed_started = match &at.resume {
+            Some(Pos::Children { started, .. }) => Some(*started),
+            _ => None,
+        };
+        let raw_input = &input;
+        let frame = at.frame;
         let outcome = self
-            .with_retry(&m.retry, &m.catch, &input, &ctx, jsonata, vars, |_attempt, vars| {
+            .with_retry(&m.retry, &m.catch, &input, &ctx, jsonata, vars, self.park(at.frame, name, history, &prev_cell, at.entered, at.entered_time), at.resume.as_ref(), |rc, vars| {
+                let resumed = resumed_started.take();
+                let rc = rc.clone();
+                let vars_now = park_ref.map(|_| vars.clone());
                 let env = Env { context: &ctx, vars };
                 let prepared = if jsonata {
                     self.jx_map_prepare(m, &input, &ctx, vars)
@@ -1209,31 +1720,64 @@ impl Exec {
                 let started_flag = &started;
                 let ctx = &ctx;
                 async move {
-                    if self.note_eval_failure(&prepared, history, prev_cell, name) {
+                    if resumed.is_none() {
+                        if let Some(park) = park_ref {
+                            // A new attempt: the iterations of an earlier one are void.
+                            park.dur.remove_children(park.frame, name);
+                        }
+                    }
+                    if resumed.is_none() && self.note_eval_failure(&prepared, history, prev_cell, name) {
                         // AWS closes the Map with MapStateFailed even though it never started.
                         started_flag.store(true, Relaxed);
                     }
                     let (eff, items, max_concurrency, tolerated) = prepared?;
                     started_flag.store(true, Relaxed);
                     let eff = &eff;
-                    let started = history.push(prev_cell.load(Relaxed), "MapStateStarted", || self.clock.now_rfc3339(), || {
-                        Some(("mapStateStartedEventDetails", json!({"length": items.len()})))
-                    });
-                    prev_cell.store(started, Relaxed);
-                    // Tolerated failures are validated after MapStateStarted, as AWS does.
-                    let tolerated = tolerated?;
-                    let run_prev = if distributed {
-                        history.push(started, "MapRunStarted", || self.clock.now_rfc3339(), || {
-                            Some(("mapRunStartedEventDetails", json!({"mapRunArn": format!("{}/{}", self.info.id.replace(":execution:", ":mapRun:"), new_uuid())})))
-                        })
-                    } else {
-                        started
+                    let (run_prev, tolerated) = match resumed {
+                        Some(run_prev) => {
+                            prev_cell.store(run_prev, Relaxed);
+                            (run_prev, tolerated?)
+                        }
+                        None => {
+                            let started = history.push(prev_cell.load(Relaxed), "MapStateStarted", || self.clock.now_rfc3339(), || {
+                                Some(("mapStateStartedEventDetails", json!({"length": items.len()})))
+                            });
+                            prev_cell.store(started, Relaxed);
+                            // Tolerated failures are validated after MapStateStarted, as AWS does.
+                            let tolerated = tolerated?;
+                            let run_prev = if distributed {
+                                history.push(started, "MapRunStarted", || self.clock.now_rfc3339(), || {
+                                    Some(("mapRunStartedEventDetails", json!({"mapRunArn": format!("{}/{}", self.info.id.replace(":execution:", ":mapRun:"), new_uuid())})))
+                                })
+                            } else {
+                                started
+                            };
+                            (run_prev, tolerated)
+                        }
                     };
+                    if let (Some(park), Some(vars)) = (park_ref, &vars_now) {
+                        let pos = Pos::Children {
+                            entered: park.entered,
+                            entered_ms: park.entered_ms,
+                            retry: rc,
+                            started: run_prev,
+                        };
+                        park.set(raw_input, vars, pos);
+                    }
                     let limit = if max_concurrency == 0 { 40 } else { max_concurrency.min(40) as usize };
                     let len = items.len();
                     let iterations = items.into_iter().enumerate().map(|(index, item)| {
                         let outer = outer.clone();
+                        let key = frame.map(|f| child_key(f, name, '#', index));
                         async move {
+                            let dur = self.dur.as_deref();
+                            let resume = match (dur, &key) {
+                                (Some(d), Some(k)) => d.take_resume(k),
+                                _ => None,
+                            };
+                            if let Some(r) = resume.as_ref().and_then(done_result) {
+                                return r;
+                            }
                             let env = Env { context: ctx, vars: &outer };
                             let selector = m.item_selector.as_ref().or(m.parameters.as_ref());
                             // `$` in ItemSelector is the Map's effective input; the item is `$$.Map.Item.Value`.
@@ -1256,7 +1800,7 @@ impl Exec {
                             } else {
                                 history
                             };
-                            let mut iprev = if distributed {
+                            let mut iprev = if distributed || resume.is_some() {
                                 0
                             } else {
                                 h.push(run_prev, "MapIterationStarted", || self.clock.now_rfc3339(), || {
@@ -1265,7 +1809,7 @@ impl Exec {
                             };
                             let mut ivars = Variables::child(outer.clone());
                             let r = self
-                                .run_scope(&m.processor.states, &m.processor.start_at, item_input, &mut ivars, h, &mut iprev)
+                                .run_scope(&m.processor.states, &m.processor.start_at, item_input, &mut ivars, h, &mut iprev, key.as_deref(), resume)
                                 .await;
                             if !distributed {
                                 let kind = if r.is_ok() { "MapIterationSucceeded" } else { "MapIterationFailed" };
@@ -1275,6 +1819,9 @@ impl Exec {
                                         json!({"name": name, "index": index}),
                                     ))
                                 });
+                            }
+                            if let (Some(d), Some(k)) = (dur, &key) {
+                                d.set(k, &done_ck(&r));
                             }
                             r
                         }
@@ -1325,6 +1872,9 @@ impl Exec {
                 }
             })
             .await;
+        if let Some(park) = &park {
+            park.dur.remove_children(park.frame, name);
+        }
         *prev = history.len().max(prev_cell.load(Relaxed));
         // A `States.Runtime` error ends the execution at once, without a MapStateFailed event.
         let runtime_error = matches!(&outcome, Err(e) if e.error == names::RUNTIME);

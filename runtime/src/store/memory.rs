@@ -148,7 +148,11 @@ impl Store for MemoryStore {
                 };
                 all[..end].iter().rev().take(limit).cloned().collect()
             } else {
-                all.iter().skip(after as usize).take(limit).cloned().collect()
+                all.iter()
+                    .skip(after as usize)
+                    .take(limit)
+                    .cloned()
+                    .collect()
             }
         })))
     }
@@ -173,15 +177,17 @@ impl Store for MemoryStore {
     }
 
     fn put_activity(&self, a: ActivityRecord) -> BoxFuture<'static, Result<(), StoreError>> {
-        ready(Ok(self.with(|d| {
+        self.with(|d| {
             d.activities.entry(a.arn.clone()).or_insert(a);
-        })))
+        });
+        ready(Ok(()))
     }
 
     fn delete_activity(&self, arn: &str) -> BoxFuture<'static, Result<(), StoreError>> {
-        ready(Ok(self.with(|d| {
+        self.with(|d| {
             d.activities.remove(arn);
-        })))
+        });
+        ready(Ok(()))
     }
 
     fn activities(&self) -> BoxFuture<'static, Result<Vec<ActivityRecord>, StoreError>> {

@@ -150,8 +150,10 @@ pub trait Store: Send + Sync + 'static {
     /// Applies one commit atomically; resolves once it is durable.
     fn commit(&self, commit: Commit) -> BoxFuture<'static, Result<(), StoreError>>;
     /// One execution.
-    fn execution(&self, arn: &str)
-        -> BoxFuture<'static, Result<Option<ExecutionRecord>, StoreError>>;
+    fn execution(
+        &self,
+        arn: &str,
+    ) -> BoxFuture<'static, Result<Option<ExecutionRecord>, StoreError>>;
     /// Executions, newest first.
     fn executions(
         &self,

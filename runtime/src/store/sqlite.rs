@@ -137,7 +137,7 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(Commit, Ack)>) {
                 Err(_) => break,
             }
         }
-        let result = apply_batch(&mut conn, &mut batch);
+        let result = apply_batch(&mut conn, &batch);
         match result {
             Ok(()) => {
                 for (_, ack) in batch {
@@ -148,7 +148,7 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(Commit, Ack)>) {
                 // One bad commit must not take the others down: apply them one by one.
                 for (c, ack) in batch {
                     let mut one = vec![(c, ack)];
-                    let r = apply_batch(&mut conn, &mut one);
+                    let r = apply_batch(&mut conn, &one);
                     if let Some((_, ack)) = one.pop() {
                         let _ = ack.send(r);
                     }
@@ -158,20 +158,21 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(Commit, Ack)>) {
     }
 }
 
-fn apply_batch(conn: &mut Connection, batch: &mut [(Commit, Ack)]) -> Result<(), StoreError> {
+fn apply_batch(conn: &mut Connection, batch: &[(Commit, Ack)]) -> Result<(), StoreError> {
     let tx = conn.transaction().map_err(StoreError::new)?;
-    for (c, _) in batch.iter_mut() {
-        apply(&tx, std::mem::take(c)).map_err(StoreError::new)?;
+    for (c, _) in batch.iter() {
+        apply(&tx, c).map_err(StoreError::new)?;
     }
     tx.commit().map_err(StoreError::new)
 }
 
-fn apply(tx: &rusqlite::Transaction<'_>, c: Commit) -> rusqlite::Result<()> {
+fn apply(tx: &rusqlite::Transaction<'_>, c: &Commit) -> rusqlite::Result<()> {
     if let Some(r) = &c.create {
-        let seq: i64 =
-            tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions", [], |r| {
-                r.get(0)
-            })?;
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM executions",
+            [],
+            |r| r.get(0),
+        )?;
         tx.prepare_cached(
             "INSERT INTO executions(arn, name, state_machine, status, input, output, error, cause,
              start_ms, stop_ms, redrive_count, seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
@@ -223,7 +224,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, c: Commit) -> rusqlite::Result<()> {
             "INSERT OR REPLACE INTO tasks(token, execution, activity, input, started)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .execute(params![t.token, t.execution, t.activity, t.input, t.started])?;
+        .execute(params![
+            t.token,
+            t.execution,
+            t.activity,
+            t.input,
+            t.started
+        ])?;
     }
     if let Some(s) = &c.status {
         tx.prepare_cached(

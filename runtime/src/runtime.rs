@@ -1,0 +1,581 @@
+//! The execution API, shaped like Step Functions': a [`Runtime`] holds a [`Store`], registered
+//! state machines and their task handlers, and runs Standard executions durably.
+//!
+//! # What is durable, and what a task handler sees
+//!
+//! A Standard execution commits its history events together with a checkpoint of every frame
+//! (the top level, each Parallel branch, each Map iteration) before each observable step: before
+//! a task is invoked, before a Wait or a retry backoff starts sleeping, and at the end. Pass and
+//! Choice transitions in between ride along with the next commit; a crash before it replays them
+//! from the previous checkpoint to the same events. So each transition is recorded **exactly
+//! once**.
+//!
+//! Task handlers run **at least once**: a task whose `TaskScheduled`/`TaskStarted` events were
+//! committed but whose result was not is invoked again after a restart, with the same
+//! [`TaskRequest::idempotency_key`](crate::engine::tasks::TaskRequest::idempotency_key) (execution
+//! ARN, frame, state, visit and attempt), the same input and the same attempt number. A handler
+//! with side effects deduplicates on that key. A retry is a new attempt with a new key.
+//!
+//! After the process dies, [`Runtime::open`] on the same file and [`Runtime::resume`] (once the
+//! state machines are registered again) continue every RUNNING execution from its last commit:
+//! Wait deadlines and retry backoffs keep their wall-clock end (expired while down: they fire at
+//! once), finished branches and iterations are not redone, retry counters are kept.
+//!
+//! Express executions ([`Runtime::start_sync_express`]) run in memory without history.
+
+use crate::engine::{ExecutionResult, ExecutionStatus, Interpreter};
+use crate::store::{
+    Commit, ExecutionFilter, ExecutionRecord, MemoryStore, StatusChange, Store, StoreError,
+};
+use crate::{ExecutionOptions, TaskRegistry};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use stepfn_asl::StateMachine;
+use tokio::sync::watch;
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+/// Why a runtime call failed; the names are Step Functions' exception names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuntimeError {
+    /// No state machine is registered under that name.
+    #[error("StateMachineDoesNotExist: {0}")]
+    StateMachineDoesNotExist(String),
+    /// The name is taken by an execution with another input.
+    #[error("ExecutionAlreadyExists: {0}")]
+    ExecutionAlreadyExists(String),
+    /// No such execution.
+    #[error("ExecutionDoesNotExist: {0}")]
+    ExecutionDoesNotExist(String),
+    /// The execution is not running (stop) or not failed (redrive).
+    #[error("ExecutionNotRedrivable: {0}")]
+    ExecutionNotRedrivable(String),
+    /// A name breaks Step Functions' naming rules.
+    #[error("InvalidName: {0}")]
+    InvalidName(String),
+    /// The input is not JSON or too large.
+    #[error("InvalidExecutionInput: {0}")]
+    InvalidExecutionInput(String),
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// An execution as DescribeExecution returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionDescription {
+    /// The stored row.
+    pub record: ExecutionRecord,
+}
+
+impl ExecutionDescription {
+    /// The status.
+    pub fn status(&self) -> ExecutionStatus {
+        self.record.status
+    }
+
+    /// The output, once SUCCEEDED.
+    pub fn output(&self) -> Option<Value> {
+        self.record
+            .output
+            .as_deref()
+            .and_then(|o| serde_json::from_str(o).ok())
+    }
+
+    /// The DescribeExecution JSON.
+    pub fn to_json(&self) -> Value {
+        let r = &self.record;
+        let mut v = json!({
+            "executionArn": r.arn,
+            "stateMachineArn": state_machine_arn(&r.state_machine),
+            "name": r.name,
+            "status": r.status.as_str(),
+            "startDate": millis_text(r.start_ms),
+            "input": r.input,
+            "redriveCount": r.redrive_count,
+        });
+        if let Some(m) = v.as_object_mut() {
+            if let Some(s) = r.stop_ms {
+                m.insert("stopDate".into(), json!(millis_text(s)));
+            }
+            if let Some(o) = &r.output {
+                m.insert("output".into(), json!(o));
+            }
+            if let Some(e) = &r.error {
+                m.insert("error".into(), json!(e));
+            }
+            if let Some(c) = &r.cause {
+                m.insert("cause".into(), json!(c));
+            }
+        }
+        v
+    }
+}
+
+fn millis_text(ms: i64) -> String {
+    let t = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    format!("{t:.3}")
+}
+
+/// A GetExecutionHistory request.
+#[derive(Debug, Clone)]
+pub struct HistoryQuery {
+    /// Events per page (AWS default and maximum: 1000).
+    pub max_results: usize,
+    /// Newest first.
+    pub reverse_order: bool,
+    /// The token of the previous page.
+    pub next_token: Option<String>,
+}
+
+impl Default for HistoryQuery {
+    fn default() -> Self {
+        Self {
+            max_results: 1000,
+            reverse_order: false,
+            next_token: None,
+        }
+    }
+}
+
+/// One page of history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPage {
+    /// The events (GetExecutionHistory `events[]`).
+    pub events: Vec<Value>,
+    /// The token of the next page, if any.
+    pub next_token: Option<String>,
+}
+
+/// The ARN of a state machine of this runtime.
+pub fn state_machine_arn(name: &str) -> String {
+    format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}")
+}
+
+/// The ARN of an execution of this runtime.
+pub fn execution_arn(state_machine: &str, name: &str) -> String {
+    format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine}:{name}")
+}
+
+/// Checks Step Functions' naming rules (1–80 characters, no whitespace, brackets, wildcards,
+/// punctuation it reserves, or control characters).
+pub fn check_name(name: &str) -> Result<(), RuntimeError> {
+    let bad =
+        |c: char| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c);
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(bad) {
+        return Err(RuntimeError::InvalidName(format!(
+            "`{name}`: 1 to 80 characters, without whitespace, brackets, wildcards or `\"#%\\^|~`$&,;:/`"
+        )));
+    }
+    Ok(())
+}
+
+struct Running {
+    done: watch::Receiver<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    machines: Mutex<HashMap<String, Interpreter>>,
+    running: Mutex<HashMap<String, Running>>,
+}
+
+/// Runs Standard executions durably on a [`Store`]; see the module documentation.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A runtime on `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                machines: Mutex::new(HashMap::new()),
+                running: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// A runtime whose executions live in memory only.
+    pub fn in_memory() -> Self {
+        Self::new(Arc::new(MemoryStore::new()))
+    }
+
+    /// A runtime on the SQLite file at `path` (created when missing).
+    #[cfg(feature = "sqlite")]
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, RuntimeError> {
+        Ok(Self::new(Arc::new(crate::store::SqliteStore::open(path)?)))
+    }
+
+    /// A runtime on the default database file ([`crate::store::SqliteStore::default_path`]).
+    #[cfg(feature = "sqlite")]
+    pub fn open_default() -> Result<Self, RuntimeError> {
+        Self::open(crate::store::SqliteStore::default_path())
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// Registers (or replaces) a state machine and its task handlers; returns its ARN.
+    pub fn register(
+        &self,
+        name: &str,
+        machine: StateMachine,
+        tasks: TaskRegistry,
+    ) -> Result<String, RuntimeError> {
+        check_name(name)?;
+        let interpreter = Interpreter::new(machine, name, tasks);
+        self.register_interpreter(name, interpreter);
+        Ok(state_machine_arn(name))
+    }
+
+    /// Registers an interpreter under `name`.
+    pub fn register_interpreter(&self, name: &str, interpreter: Interpreter) {
+        lock(&self.inner.machines).insert(name.to_string(), interpreter);
+    }
+
+    fn machine(&self, name: &str) -> Result<Interpreter, RuntimeError> {
+        lock(&self.inner.machines)
+            .get(name)
+            .cloned()
+            .ok_or_else(|| RuntimeError::StateMachineDoesNotExist(state_machine_arn(name)))
+    }
+
+    /// Starts a Standard execution; returns its ARN. With a name, starting is idempotent: the
+    /// same name and input return the existing execution; the same name with another input is
+    /// `ExecutionAlreadyExists`.
+    pub async fn start(
+        &self,
+        state_machine: &str,
+        input: Value,
+        name: Option<&str>,
+    ) -> Result<String, RuntimeError> {
+        let interpreter = self.machine(state_machine)?;
+        let name = match name {
+            Some(n) => {
+                check_name(n)?;
+                n.to_string()
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let input_text = serde_json::to_string(&input)
+            .map_err(|e| RuntimeError::InvalidExecutionInput(e.to_string()))?;
+        if input_text.len() > crate::io::size::PAYLOAD_LIMIT {
+            return Err(RuntimeError::InvalidExecutionInput(format!(
+                "the input is {} bytes; the limit is {}",
+                input_text.len(),
+                crate::io::size::PAYLOAD_LIMIT
+            )));
+        }
+        let arn = execution_arn(state_machine, &name);
+        if let Some(existing) = self.inner.store.execution(&arn).await? {
+            return Self::same_or_exists(existing, &input);
+        }
+        let now = jiff::Timestamp::now();
+        let rec = ExecutionRecord {
+            arn: arn.clone(),
+            name,
+            state_machine: state_machine.to_string(),
+            status: ExecutionStatus::Running,
+            input: input_text.clone(),
+            output: None,
+            error: None,
+            cause: None,
+            start_ms: now.as_millisecond(),
+            stop_ms: None,
+            redrive_count: 0,
+        };
+        let started = crate::engine::history::HistoryEvent {
+            id: 1,
+            previous_event_id: 0,
+            timestamp: format!("{now:.3}"),
+            kind: "ExecutionStarted".into(),
+            details: Some((
+                "executionStartedEventDetails",
+                json!({
+                    "input": input_text,
+                    "inputDetails": {"truncated": false},
+                    "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
+                    "stateMachineArn": state_machine_arn(state_machine),
+                }),
+            )),
+        };
+        let mut c = Commit::new(arn.clone());
+        c.create = Some(rec.clone());
+        c.events = vec![started];
+        if let Err(e) = self.inner.store.commit(c).await {
+            // Lost a race with a start of the same name?
+            if let Some(existing) = self.inner.store.execution(&arn).await? {
+                return Self::same_or_exists(existing, &input);
+            }
+            return Err(e.into());
+        }
+        self.spawn(interpreter, rec, Vec::new(), 1);
+        Ok(arn)
+    }
+
+    fn same_or_exists(existing: ExecutionRecord, input: &Value) -> Result<String, RuntimeError> {
+        let same = serde_json::from_str::<Value>(&existing.input).ok().as_ref() == Some(input);
+        if same {
+            Ok(existing.arn)
+        } else {
+            Err(RuntimeError::ExecutionAlreadyExists(existing.arn))
+        }
+    }
+
+    fn spawn(
+        &self,
+        interpreter: Interpreter,
+        rec: ExecutionRecord,
+        frames: Vec<(String, String)>,
+        last_event: u64,
+    ) {
+        let (tx, rx) = watch::channel(false);
+        let store = self.inner.store.clone();
+        let inner = Arc::downgrade(&self.inner);
+        let arn = rec.arn.clone();
+        let mut running = lock(&self.inner.running);
+        let task = tokio::spawn(async move {
+            interpreter
+                .run_durable(&rec, store, frames, last_event)
+                .await;
+            if let Some(inner) = inner.upgrade() {
+                lock(&inner.running).remove(&rec.arn);
+            }
+            let _ = tx.send(true);
+        });
+        running.insert(
+            arn,
+            Running {
+                done: rx,
+                task: Some(task),
+            },
+        );
+    }
+
+    /// Continues every RUNNING execution in the store whose state machine is registered and that
+    /// does not run yet (after a crash or a restart); returns their ARNs.
+    pub async fn resume(&self) -> Result<Vec<String>, RuntimeError> {
+        let mut resumed = Vec::new();
+        for rec in self.inner.store.running().await? {
+            let arn = rec.arn.clone();
+            if self.resume_one(rec).await? {
+                resumed.push(arn);
+            }
+        }
+        Ok(resumed)
+    }
+
+    /// Continues one execution if it is RUNNING in the store and not here; true when it did.
+    pub async fn resume_execution(&self, arn: &str) -> Result<bool, RuntimeError> {
+        match self.inner.store.execution(arn).await? {
+            Some(rec) if rec.status == ExecutionStatus::Running => self.resume_one(rec).await,
+            Some(_) => Ok(false),
+            None => Err(RuntimeError::ExecutionDoesNotExist(arn.to_string())),
+        }
+    }
+
+    async fn resume_one(&self, rec: ExecutionRecord) -> Result<bool, RuntimeError> {
+        if lock(&self.inner.running).contains_key(&rec.arn) {
+            return Ok(false);
+        }
+        let Ok(interpreter) = self.machine(&rec.state_machine) else {
+            return Ok(false);
+        };
+        let frames = self.inner.store.frames(&rec.arn).await?;
+        let last = self.inner.store.event_count(&rec.arn).await?;
+        self.spawn(interpreter, rec, frames, last);
+        Ok(true)
+    }
+
+    /// Waits until the execution is closed and describes it.
+    pub async fn wait(&self, arn: &str) -> Result<ExecutionDescription, RuntimeError> {
+        let rx = lock(&self.inner.running).get(arn).map(|r| r.done.clone());
+        if let Some(mut rx) = rx {
+            let _ = rx.wait_for(|d| *d).await;
+        }
+        self.describe(arn).await
+    }
+
+    /// Starts an execution and waits for its end.
+    pub async fn run(
+        &self,
+        state_machine: &str,
+        input: Value,
+        name: Option<&str>,
+    ) -> Result<ExecutionDescription, RuntimeError> {
+        let arn = self.start(state_machine, input, name).await?;
+        self.wait(&arn).await
+    }
+
+    /// DescribeExecution.
+    pub async fn describe(&self, arn: &str) -> Result<ExecutionDescription, RuntimeError> {
+        match self.inner.store.execution(arn).await? {
+            Some(record) => Ok(ExecutionDescription { record }),
+            None => Err(RuntimeError::ExecutionDoesNotExist(arn.to_string())),
+        }
+    }
+
+    /// GetExecutionHistory: one page, oldest first or newest first.
+    pub async fn history(
+        &self,
+        arn: &str,
+        query: HistoryQuery,
+    ) -> Result<HistoryPage, RuntimeError> {
+        self.describe(arn).await?;
+        let after = match &query.next_token {
+            Some(t) => t.parse::<u64>().map_err(|_| {
+                RuntimeError::InvalidExecutionInput(format!("invalid next token `{t}`"))
+            })?,
+            None => 0,
+        };
+        let limit = query.max_results.clamp(1, 1000);
+        let events = self
+            .inner
+            .store
+            .events(arn, after, limit, query.reverse_order)
+            .await?;
+        let last = events.last().and_then(|e| e["id"].as_u64());
+        let next_token = match last {
+            Some(id) if events.len() == limit => {
+                let more = if query.reverse_order {
+                    id > 1
+                } else {
+                    id < self.inner.store.event_count(arn).await?
+                };
+                more.then(|| id.to_string())
+            }
+            _ => None,
+        };
+        Ok(HistoryPage { events, next_token })
+    }
+
+    /// Every event of an execution, oldest first.
+    pub async fn full_history(&self, arn: &str) -> Result<Vec<Value>, RuntimeError> {
+        let mut all = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .history(
+                    arn,
+                    HistoryQuery {
+                        next_token: token,
+                        ..HistoryQuery::default()
+                    },
+                )
+                .await?;
+            all.extend(page.events);
+            match page.next_token {
+                Some(t) => token = Some(t),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// ListExecutions, newest first.
+    pub async fn list(
+        &self,
+        state_machine: Option<&str>,
+        status: Option<ExecutionStatus>,
+    ) -> Result<Vec<ExecutionDescription>, RuntimeError> {
+        let recs = self
+            .inner
+            .store
+            .executions(ExecutionFilter {
+                state_machine: state_machine.map(str::to_string),
+                status,
+            })
+            .await?;
+        Ok(recs
+            .into_iter()
+            .map(|record| ExecutionDescription { record })
+            .collect())
+    }
+
+    /// StopExecution: the execution ends ABORTED with an `ExecutionAborted` event.
+    pub async fn stop(
+        &self,
+        arn: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<ExecutionDescription, RuntimeError> {
+        let task = lock(&self.inner.running)
+            .get_mut(arn)
+            .and_then(|r| r.task.take());
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+        lock(&self.inner.running).remove(arn);
+        // Every commit sent before is applied once this empty one is.
+        self.inner.store.commit(Commit::new(arn)).await?;
+        let rec = self.describe(arn).await?.record;
+        if rec.status != ExecutionStatus::Running {
+            return Ok(ExecutionDescription { record: rec });
+        }
+        let last = self.inner.store.event_count(arn).await?;
+        let now = jiff::Timestamp::now();
+        let mut details = serde_json::Map::new();
+        if let Some(e) = error {
+            details.insert("error".into(), json!(e));
+        }
+        if let Some(c) = cause {
+            details.insert("cause".into(), json!(c));
+        }
+        let mut c = Commit::new(arn);
+        c.events = vec![crate::engine::history::HistoryEvent {
+            id: last + 1,
+            previous_event_id: last,
+            timestamp: format!("{now:.3}"),
+            kind: "ExecutionAborted".into(),
+            details: Some(("executionAbortedEventDetails", Value::Object(details))),
+        }];
+        c.clear_frames = true;
+        c.status = Some(StatusChange {
+            status: ExecutionStatus::Aborted,
+            output: None,
+            error: error.map(str::to_string),
+            cause: cause.map(str::to_string),
+            stop_ms: Some(now.as_millisecond()),
+            redrive_count: None,
+        });
+        self.inner.store.commit(c).await?;
+        self.describe(arn).await
+    }
+
+    /// StartSyncExecution for an Express workflow: in memory, no durable history.
+    pub async fn start_sync_express(
+        &self,
+        state_machine: &str,
+        input: Value,
+    ) -> Result<ExecutionResult, RuntimeError> {
+        let interpreter = self.machine(state_machine)?;
+        Ok(interpreter
+            .execute(
+                input,
+                ExecutionOptions {
+                    keep_history: false,
+                    ..ExecutionOptions::default()
+                },
+            )
+            .await)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
