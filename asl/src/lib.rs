@@ -13,6 +13,7 @@
 
 pub mod choice;
 pub mod diagnostic;
+pub mod dsl;
 pub mod intrinsic;
 pub mod model;
 pub mod parse;

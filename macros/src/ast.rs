@@ -236,6 +236,8 @@ pub struct Catch {
     pub result_path: Option<(Option<PathExpr>, TokenStream)>,
     /// `-> Target`.
     pub next: Ident,
+    /// `{ assign {…}; output {…}; comment "…"; }` after the target.
+    pub options: Vec<Opt>,
 }
 
 /// A Choice rule: `condition => Target`.
@@ -244,6 +246,8 @@ pub struct Rule {
     pub cond: Cond,
     /// The target state.
     pub next: Ident,
+    /// `{ assign {…}; output {…}; comment "…"; }` after the target.
+    pub options: Vec<Opt>,
 }
 
 /// A Choice condition.
@@ -267,6 +271,15 @@ pub enum Cond {
     },
     /// A JSONata condition `"{% … %}"`.
     Jsonata(syn::LitStr),
+    /// A constant JSONata condition: `true` or `false`.
+    Constant(syn::LitBool),
+    /// `all(a, b, …)` / `any(a, b, …)`: an explicit `And` / `Or` list (also of one rule).
+    List {
+        /// True for `all` (`And`), false for `any` (`Or`).
+        all: bool,
+        /// The rules.
+        items: Vec<Cond>,
+    },
 }
 
 /// The right-hand side of a comparison.

@@ -36,3 +36,88 @@ fn expand(input: &ast::Input) -> proc_macro2::TokenStream {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// A generated workflow of `n` states (`n >= 3`): a Choice looping over a chain of
+    /// `n - 2` Pass states with Parameters and ResultPath, then Succeed.
+    fn chain_source(n: usize) -> String {
+        let passes = n - 2;
+        let mut src = String::from(
+            "/// Generated: expansion timing.\n\
+             pub Chain200 {\n\
+             comment \"generated chain for expansion timing\";\n\
+             start Check;\n\
+             Check: choice {\n\
+             \"$.counter.n\" < 1000 => P0,\n\
+             $.counter.last == \"stop\" => Done,\n\
+             _ => Done,\n\
+             }\n",
+        );
+        for i in 0..passes {
+            let next = if i + 1 == passes {
+                "Check".to_owned()
+            } else {
+                format!("P{}", i + 1)
+            };
+            src.push_str(&format!(
+                "P{i}: pass {{\n\
+                 result_path \"$.counter\";\n\
+                 parameters {{\"n.$\": \"States.MathAdd($.counter.n, 1)\", \"last\": \"P{i}\", \
+                 \"tags\": [\"a\", \"b\"], \"nested\": {{\"at.$\": \"$.counter.last\"}}}};\n\
+                 }} -> {next};\n"
+            ));
+        }
+        src.push_str("Done: succeed;\n}\n");
+        src
+    }
+
+    /// Prints how long parsing and expanding a 200-state `workflow!` takes (the median of
+    /// several runs; `cargo xtask bench` reads the line). Asserts only that it expands.
+    #[test]
+    fn expansion_time_of_200_states() {
+        const STATES: usize = 200;
+        let src = chain_source(STATES);
+        let tokens: proc_macro2::TokenStream = src.parse().expect("the generated source lexes");
+        let mut times = Vec::new();
+        let budget = Duration::from_secs(3);
+        let started = Instant::now();
+        while times.len() < 3 || (times.len() < 21 && started.elapsed() < budget) {
+            let t0 = Instant::now();
+            let input: ast::Input = syn::parse2(tokens.clone()).expect("the workflow parses");
+            let out = expand(&input);
+            times.push(t0.elapsed());
+            assert_eq!(input.workflows.len(), 1);
+            assert_eq!(input.workflows[0].body.states.len(), STATES);
+            let text = out.to_string();
+            assert!(
+                !text.contains("compile_error"),
+                "the generated workflow does not expand cleanly: {}",
+                &text[..text.len().min(2000)]
+            );
+            assert!(
+                text.contains("const COMPILED : bool = true"),
+                "not compiled"
+            );
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "workflow! expansion of {STATES} states: {:.1} ms (median of {})",
+            ms(median),
+            times.len()
+        );
+        println!(
+            "  (parse + expand per run; min {:.1} ms, max {:.1} ms)",
+            ms(times[0]),
+            ms(times[times.len() - 1])
+        );
+    }
+}
+
+#[cfg(test)]
+mod roundtrip;

@@ -199,6 +199,7 @@ impl Lowerer {
                     self.cond(&r.cond, &rloc, &mut rm);
                     self.spans.add(rloc.key("Next"), r.next.to_token_stream());
                     rm.insert("Next".into(), r.next.to_string().into());
+                    self.small_block(&r.options, &rloc, &mut rm);
                     choices.push(J::Object(rm));
                 }
                 m.insert("Choices".into(), J::Array(choices));
@@ -257,6 +258,17 @@ impl Lowerer {
                 seen_opts.insert(name.clone(), o.key.tokens());
             }
             self.option(o, &name, loc, &mut m);
+        }
+        // `mode`/`execution_type` go in the processor; with the legacy `iterator`, in `Iterator`.
+        if m.contains_key("Iterator") {
+            if let Some(J::Object(pc)) = m.remove("ItemProcessor") {
+                if let Some(J::Object(it)) = m.get_mut("Iterator") {
+                    // ProcessorConfig follows States in the legacy form as AWS examples write it.
+                    for (k, v) in pc {
+                        it.insert(k, v);
+                    }
+                }
+            }
         }
         match &st.transition {
             Some(Transition::Next(n)) => {
@@ -381,6 +393,7 @@ impl Lowerer {
                     }
                     self.spans.add(cloc.key("Next"), c.next.to_token_stream());
                     cm.insert("Next".into(), c.next.to_string().into());
+                    self.small_block(&c.options, &cloc, &mut cm);
                     if let Some(a) = m.get_mut("Catch").and_then(J::as_array_mut) {
                         a.push(J::Object(cm));
                     }
@@ -400,12 +413,13 @@ impl Lowerer {
                 }
                 return;
             }
-            "processor" => {
+            "processor" | "iterator" => {
+                let key = if name == "iterator" { "Iterator" } else { "ItemProcessor" };
                 if let OptValue::Scope(s) = &o.value {
-                    let ploc = loc.key("ItemProcessor");
+                    let ploc = loc.key(key);
                     self.spans.add(ploc.clone(), o.key.tokens());
                     let (start, states) = self.scope(s, &ploc, &o.key.tokens());
-                    let proc = m.entry("ItemProcessor").or_insert_with(|| json!({}));
+                    let proc = m.entry(key).or_insert_with(|| json!({}));
                     if let Some(p) = proc.as_object_mut() {
                         p.insert("StartAt".into(), start);
                         p.insert("States".into(), states);
@@ -437,6 +451,21 @@ impl Lowerer {
         // Problems inside a JSON value point at the whole value's tokens.
         self.spans.add(floc, tokens);
         m.insert(field.to_string(), value);
+    }
+
+    /// `assign`, `output`, `comment` of a choice rule or a catcher.
+    fn small_block(&mut self, options: &[Opt], loc: &Location, m: &mut Map<String, J>) {
+        for o in options {
+            let field = match o.key.name().as_str() {
+                "assign" => "Assign",
+                "output" => "Output",
+                _ => "Comment",
+            };
+            if let OptValue::Json(v) = &o.value {
+                self.spans.add(loc.key(field), v.tokens.clone());
+                m.insert(field.into(), v.json.clone());
+            }
+        }
     }
 
     fn errors_json(&mut self, errors: &[(String, TokenStream)], loc: &Location) -> J {
@@ -501,6 +530,23 @@ impl Lowerer {
             Cond::Jsonata(l) => {
                 self.spans.add(loc.key("Condition"), l.to_token_stream());
                 m.insert("Condition".into(), l.value().into());
+            }
+            Cond::Constant(b) => {
+                self.spans.add(loc.key("Condition"), b.to_token_stream());
+                m.insert("Condition".into(), b.value.into());
+            }
+            Cond::List { all, items } => {
+                let key = if *all { "And" } else { "Or" };
+                let list = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let mut im = Map::new();
+                        self.cond(c, &loc.key(key).index(i), &mut im);
+                        J::Object(im)
+                    })
+                    .collect();
+                m.insert(key.into(), J::Array(list));
             }
         }
     }

@@ -40,6 +40,7 @@ pub const OPTION_KEYWORDS: &[&str] = &[
     "mode",
     "execution_type",
     "processor",
+    "iterator",
     "branch",
     "error_path",
     "cause_path",
@@ -203,7 +204,8 @@ fn parse_state(name: Ident, input: ParseStream) -> syn::Result<StateDef> {
                     let cond = parse_or(&content)?;
                     content.parse::<Token![=>]>()?;
                     let next = Ident::parse_any(&content)?;
-                    rules.push(Rule { cond, next });
+                    let options = parse_small_block(&content, "a choice rule")?;
+                    rules.push(Rule { cond, next, options });
                 }
                 if content.is_empty() {
                     break;
@@ -361,7 +363,7 @@ fn parse_option(input: ParseStream) -> syn::Result<Opt> {
         "mode" | "query_language" => OptValue::Word(Ident::parse_any(input)?),
         "retry" => OptValue::Retry(parse_retry(input)?),
         "catch" => OptValue::Catch(parse_catch(input)?),
-        "branch" | "processor" => {
+        "branch" | "processor" | "iterator" => {
             let content;
             let brace = braced!(content in input);
             let scope = parse_scope(&content, brace.span.join(), false)?;
@@ -385,7 +387,11 @@ fn parse_option(input: ParseStream) -> syn::Result<Opt> {
             return Err(syn::Error::new(key.span(), msg));
         }
     };
-    input.parse::<Token![;]>()?;
+    // A catcher that ends with its own `{ … }` block needs no `;`.
+    let block_closed = matches!(&value, OptValue::Catch(c) if !c.options.is_empty());
+    if !block_closed || input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
+    }
     Ok(Opt {
         key: OptKey::Word(key),
         value,
@@ -494,7 +500,26 @@ fn parse_catch(input: ParseStream) -> syn::Result<Catch> {
         errors,
         result_path,
         next,
+        options: parse_small_block(input, "a catcher")?,
     })
+}
+
+/// An optional `{ assign {…}; output {…}; comment "…"; }` after a choice rule's or a catcher's
+/// target.
+fn parse_small_block(input: ParseStream, what: &str) -> syn::Result<Vec<Opt>> {
+    let mut options = Vec::new();
+    if input.peek(syn::token::Brace) {
+        let content;
+        braced!(content in input);
+        while !content.is_empty() {
+            let o = parse_option(&content)?;
+            if !matches!(o.key.name().as_str(), "assign" | "output" | "comment") {
+                return Err(syn::Error::new_spanned(o.key.tokens(), format!("{what} takes only `assign`, `output` and `comment`")));
+            }
+            options.push(o);
+        }
+    }
+    Ok(options)
 }
 
 /// `10`, `10s`, `5m`, `2h`, `1d`: a duration in whole seconds.
@@ -711,6 +736,25 @@ fn number(text: &str, lit: &syn::Lit) -> syn::Result<serde_json::Value> {
 
 // ---- Choice conditions -------------------------------------------------------------------------
 
+fn peek_path_call(input: ParseStream) -> bool {
+    input.peek(Ident::peek_any) && input.peek2(syn::token::Paren) && peek_word(input, "path")
+}
+
+/// `$.a.b` or `path("$.odd-name")` in operand position.
+fn parse_operand_path(input: ParseStream) -> syn::Result<PathExpr> {
+    if peek_path_call(input) {
+        Ident::parse_any(input)?;
+        let content;
+        parenthesized!(content in input);
+        let l: LitStr = content.parse()?;
+        return Ok(PathExpr {
+            text: l.value(),
+            tokens: l.to_token_stream(),
+        });
+    }
+    parse_path(input)
+}
+
 fn parse_or(input: ParseStream) -> syn::Result<Cond> {
     let mut items = vec![parse_and(input)?];
     while input.peek(Token![||]) {
@@ -750,6 +794,23 @@ fn parse_unary(input: ParseStream) -> syn::Result<Cond> {
     if input.peek(LitStr) && !is_path_literal(input) {
         let l: LitStr = input.parse()?;
         return Ok(Cond::Jsonata(l));
+    }
+    if input.peek(syn::LitBool) {
+        return Ok(Cond::Constant(input.parse()?));
+    }
+    if (peek_word(input, "all") || peek_word(input, "any")) && input.peek2(syn::token::Paren) {
+        let w = Ident::parse_any(input)?;
+        let content;
+        parenthesized!(content in input);
+        let mut items = Vec::new();
+        while !content.is_empty() {
+            items.push(parse_or(&content)?);
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        return Ok(Cond::List { all: w == "all", items });
     }
     let var = parse_path(input)?;
     if peek_word(input, "matches") {
@@ -812,8 +873,9 @@ fn parse_unary(input: ParseStream) -> syn::Result<Cond> {
     // The operand decides the type: "text" → String, 3 → Numeric, true → Boolean,
     // timestamp("…") → Timestamp; a path compares numerically unless wrapped: string($.x),
     // timestamp($.x), boolean($.x).
-    let (family, rhs) = if input.peek(Token![$]) || is_path_literal(input) {
-        ("Numeric", Operand::Path(parse_path(input)?))
+    // A string literal is always a value here; a path is written as tokens (`$.b`) or `path("$.b")`.
+    let (family, rhs) = if input.peek(Token![$]) || peek_path_call(input) {
+        ("Numeric", Operand::Path(parse_operand_path(input)?))
     } else if input.peek(Ident::peek_any) && input.peek2(syn::token::Paren) {
         let f = Ident::parse_any(input)?;
         let content;
@@ -823,10 +885,15 @@ fn parse_unary(input: ParseStream) -> syn::Result<Cond> {
             "number" => "Numeric",
             "timestamp" => "Timestamp",
             "boolean" => "Boolean",
-            other => return Err(syn::Error::new(f.span(), format!("unknown operand type `{other}`; expected `string`, `number`, `timestamp` or `boolean`"))),
+            other => {
+                return Err(syn::Error::new(
+                    f.span(),
+                    format!("unknown operand type `{other}`; expected `string`, `number`, `timestamp`, `boolean` or `path`"),
+                ))
+            }
         };
-        if content.peek(Token![$]) || is_path_literal(&content) {
-            (family, Operand::Path(parse_path(&content)?))
+        if content.peek(Token![$]) || peek_path_call(&content) {
+            (family, Operand::Path(parse_operand_path(&content)?))
         } else {
             let v = parse_json(&content)?;
             (family, Operand::Literal(v.json, v.tokens))

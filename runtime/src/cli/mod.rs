@@ -12,6 +12,7 @@ use stepfn_asl::{Diagnostic, StateMachine};
 
 pub mod executions;
 pub mod graph;
+pub mod dsl;
 pub mod history;
 pub mod run;
 pub mod validate;
@@ -32,6 +33,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Draw an ASL definition as a Mermaid flowchart or a Graphviz digraph.
     Graph(graph::Args),
+    /// Print an ASL definition as `workflow!` source, to move it into Rust.
+    Dsl(dsl::Args),
     /// Run one execution of a definition; print `{"status": …, "output" | "error", "cause"}`.
     ///
     /// Exit 0 on SUCCEEDED, 1 on any other terminal status, 2 when the definition or the input
@@ -49,6 +52,7 @@ impl Cli {
         let status = match self.command {
             Command::Validate(args) => validate::run(&args),
             Command::Graph(args) => graph::run(&args),
+            Command::Dsl(args) => dsl::run(&args),
             Command::Run(args) => {
                 return ExitCode::from(u8::try_from(run::run(&args)).unwrap_or(2))
             }

@@ -39,7 +39,10 @@ workflow! {
             retry [Payment.Busy, States.Timeout] every 2s, 3 times, backoff 2.0, max 30s, jitter;
             retry [States.ALL] every 1s, 1 times;
             catch [Payment.Declined] into $.error -> Declined;
-            catch [States.ALL] into null -> Declined;
+            catch [States.ALL] into null -> Declined {
+                assign { "failedWith.$": "$.Error" };
+                comment "remember why";
+            }
         } -> Notify;
         Notify: task notify -> Shape;
         Shape: pass {
@@ -113,7 +116,10 @@ workflow! {
             assign { "x": "{% $states.input.a %}" };
         } -> Decide;
         Decide: choice {
-            "{% $x > 1 %}" => Big,
+            "{% $x > 1 %}" => Big {
+                assign { "wasBig": true };
+                output { "x": "{% $x %}" };
+            },
             _ => Small,
         }
         Big: succeed;
