@@ -1,7 +1,7 @@
 //! `stepfn-bench`: the stepfn side of `cargo xtask bench`.
 //!
 //! ```text
-//! stepfn-bench --workloads DIR [--quick] [--seconds S] NAME...
+//! stepfn-bench [--workloads DIR] [--engine E] [--quick] [--seconds S] NAME...
 //! stepfn-bench --scaling [--quick] [--seconds S] [KIND:SIZE...]
 //! ```
 //!
@@ -17,22 +17,42 @@
 //!
 //! or `{"name","engine","error"}` when a workload fails. Progress goes to stderr.
 //!
-//! How one workload is run (engine `interpreter`, Express-like: `keep_history: false`):
-//! load and validate the definition once, run it once untimed and check the output equals
-//! `NAME.expected.json` exactly (as JSON values), then run executions one after another on
-//! a current-thread tokio runtime until the time budget is spent (3 s; `--quick` 0.5 s),
-//! at least one. A latency is the `Interpreter::execute` call alone: the input is cloned
-//! before the timer starts (the API takes it by value), and the result is checked against
-//! the expected output and dropped after it stops. `seconds` is the sum of the latencies;
-//! `wall_seconds` is the whole loop, harness included. Latencies go into a fixed-size
-//! histogram (p50/p99 within 0.8 %), so the harness's memory does not grow with the
-//! number of executions and the peak RSS is the engine's (plus the loaded workload).
+//! How one workload is run (Express-like: `keep_history: false`): load the workload once,
+//! run it once untimed and check the output equals `NAME.expected.json` exactly (as JSON
+//! values), then run executions one after another on a current-thread tokio runtime until
+//! the time budget is spent (3 s; `--quick` 0.5 s), at least one. A latency is the execute
+//! call alone: the input is cloned before the timer starts (the API takes it by value), and
+//! the result is checked against the expected output and dropped after it stops. `seconds`
+//! is the sum of the latencies; `wall_seconds` is the whole loop, harness included.
+//! Latencies go into a fixed-size histogram (p50/p99 within 0.8 %), so the harness's memory
+//! does not grow with the number of executions and the peak RSS is the engine's (plus the
+//! loaded workload).
 //!
-//! Per-workload settings:
+//! Engines:
+//! * `interpreter`: `Interpreter::execute` over the workload's `.asl.json` (validated once).
+//! * `compiled`: the matching `workflow!` type of `stepfn-examples` (`TrivialThree`,
+//!   `PassChain100`, `ChoiceLoop10k`, `Map10k`, `Parallel10x10`, `RetryCatch`) run with
+//!   `Workflow::execute` (its generated Rust) on the same JSON input and options. Before
+//!   timing, the type's exported ASL is checked equal to the workload's definition (so both
+//!   engines run the same state machine) and `COMPILED` to be true (else `execute` would
+//!   fall back to the interpreter).
+//! * `compiled-typed` (`typed_chain_100` only): `Workflow::execute_typed` from a `Counter`
+//!   value (cloned outside the timer), no JSON conversion on the way in.
+//!
+//! `typed_chain_100` is generated here, not read from the workloads directory:
+//! `stepfn_examples::typed::TypedChain100`, 100 typed Rust task handlers in a row, input
+//! `{"n": 0, "label": "x", "tags": ["a","b"]}`, expected `{"n": 100, "label": "x", "tags":
+//! ["a","b"]}`, 100 transitions. Its `interpreter` engine is `TypedChain100::interpreter()`
+//! (the exported ASL with the same handlers: every hop goes through JSON). It has no peer.
+//!
+//! By default every engine a workload has is run (shared workloads: `interpreter`,
+//! `compiled`; `typed_chain_100`: all three); `--engine E` runs one.
+//!
+//! Per-workload settings (every engine):
 //! * `e_retry_catch`: the retrier waits `IntervalSeconds` (the model requires at least 1,
-//!   so the bench sets 1) twice per execution; the runtime's clock is paused
-//!   (`start_paused`), so tokio skips each wait as soon as nothing else can run. The peer
-//!   gets `retryIntervalOverrides: { Guarded: 0 }` instead.
+//!   so the bench sets 1; the `workflow!` version has 1 already) twice per execution; the
+//!   runtime's clock is paused (`start_paused`), so tokio skips each wait as soon as nothing
+//!   else can run. The peer gets `retryIntervalOverrides: { Guarded: 0 }` instead.
 //! * `c_map_10k`: its input (576 KB) and output exceed Step Functions' 256 KiB payload
 //!   limit, so it runs with `payload_limit: None`; every other workload keeps the limit.
 //!
@@ -41,14 +61,22 @@
 //! each with the interpreter (payload limit off) for ~1 s (`--quick` ~0.2 s, at least one
 //! timed execution after the checking one) and prints one JSON line per size.
 
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use mimalloc::MiMalloc;
 use serde_json::{json, Value};
-use stepfn::{ExecutionOptions, ExecutionStatus, Interpreter, TaskRegistry};
+use stepfn::{
+    ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter, TaskRegistry, Workflow,
+};
+use stepfn_examples::typed::{Counter, TypedChain100};
+use stepfn_examples::workloads::{
+    ChoiceLoop10k, Map10k, Parallel10x10, PassChain100, RetryCatch, TrivialThree,
+};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -58,9 +86,17 @@ const QUICK_SECONDS: f64 = 0.5;
 const SCALING_FULL_SECONDS: f64 = 1.0;
 const SCALING_QUICK_SECONDS: f64 = 0.2;
 
-/// The engines this binary can time. Only the interpreter exists so far; the compiled
-/// (`workflow!`) and durable engines will join here.
-const ENGINES: &[&str] = &["interpreter"];
+/// The engines this binary can time (the durable engine will join here).
+const ENGINES: &[&str] = &["interpreter", "compiled", "compiled-typed"];
+/// The engines of a shared (ASL) workload.
+const SHARED_ENGINES: &[&str] = &["interpreter", "compiled"];
+/// The engines of the typed workload.
+const TYPED_ENGINES: &[&str] = &["interpreter", "compiled", "compiled-typed"];
+/// The engines of a scaling size (generated ASL: no `workflow!` type to compile).
+const SCALING_ENGINES: &[&str] = &["interpreter"];
+
+/// The workload generated by the bench itself: `TypedChain100`, 100 typed task handlers.
+const TYPED_CHAIN: &str = "typed_chain_100";
 
 /// Workloads whose input or output exceed the 256 KiB payload limit.
 const NO_PAYLOAD_LIMIT: &[&str] = &["c_map_10k"];
@@ -85,7 +121,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("stepfn-bench: {e}");
             eprintln!(
-                "usage: stepfn-bench --workloads DIR [--quick] [--seconds S] NAME...\n       \
+                "usage: stepfn-bench [--workloads DIR] [--engine E] [--quick] [--seconds S] NAME...\n       \
                  stepfn-bench --scaling [--quick] [--seconds S] [KIND:SIZE...]"
             );
             return ExitCode::from(2);
@@ -114,7 +150,8 @@ struct Args {
     scaling: bool,
     workloads: Option<PathBuf>,
     seconds: f64,
-    engine: String,
+    /// Only this engine; `None`: every engine the workload has (a child: `interpreter`).
+    engine: Option<String>,
     names: Vec<String>,
 }
 
@@ -125,7 +162,7 @@ impl Args {
         let mut seconds = None;
         let mut scaling = false;
         let mut child = false;
-        let mut engine = ENGINES[0].to_owned();
+        let mut engine: Option<String> = None;
         let mut names = Vec::new();
         let mut it = argv.iter();
         while let Some(a) = it.next() {
@@ -139,7 +176,7 @@ impl Args {
                 "--quick" => quick = true,
                 "--scaling" => scaling = true,
                 "--child" => child = true,
-                "--engine" => engine = value()?,
+                "--engine" => engine = Some(value()?),
                 "--seconds" => {
                     let v = value()?;
                     let s: f64 = v
@@ -153,8 +190,11 @@ impl Args {
                 _ => names.push(a.clone()),
             }
         }
-        if !ENGINES.contains(&engine.as_str()) {
-            return Err(format!("unknown engine {engine} (have: {ENGINES:?})"));
+        if let Some(e) = &engine {
+            let have = if scaling { SCALING_ENGINES } else { ENGINES };
+            if !have.contains(&e.as_str()) {
+                return Err(format!("unknown engine {e} (have: {have:?})"));
+            }
         }
         let seconds = seconds.unwrap_or(match (scaling, quick) {
             (false, false) => FULL_SECONDS,
@@ -167,7 +207,7 @@ impl Args {
             (true, false) => Mode::ChildWorkload,
             (true, true) => Mode::ChildScaling,
         };
-        if !scaling && workloads.is_none() {
+        if !scaling && workloads.is_none() && names.iter().any(|n| n != TYPED_CHAIN) {
             return Err("--workloads DIR is required".into());
         }
         if !scaling && names.is_empty() {
@@ -211,7 +251,10 @@ fn parent(args: &Args) -> ExitCode {
     };
     let mut failed = false;
     for name in &names {
-        for engine in ENGINES {
+        let engines = engines_for(name, args.scaling)
+            .iter()
+            .filter(|e| args.engine.as_deref().is_none_or(|only| only == **e));
+        for engine in engines {
             eprintln!("stepfn: {name} ({engine}) ...");
             let mut cmd = Command::new(&exe);
             cmd.arg("--child")
@@ -242,6 +285,17 @@ fn parent(args: &Args) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The engines `name` can run on.
+fn engines_for(name: &str, scaling: bool) -> &'static [&'static str] {
+    if scaling {
+        SCALING_ENGINES
+    } else if name == TYPED_CHAIN {
+        TYPED_ENGINES
+    } else {
+        SHARED_ENGINES
     }
 }
 
@@ -283,13 +337,21 @@ fn summary(v: &Value) -> String {
 
 /// One loaded workload, ready to time.
 struct Workload {
-    definition: Value,
+    source: Source,
     input: Value,
     /// What every execution must output.
     check: Check,
     transitions: u64,
     payload_limit: bool,
     paused_clock: bool,
+}
+
+/// Where a workload's state machine comes from.
+enum Source {
+    /// An ASL definition (a shared workload or a scaling size).
+    Asl(Value),
+    /// `stepfn_examples::typed::TypedChain100` (`typed_chain_100`).
+    TypedChain,
 }
 
 enum Check {
@@ -321,22 +383,27 @@ impl Check {
 
 fn child_workload(args: &Args) -> ExitCode {
     let name = &args.names[0];
-    let dir = args.workloads.as_deref().expect("checked by Args::parse");
-    let result =
-        load_workload(dir, name).and_then(|w| time_workload(name, &args.engine, &w, args.seconds));
-    emit(name, &args.engine, result)
+    let engine = args.engine.as_deref().unwrap_or("interpreter");
+    let result = if engines_for(name, false).contains(&engine) {
+        load_workload(args.workloads.as_deref(), name)
+            .and_then(|w| time_workload(name, engine, &w, args.seconds))
+    } else {
+        Err(format!("{name} has no engine {engine}"))
+    };
+    emit(name, engine, result)
 }
 
 fn child_scaling(args: &Args) -> ExitCode {
     let name = &args.names[0];
+    let engine = args.engine.as_deref().unwrap_or("interpreter");
     let result = parse_scaling_name(name).and_then(|(k, n)| {
         let w = scaling_workload(k, n);
-        let mut v = time_workload(name, &args.engine, &w, args.seconds)?;
+        let mut v = time_workload(name, engine, &w, args.seconds)?;
         v["kind"] = json!(k.as_str());
         v["size"] = json!(n);
         Ok(v)
     });
-    emit(name, &args.engine, result)
+    emit(name, engine, result)
 }
 
 fn emit(name: &str, engine: &str, result: Result<Value, String>) -> ExitCode {
@@ -358,7 +425,12 @@ fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
 }
 
-fn load_workload(dir: &Path, name: &str) -> Result<Workload, String> {
+/// `NAME` from `dir` (`typed_chain_100` is generated and needs no `dir`).
+fn load_workload(dir: Option<&Path>, name: &str) -> Result<Workload, String> {
+    if name == TYPED_CHAIN {
+        return Ok(typed_chain_workload());
+    }
+    let dir = dir.ok_or("--workloads DIR is required")?;
     let manifest = read_json(&dir.join("manifest.json"))?;
     let transitions = manifest
         .get(name)
@@ -373,13 +445,48 @@ fn load_workload(dir: &Path, name: &str) -> Result<Workload, String> {
         set_retry_intervals(&mut definition, 1);
     }
     Ok(Workload {
-        definition,
+        source: Source::Asl(definition),
         input,
         check: Check::Exact(expected),
         transitions,
         payload_limit: !NO_PAYLOAD_LIMIT.contains(&name),
         paused_clock,
     })
+}
+
+/// `typed_chain_100`: `TypedChain100` counting `n` from 0 to 100.
+fn typed_chain_workload() -> Workload {
+    Workload {
+        source: Source::TypedChain,
+        input: json!({ "n": 0, "label": "x", "tags": ["a", "b"] }),
+        check: Check::Exact(json!({ "n": 100, "label": "x", "tags": ["a", "b"] })),
+        transitions: 100,
+        payload_limit: true,
+        paused_clock: false,
+    }
+}
+
+/// A compiled workflow's `Workflow::execute`.
+type Execute = fn(Value, ExecutionOptions) -> Pin<Box<dyn Future<Output = ExecutionResult> + Send>>;
+
+/// The `workflow!` type of shared workload `name` (or of `typed_chain_100`): its `execute`,
+/// `COMPILED`, and its ASL as JSON.
+fn compiled_workflow(name: &str) -> Result<(Execute, bool, Value), String> {
+    fn of<W: Workflow>() -> Result<(Execute, bool, Value), String> {
+        let asl = serde_json::from_str(W::ASL)
+            .map_err(|e| format!("{}::ASL is not JSON: {e}", W::NAME))?;
+        Ok((W::execute, W::COMPILED, asl))
+    }
+    match name {
+        "t_trivial_3" => of::<TrivialThree>(),
+        "a_pass_chain_100" => of::<PassChain100>(),
+        "b_choice_loop_10k" => of::<ChoiceLoop10k>(),
+        "c_map_10k" => of::<Map10k>(),
+        "d_parallel_10x10" => of::<Parallel10x10>(),
+        "e_retry_catch" => of::<RetryCatch>(),
+        TYPED_CHAIN => of::<TypedChain100>(),
+        _ => Err(format!("{name} has no workflow! type to compile")),
+    }
 }
 
 /// Sets `IntervalSeconds` of every retrier anywhere in `definition` to `secs`.
@@ -400,13 +507,8 @@ fn set_retry_intervals(definition: &mut Value, secs: u64) {
     }
 }
 
-/// Loads `w`, checks one execution, then times executions for ~`seconds`.
+/// Builds `engine` for `w`, checks one execution, then times executions for ~`seconds`.
 fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result<Value, String> {
-    let machine = stepfn::asl::StateMachine::from_json(&w.definition).map_err(|diags| {
-        let msgs: Vec<String> = diags.iter().map(ToString::to_string).collect();
-        format!("definition rejected: {}", msgs.join("; "))
-    })?;
-    let interpreter = Interpreter::new(machine, name, TaskRegistry::new());
     let payload_limit = if w.payload_limit {
         ExecutionOptions::default().payload_limit
     } else {
@@ -422,9 +524,70 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
         .start_paused(w.paused_clock)
         .build()
         .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
+    let timed = |input: Value, run: &mut dyn FnMut(Value) -> ExecutionResult| {
+        time_runs(name, engine, w, seconds, input, run)
+    };
+    match engine {
+        "interpreter" => {
+            let interpreter = match &w.source {
+                Source::Asl(definition) => {
+                    let machine =
+                        stepfn::asl::StateMachine::from_json(definition).map_err(|diags| {
+                            let msgs: Vec<String> = diags.iter().map(ToString::to_string).collect();
+                            format!("definition rejected: {}", msgs.join("; "))
+                        })?;
+                    Interpreter::new(machine, name, TaskRegistry::new())
+                }
+                Source::TypedChain => TypedChain100::interpreter(),
+            };
+            timed(w.input.clone(), &mut |input| {
+                runtime.block_on(interpreter.execute(input, options.clone()))
+            })
+        }
+        "compiled" => {
+            let (execute, compiled, asl) = compiled_workflow(name)?;
+            if !compiled {
+                return Err(format!(
+                    "the workflow! type of {name} is not compiled (COMPILED is false)"
+                ));
+            }
+            if let Source::Asl(definition) = &w.source {
+                if let Some(d) = first_difference(&asl, definition, "$") {
+                    return Err(format!(
+                        "the workflow! type's ASL differs from {name}.asl.json: {d}"
+                    ));
+                }
+            }
+            timed(w.input.clone(), &mut |input| {
+                runtime.block_on(execute(input, options.clone()))
+            })
+        }
+        "compiled-typed" if matches!(w.source, Source::TypedChain) => {
+            if !TypedChain100::COMPILED {
+                return Err("TypedChain100 is not compiled (COMPILED is false)".into());
+            }
+            let input: Counter = serde_json::from_value(w.input.clone())
+                .map_err(|e| format!("the input is not a Counter: {e}"))?;
+            time_runs(name, engine, w, seconds, input, &mut |input| {
+                runtime.block_on(TypedChain100::execute_typed(input, options.clone()))
+            })
+        }
+        _ => Err(format!("{name} has no engine {engine}")),
+    }
+}
 
-    let run_once = |input: Value| {
-        let result = runtime.block_on(interpreter.execute(input, options.clone()));
+/// Runs `run` once on a clone of `input` and checks the output, then times runs for
+/// ~`seconds` (at least one); the input is cloned outside the timer.
+fn time_runs<I: Clone>(
+    name: &str,
+    engine: &str,
+    w: &Workload,
+    seconds: f64,
+    input: I,
+    run: &mut dyn FnMut(I) -> ExecutionResult,
+) -> Result<Value, String> {
+    let mut run_once = |input: I| {
+        let result = run(input);
         if result.status != ExecutionStatus::Succeeded {
             return Err(format!(
                 "execution {}: {}: {}",
@@ -437,11 +600,11 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
     };
 
     // The correctness check, not counted in the timings.
-    let input = w.input.clone();
+    let first_input = input.clone();
     // Loaded: the definition, the interpreter, the input and the clone the first run takes.
     let loaded_rss = peak_rss_bytes();
     let t0 = Instant::now();
-    let output = run_once(input)?;
+    let output = run_once(first_input)?;
     let first_run = t0.elapsed();
     if let Some(d) = w.check.difference(&output) {
         return Err(format!("wrong output: {d}"));
@@ -454,7 +617,7 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
     let mut latencies = Latencies::new();
     let start = Instant::now();
     loop {
-        let input = w.input.clone();
+        let input = input.clone();
         let t0 = Instant::now();
         let output = run_once(input);
         latencies.record(t0.elapsed());
@@ -723,7 +886,7 @@ fn parse_scaling_name(s: &str) -> Result<(Kind, u64), String> {
 fn scaling_workload(k: Kind, n: u64) -> Workload {
     match k {
         Kind::Map => Workload {
-            definition: map_definition(n),
+            source: Source::Asl(map_definition(n)),
             input: map_input(n),
             check: Check::MapItems(n),
             transitions: n + 1,
@@ -731,7 +894,7 @@ fn scaling_workload(k: Kind, n: u64) -> Workload {
             paused_clock: false,
         },
         Kind::Choice => Workload {
-            definition: choice_definition(n),
+            source: Source::Asl(choice_definition(n)),
             input: json!({ "i": 0 }),
             check: Check::Exact(json!({ "i": n })),
             transitions: 2 * n + 2,
@@ -850,7 +1013,16 @@ mod tests {
         assert!(args("a").is_err());
         assert!(args("--workloads w").is_err());
         assert!(args("--workloads w --seconds -1 a").is_err());
-        assert!(args("--workloads w --engine compiled a").is_err());
+        let a = args("--workloads w --engine compiled a").unwrap();
+        assert_eq!(a.engine.as_deref(), Some("compiled"));
+        assert!(args("--workloads w --engine durable a").is_err());
+        assert!(args("--scaling --engine compiled").is_err());
+        let a = args("typed_chain_100").unwrap();
+        assert_eq!(a.names, [TYPED_CHAIN]);
+        assert!(args("typed_chain_100 a").is_err());
+        assert_eq!(engines_for("a", false), ["interpreter", "compiled"]);
+        assert_eq!(engines_for(TYPED_CHAIN, false).len(), 3);
+        assert_eq!(engines_for("map:10", true), ["interpreter"]);
         assert!(args("--workloads w --child a b").is_err());
         assert!(args("--scaling map:x").is_err());
         assert!(args("--workloads w --bogus a").is_err());
@@ -1011,14 +1183,47 @@ mod tests {
             return;
         };
         for name in ["t_trivial_3", "e_retry_catch", "d_parallel_10x10"] {
-            let w = load_workload(&dir, name).unwrap();
-            let v = time_workload(name, "interpreter", &w, 0.0).unwrap();
-            assert_eq!(v["executions"], 1, "{name}");
-            assert_eq!(v["engine"], "interpreter");
+            let w = load_workload(Some(&dir), name).unwrap();
+            for engine in SHARED_ENGINES {
+                let v = time_workload(name, engine, &w, 0.0).unwrap();
+                assert_eq!(v["executions"], 1, "{name} {engine}");
+                assert_eq!(v["engine"], *engine);
+            }
         }
-        let mut w = load_workload(&dir, "t_trivial_3").unwrap();
+        let mut w = load_workload(Some(&dir), "t_trivial_3").unwrap();
         w.check = Check::Exact(json!({"nope": 1}));
-        let err = time_workload("t_trivial_3", "interpreter", &w, 0.0).unwrap_err();
-        assert!(err.starts_with("wrong output: $.nope: missing"), "{err}");
+        for engine in SHARED_ENGINES {
+            let err = time_workload("t_trivial_3", engine, &w, 0.0).unwrap_err();
+            assert!(err.starts_with("wrong output: $.nope: missing"), "{err}");
+        }
+        let err = time_workload("t_trivial_3", "compiled-typed", &w, 0.0).unwrap_err();
+        assert_eq!(err, "t_trivial_3 has no engine compiled-typed");
+    }
+
+    /// The compiled engine refuses a workload whose `workflow!` type differs from its ASL.
+    #[test]
+    fn compiled_checks_the_definition_matches() {
+        let mut w = typed_chain_workload();
+        w.source = Source::Asl(json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}));
+        let err = time_workload("t_trivial_3", "compiled", &w, 0.0).unwrap_err();
+        assert!(
+            err.starts_with("the workflow! type's ASL differs from t_trivial_3.asl.json"),
+            "{err}"
+        );
+        let err = time_workload("z_unknown", "compiled", &w, 0.0).unwrap_err();
+        assert_eq!(err, "z_unknown has no workflow! type to compile");
+    }
+
+    /// The typed chain runs and checks on its three engines, without a workloads directory.
+    #[test]
+    fn typed_chain_runs_on_every_engine() {
+        let w = load_workload(None, TYPED_CHAIN).unwrap();
+        for engine in TYPED_ENGINES {
+            let v = time_workload(TYPED_CHAIN, engine, &w, 0.0).unwrap();
+            assert_eq!(v["executions"], 1, "{engine}");
+            assert_eq!(v["engine"], *engine);
+            assert_eq!(v["transitions_per_execution"], 100);
+        }
+        assert!(load_workload(None, "t_trivial_3").is_err());
     }
 }

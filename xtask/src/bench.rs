@@ -2,15 +2,27 @@
 //! `aws-local-stepfunctions` 3.0.0, on the shared ASL workloads, in one run on one machine.
 //!
 //! * builds `stepfn-bench` (the `bench/` crate) in release mode and runs it: one process
-//!   per workload and engine, each checking its output against `<name>.expected.json`
-//!   before timing;
+//!   per workload and engine (`interpreter`: the ASL interpreter; `compiled`: the
+//!   `workflow!` type of `stepfn-examples` running its generated Rust), each checking its
+//!   output against `<name>.expected.json` before timing; plus `typed_chain_100`, generated
+//!   by the bench (100 typed Rust task handlers: `interpreter`, `compiled` and
+//!   `compiled-typed`, no peer);
 //! * installs the peer if needed ([`peer::ensure_installed`]) and runs it the same way
 //!   ([`peer::run_each`]);
-//! * prints a table per workload (executions/s, transitions/s, p50, p99, peak RSS, and
-//!   the stepfn/peer ratios), footnotes, and a last `bench:` summary line.
+//! * measures the `workflow!` macro's expansion time on a generated 200-state workflow
+//!   (`cargo test [--release] -p stepfn-macros expansion -- --nocapture`: release and debug
+//!   builds; `--quick` the debug build alone) and, without `--quick`, the wall time of
+//!   `cargo check` / `cargo build` of a crate holding such a workflow ([`compile_time`]);
+//! * prints a table per workload (executions/s, transitions/s, p50, p99, peak RSS, the
+//!   ratio to the interpreter, and the stepfn/peer ratios), footnotes, and a last `bench:`
+//!   summary line:
+//!   `bench: interpreter/peer min N×, compiled/interpreter min N× (typed chain N×), durable n/a (not built yet)`
+//!   (minimums over the shared workloads; the typed chain's ratio is compiled-typed over
+//!   interpreter).
 //!
-//! `--quick` times each workload for ~0.5 s per engine instead of ~3 s (for CI; nothing
-//! here asserts a speed). `--scaling` instead runs the interpreter on generated Maps of
+//! `--quick` times each workload for ~0.5 s per engine instead of ~3 s, measures the
+//! expansion with the debug test build only and skips the compile-time measurement (for
+//! CI; nothing here asserts a speed). `--scaling` instead runs the interpreter on generated Maps of
 //! 1k…100k items and Choice loops of 1k…1M iterations and prints time and peak memory
 //! per size with the growth per 10× step.
 //!
@@ -24,6 +36,9 @@ use std::process::{Command, ExitCode, Stdio};
 use serde::Deserialize;
 
 use crate::peer::{self, PeerOutcome, PeerResult};
+
+/// The workload `stepfn-bench` generates itself (typed Rust handlers; no ASL peer).
+pub const TYPED_CHAIN: &str = "typed_chain_100";
 
 /// One workload's figures for one stepfn engine, as `stepfn-bench` prints them.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -241,17 +256,19 @@ fn compare(opts: &Options) -> Result<bool, String> {
     let dir = workload_dir(&root)?;
     let manifest = manifest(&dir)?;
     let names: Vec<String> = if opts.names.is_empty() {
-        manifest.keys().cloned().collect()
+        let mut n: Vec<String> = manifest.keys().cloned().collect();
+        n.push(TYPED_CHAIN.to_owned());
+        n
     } else {
         opts.names.clone()
     };
     let unknown: Vec<&String> = names
         .iter()
-        .filter(|n| !manifest.contains_key(*n))
+        .filter(|n| !manifest.contains_key(*n) && *n != TYPED_CHAIN)
         .collect();
     if !unknown.is_empty() {
         return Err(format!(
-            "unknown workloads {unknown:?}; {} has {:?}",
+            "unknown workloads {unknown:?}; {} has {:?} (and the bench generates {TYPED_CHAIN})",
             dir.display(),
             manifest.keys().collect::<Vec<_>>()
         ));
@@ -266,19 +283,230 @@ fn compare(opts: &Options) -> Result<bool, String> {
     args.extend(names.iter().cloned());
     let stepfn = run_stepfn(&exe, &args)?;
 
-    let peer = peer::ensure_installed(&target)
-        .and_then(|peer_dir| peer::run_each(&peer_dir, &dir, &names, opts.quick));
+    let peer_names: Vec<String> = names
+        .iter()
+        .filter(|n| *n != TYPED_CHAIN)
+        .cloned()
+        .collect();
+    let peer = if peer_names.is_empty() {
+        Ok(Vec::new())
+    } else {
+        peer::ensure_installed(&target)
+            .and_then(|peer_dir| peer::run_each(&peer_dir, &dir, &peer_names, opts.quick))
+    };
     let (peer, peer_error) = match peer {
         Ok(p) => (p, None),
         Err(e) => (Vec::new(), Some(e)),
     };
 
-    let report = Report::new(&names, stepfn, peer);
+    // --quick (CI): the debug test build only, which `cargo test --workspace` has built.
+    let mut build = Vec::new();
+    if !opts.quick {
+        build.push(expansion_time(&root, true));
+    }
+    build.push(expansion_time(&root, false));
+    if !opts.quick {
+        build.extend(compile_time(&root, &target));
+    }
+
+    let mut report = Report::new(&names, stepfn, peer);
+    report.build = build;
     print!("{}", report.render(opts.quick));
     if let Some(e) = &peer_error {
         println!("peer: FAILED: {e}");
     }
     Ok(peer_error.is_none() && report.all_ok())
+}
+
+// ------------------------------------------------------- macro and compile time ---
+
+/// One build-time figure: a label and its value, or why it is missing.
+#[derive(Debug, Clone, PartialEq)]
+struct BuildFigure {
+    label: String,
+    value: Result<String, String>,
+}
+
+/// Runs the `workflow!` expansion test of `stepfn-macros` (release or debug build) and
+/// reads its `workflow! expansion of 200 states: X ms (median of N)` line.
+fn expansion_time(root: &Path, release: bool) -> BuildFigure {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut args = vec!["test"];
+    if release {
+        args.push("--release");
+    }
+    args.extend(["-p", "stepfn-macros", "expansion", "--", "--nocapture"]);
+    eprintln!("bench: cargo {}", args.join(" "));
+    let label = format!(
+        "macro: 200-state workflow! parse + expand, {} (proc_macro2 fallback, no rustc)",
+        if release {
+            "release test build"
+        } else {
+            "debug test build (opt-level 0, as cargo builds proc macros by default)"
+        }
+    );
+    let value = Command::new(&cargo)
+        .args(&args)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))
+        .and_then(|out| {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            match parse_expansion(&stdout) {
+                Some(v) if out.status.success() => Ok(v),
+                _ => Err(format!(
+                    "no expansion line from the macro test ({})",
+                    out.status
+                )),
+            }
+        });
+    BuildFigure { label, value }
+}
+
+/// `X ms (median of N)` from the expansion test's output.
+fn parse_expansion(stdout: &str) -> Option<String> {
+    let prefix = "workflow! expansion of 200 states: ";
+    let line = stdout.lines().find_map(|l| l.trim().strip_prefix(prefix))?;
+    let (ms, rest) = line.split_once(" ms (median of ")?;
+    let ms: f64 = ms.trim().parse().ok()?;
+    let n: u32 = rest.trim_end_matches(')').trim().parse().ok()?;
+    Some(format!("{ms:.1} ms (median of {n})"))
+}
+
+/// The 200-state chain of the macro test as `workflow!` source: a Choice looping over
+/// 198 Pass states with Parameters and ResultPath, then Succeed.
+fn chain_workflow_source(states: usize) -> String {
+    let passes = states - 2;
+    let mut src = String::from(
+        "//! Generated by `cargo xtask bench`: compile time of a 200-state workflow!.\n\n\
+         stepfn::workflow! {\n    \
+         /// Generated.\n    \
+         pub Chain200 {\n        \
+         comment \"generated chain for compile timing\";\n        \
+         start Check;\n        \
+         Check: choice {\n            \
+         \"$.counter.n\" < 1000 => P0,\n            \
+         $.counter.last == \"stop\" => Done,\n            \
+         _ => Done,\n        \
+         }\n",
+    );
+    for i in 0..passes {
+        let next = if i + 1 == passes {
+            "Check".to_owned()
+        } else {
+            format!("P{}", i + 1)
+        };
+        let _ = writeln!(
+            src,
+            "        P{i}: pass {{\n            result_path \"$.counter\";\n            \
+             parameters {{\"n.$\": \"States.MathAdd($.counter.n, 1)\", \"last\": \"P{i}\", \
+             \"tags\": [\"a\", \"b\"], \"nested\": {{\"at.$\": \"$.counter.last\"}}}};\n        \
+             }} -> {next};"
+        );
+    }
+    src.push_str("        Done: succeed;\n    }\n}\n");
+    src
+}
+
+/// The wall time of `cargo check` and `cargo build` (debug) of a scratch crate holding a
+/// 200-state `workflow!` (`target/bench-compile/`, its own target directory so the
+/// workspace's builds stay untouched; the first run builds the dependencies once, then
+/// each timed build recompiles that crate alone after its source changed). Median of 3.
+fn compile_time(root: &Path, target: &Path) -> Vec<BuildFigure> {
+    let labels = [
+        "compile: cargo check of a crate with a 200-state workflow! (incremental off)",
+        "compile: cargo build (debug) of a crate with a 200-state workflow! (incremental off)",
+    ];
+    match compile_time_runs(root, target) {
+        Ok(v) => labels
+            .iter()
+            .zip(v)
+            .map(|(l, v)| BuildFigure {
+                label: (*l).to_owned(),
+                value: Ok(v),
+            })
+            .collect(),
+        Err(e) => labels
+            .iter()
+            .map(|l| BuildFigure {
+                label: (*l).to_owned(),
+                value: Err(e.clone()),
+            })
+            .collect(),
+    }
+}
+
+fn compile_time_runs(root: &Path, target: &Path) -> Result<Vec<String>, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let dir = target.join("bench-compile");
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).map_err(|e| format!("cannot create {}: {e}", src.display()))?;
+    let manifest = format!(
+        "[package]\nname = \"stepfn-compile-200\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\
+         publish = false\n\n[lib]\npath = \"src/lib.rs\"\n\n[dependencies]\n\
+         stepfn = {{ path = {:?} }}\n\n[workspace]\n",
+        root.join("runtime").display().to_string()
+    );
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write(&dir.join("Cargo.toml"), &manifest)?;
+    // The workspace's lock file, so the scratch crate uses the same dependency versions.
+    if let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) {
+        write(&dir.join("Cargo.lock"), &lock)?;
+    }
+    let lib = src.join("lib.rs");
+    let source = chain_workflow_source(200);
+    let run = |sub: &str| -> Result<f64, String> {
+        let t0 = std::time::Instant::now();
+        let out = Command::new(&cargo)
+            .args([sub, "--quiet", "--lib"])
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            .env("CARGO_INCREMENTAL", "0")
+            .env_remove("RUSTFLAGS")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = err.lines().rev().take(5).collect();
+            return Err(format!(
+                "cargo {sub} of the scratch crate failed ({}): {}",
+                out.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        Ok(t0.elapsed().as_secs_f64())
+    };
+    eprintln!(
+        "bench: compile time of a 200-state workflow! in {} (the first run builds the \
+         dependencies)",
+        dir.display()
+    );
+    write(&lib, &source)?;
+    run("check")?;
+    run("build")?;
+    let mut figures = Vec::new();
+    for sub in ["check", "build"] {
+        let mut times = Vec::new();
+        for i in 0..3 {
+            // A changed source (not just a touched file) so cargo recompiles the crate.
+            write(
+                &lib,
+                &format!("{source}// {sub} {i} {:?}\n", std::time::SystemTime::now()),
+            )?;
+            times.push(run(sub)?);
+        }
+        times.sort_by(f64::total_cmp);
+        figures.push(format!(
+            "{:.2} s (median of 3; min {:.2} s)",
+            times[1], times[0]
+        ));
+    }
+    Ok(figures)
 }
 
 /// One workload's rows.
@@ -287,11 +515,15 @@ struct Row {
     name: String,
     stepfn: Vec<EngineOutcome>,
     peer: Option<PeerOutcome>,
+    /// False for the typed workload: it has no ASL peer.
+    has_peer: bool,
 }
 
 #[derive(Debug)]
 struct Report {
     rows: Vec<Row>,
+    /// Macro expansion and compile times, printed before the summary line.
+    build: Vec<BuildFigure>,
 }
 
 impl Report {
@@ -310,17 +542,39 @@ impl Report {
                     .cloned()
                     .collect(),
                 peer: peer.remove(n),
+                has_peer: n != TYPED_CHAIN,
             })
             .collect();
-        Report { rows }
+        Report {
+            rows,
+            build: Vec::new(),
+        }
     }
 
     fn all_ok(&self) -> bool {
         self.rows.iter().all(|r| {
             !r.stepfn.is_empty()
                 && r.stepfn.iter().all(Result::is_ok)
-                && matches!(r.peer, Some(Ok(_)))
+                && (!r.has_peer || matches!(r.peer, Some(Ok(_))))
         })
+    }
+
+    /// The smallest compiled/interpreter transitions/s ratio over the shared workloads, and
+    /// its workload.
+    fn min_compiled_ratio(&self) -> Option<(f64, &str)> {
+        self.rows
+            .iter()
+            .filter(|r| r.has_peer)
+            .filter_map(|r| Some((engine_ratio(r, "compiled")?, r.name.as_str())))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    /// The typed chain's compiled-typed/interpreter transitions/s ratio.
+    fn typed_ratio(&self) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| r.name == TYPED_CHAIN)
+            .and_then(|r| engine_ratio(r, "compiled-typed"))
     }
 
     /// The smallest interpreter/peer transitions/s ratio and its workload.
@@ -353,10 +607,11 @@ impl Report {
             })
             .unwrap_or_else(|| format!("{}@{}", peer::PEER_PACKAGE, peer::PEER_VERSION));
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let cpu = cpu_model().map(|m| format!(" ({m})")).unwrap_or_default();
         let _ = writeln!(
             out,
             "\nstepfn vs {peer_info}; {} per workload and engine, executions one after \
-             another, each workload in its own process; {cores} cores\n",
+             another, each workload in its own process; {cores} cores{cpu}\n",
             if quick { "~0.5 s" } else { "~3 s" }
         );
         let mut notes = Notes::default();
@@ -365,6 +620,16 @@ impl Report {
             out.push('\n');
         }
         out.push_str(&notes.render());
+        for b in &self.build {
+            match &b.value {
+                Ok(v) => {
+                    let _ = writeln!(out, "{}: {v}", b.label);
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "{}: n/a ({e})", b.label);
+                }
+            }
+        }
         let min = match self.min_ratio() {
             Some((r, name)) => {
                 let _ = writeln!(out, "lowest interpreter/peer ratio: {name}");
@@ -372,20 +637,49 @@ impl Report {
             }
             None => "n/a".to_owned(),
         };
+        let compiled = match self.min_compiled_ratio() {
+            Some((r, name)) => {
+                let _ = writeln!(out, "lowest compiled/interpreter ratio: {name}");
+                fmt_ratio(r)
+            }
+            None => "n/a".to_owned(),
+        };
+        let typed = self.typed_ratio().map_or("n/a".to_owned(), fmt_ratio);
         let _ = writeln!(
             out,
-            "bench: interpreter/peer min {min}, compiled/interpreter n/a (workflow! engine not \
-             built yet), durable n/a (not built yet)"
+            "bench: interpreter/peer min {min}, compiled/interpreter min {compiled} (typed chain \
+             {typed}), durable n/a (not built yet)"
         );
         out
     }
 }
 
 fn interpreter(r: &Row) -> Option<&EngineResult> {
+    engine(r, "interpreter")
+}
+
+fn engine<'a>(r: &'a Row, name: &str) -> Option<&'a EngineResult> {
     r.stepfn
         .iter()
         .filter_map(|o| o.as_ref().ok())
-        .find(|s| s.engine == "interpreter")
+        .find(|s| s.engine == name)
+}
+
+/// `engine`'s transitions/s over the interpreter's on row `r`.
+fn engine_ratio(r: &Row, name: &str) -> Option<f64> {
+    ratio(
+        engine(r, name)?.transitions_per_sec,
+        interpreter(r)?.transitions_per_sec,
+    )
+}
+
+/// The CPU model from `/proc/cpuinfo` (Linux), e.g. `Intel(R) Xeon(R) Processor`.
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, m)| m.trim().to_owned())
 }
 
 fn engine_outcome_name(o: &EngineOutcome) -> &str {
@@ -438,9 +732,13 @@ impl Notes {
         );
         let _ = writeln!(
             out,
-            "  stepfn: interpreter engine, Express-like (keep_history false), current-thread \
-             tokio runtime, allocator {}; a latency is the execute call (input cloned and \
-             output checked outside the timer); p50/p99 from a histogram (within 0.8 %).",
+            "  stepfn: Express-like (keep_history false), current-thread tokio runtime, allocator \
+             {}; a latency is the execute call (input cloned and output checked outside the \
+             timer); p50/p99 from a histogram (within 0.8 %). Engines: interpreter = the ASL \
+             interpreter on the workload's .asl.json; compiled = the stepfn-examples workflow! \
+             type (same ASL, checked) running its generated Rust from JSON input; \
+             compiled-typed = the same from a typed Rust input value (execute_typed). \
+             \"vs interp.\" is transitions/s over the interpreter's.",
             self.allocator.as_deref().unwrap_or("?")
         );
         out
@@ -453,7 +751,7 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
         .iter()
         .filter_map(|o| o.as_ref().ok()?.transitions_per_execution)
         .next();
-    let mut mark = String::new();
+    let (mut no_limit, mut paused) = (false, false);
     for s in row.stepfn.iter().filter_map(|o| o.as_ref().ok()) {
         if !s.payload_limit && !notes.no_payload_limit.contains(&s.name) {
             notes.no_payload_limit.push(s.name.clone());
@@ -461,16 +759,18 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
         if s.paused_clock && !notes.paused_clock.contains(&s.name) {
             notes.paused_clock.push(s.name.clone());
         }
-        if !s.payload_limit && !mark.contains('*') {
-            mark.push_str(" *");
-        }
-        if s.paused_clock {
-            mark.push_str(" **");
-        }
+        no_limit |= !s.payload_limit;
+        paused |= s.paused_clock;
         if notes.allocator.is_none() {
             notes.allocator = s.allocator.clone();
         }
     }
+    // One mark per footnote, whatever the number of engines.
+    let mark = format!(
+        "{}{}",
+        if no_limit { " *" } else { "" },
+        if paused { " **" } else { "" }
+    );
     let mut out = String::new();
     match transitions {
         Some(t) => {
@@ -489,6 +789,7 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
         "engine",
         "executions/s",
         "transitions/s",
+        "vs interp.",
         "p50",
         "p99",
         "peak RSS",
@@ -501,6 +802,11 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
                 s.engine.clone(),
                 fmt_rate(s.executions_per_sec),
                 fmt_rate(s.transitions_per_sec),
+                if s.engine == "interpreter" {
+                    "-".into()
+                } else {
+                    engine_ratio(row, &s.engine).map_or("n/a".into(), fmt_ratio)
+                },
                 fmt_us(s.p50_us),
                 fmt_us(s.p99_us),
                 fmt_bytes(s.peak_rss_bytes),
@@ -518,9 +824,28 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
     match &row.peer {
         Some(Ok(p)) => rows.push(peer_row(p)),
         Some(Err(f)) => rows.push(failed_row("peer", &f.error)),
-        None => rows.push(failed_row("peer", "not run")),
+        None if row.has_peer => rows.push(failed_row("peer", "not run")),
+        None => {}
     }
     out.push_str(&render_table(&header, &rows, "  "));
+    for s in row.stepfn.iter().filter_map(|o| o.as_ref().ok()) {
+        let Some(i) = interpreter(row).filter(|_| s.engine != "interpreter") else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {}/interpreter: transitions/s {}, memory {} (peak RSS)",
+            s.engine,
+            ratio(s.transitions_per_sec, i.transitions_per_sec).map_or("n/a".into(), fmt_ratio),
+            ratio(s.peak_rss_bytes as f64, i.peak_rss_bytes as f64).map_or("n/a".into(), fmt_ratio),
+        );
+    }
+    if !row.has_peer {
+        let _ = writeln!(
+            out,
+            "  no peer: typed Rust task handlers have no counterpart in aws-local-stepfunctions"
+        );
+    }
     if let (Some(s), Some(Ok(p))) = (interpreter(row), &row.peer) {
         let _ = writeln!(
             out,
@@ -537,6 +862,7 @@ fn peer_row(p: &PeerResult) -> Vec<String> {
         "peer".into(),
         fmt_rate(p.executions_per_sec),
         fmt_rate(p.transitions_per_sec),
+        "-".into(),
         fmt_us(p.p50_us),
         fmt_us(p.p99_us),
         fmt_bytes(p.peak_rss_bytes),
@@ -922,11 +1248,11 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("interpreter       683,960      2,051,879  1.42 µs"),
+            text.contains("interpreter       683,960      2,051,879           -  1.42 µs"),
             "{text}"
         );
         assert!(
-            text.contains("peer               36,601        109,802  20.3 µs"),
+            text.contains("peer               36,601        109,802           -  20.3 µs"),
             "{text}"
         );
         assert!(text.contains("18.3 MiB"), "{text}");
@@ -944,11 +1270,130 @@ mod tests {
         assert!(!text.contains(" *"), "no footnote marks: {text}");
         assert!(
             text.ends_with(
-                "bench: interpreter/peer min 19×, compiled/interpreter n/a (workflow! engine not \
-             built yet), durable n/a (not built yet)\n"
+                "bench: interpreter/peer min 19×, compiled/interpreter min n/a (typed chain \
+                 n/a), durable n/a (not built yet)\n"
             ),
             "{text}"
         );
+    }
+
+    /// A result line for `name` on `engine` with `tps` transitions/s.
+    fn engine_line(name: &str, engine: &str, tps: f64) -> EngineResult {
+        interp(
+            &INTERP
+                .replace("t_trivial_3", name)
+                .replace(
+                    "\"engine\":\"interpreter\"",
+                    &format!("\"engine\":\"{engine}\""),
+                )
+                .replace("2051878.5801960747", &tps.to_string()),
+        )
+    }
+
+    #[test]
+    fn renders_compiled_rows_the_typed_chain_and_the_summary_line() {
+        let names = s(&["a_pass_chain_100", "t_trivial_3", TYPED_CHAIN]);
+        let stepfn = vec![
+            Ok(engine_line("a_pass_chain_100", "interpreter", 1_000_000.0)),
+            Ok(engine_line("a_pass_chain_100", "compiled", 1_500_000.0)),
+            Ok(engine_line("t_trivial_3", "interpreter", 2_000_000.0)),
+            Ok(engine_line("t_trivial_3", "compiled", 2_600_000.0)),
+            Ok(engine_line(TYPED_CHAIN, "interpreter", 1_000_000.0)),
+            Ok(engine_line(TYPED_CHAIN, "compiled", 4_000_000.0)),
+            Ok(engine_line(TYPED_CHAIN, "compiled-typed", 4_500_000.0)),
+        ];
+        let peers = vec![
+            Ok(peer(&PEER.replace("t_trivial_3", "a_pass_chain_100"))),
+            Ok(peer(PEER)),
+        ];
+        let mut report = Report::new(&names, stepfn, peers);
+        report.build = vec![
+            BuildFigure {
+                label: "macro: expansion".into(),
+                value: Ok("17.0 ms (median of 21)".into()),
+            },
+            BuildFigure {
+                label: "compile: build".into(),
+                value: Err("boom".into()),
+            },
+        ];
+        assert!(report.all_ok(), "the typed chain needs no peer");
+        assert_eq!(
+            report.min_compiled_ratio(),
+            Some((1.3, "t_trivial_3")),
+            "over the shared workloads only"
+        );
+        assert_eq!(report.typed_ratio(), Some(4.5));
+        let text = report.render(true);
+        assert!(
+            text.contains("  compiled          683,960      1,500,000        1.5×"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  compiled/interpreter: transitions/s 1.5×, memory 1.0× (peak RSS)"),
+            "{text}"
+        );
+        let typed = &text[text.find("typed_chain_100 (").expect("a typed table")..];
+        assert!(typed.contains("  compiled-typed"), "{text}");
+        assert!(
+            typed.contains("  compiled-typed/interpreter: transitions/s 4.5×"),
+            "{text}"
+        );
+        assert!(
+            typed.contains("  no peer: typed Rust task handlers"),
+            "{text}"
+        );
+        let typed_table = &typed[..typed.find("\n\n").unwrap()];
+        assert!(!typed_table.contains("  peer "), "{text}");
+        assert!(
+            text.contains("macro: expansion: 17.0 ms (median of 21)\n"),
+            "{text}"
+        );
+        assert!(text.contains("compile: build: n/a (boom)\n"), "{text}");
+        assert!(
+            text.contains("lowest compiled/interpreter ratio: t_trivial_3"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "bench: interpreter/peer min 9.1×, compiled/interpreter min 1.3× (typed chain \
+                 4.5×), durable n/a (not built yet)\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn parses_the_expansion_line() {
+        let out = "running 1 test\nworkflow! expansion of 200 states: 17.04 ms (median of 21)\n  \
+                   (parse + expand per run; min 16.7 ms, max 36.6 ms)\ntest ... ok\n";
+        assert_eq!(
+            parse_expansion(out).as_deref(),
+            Some("17.0 ms (median of 21)")
+        );
+        assert_eq!(parse_expansion("running 0 tests\n"), None);
+        assert_eq!(
+            parse_expansion("workflow! expansion of 200 states: x ms (median of 3)"),
+            None
+        );
+    }
+
+    #[test]
+    fn generates_a_200_state_workflow() {
+        let src = chain_workflow_source(200);
+        let states = src
+            .lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                l.starts_with('P') && l.contains(": pass {")
+                    || l.starts_with("Check: choice")
+                    || l.starts_with("Done: succeed")
+            })
+            .count();
+        assert_eq!(states, 200);
+        assert!(src.contains("P197: pass {"), "{src}");
+        assert!(src.contains("} -> Check;"), "{src}");
+        assert!(!src.contains("P198"), "{src}");
     }
 
     #[test]
@@ -961,9 +1406,15 @@ mod tests {
         let retry = INTERP
             .replace("t_trivial_3", "e_retry_catch")
             .replace("\"paused_clock\":false", "\"paused_clock\":true");
+        let retry_compiled = retry.replace("\"engine\":\"interpreter\"", "\"engine\":\"compiled\"");
         let report = Report::new(
             &names,
-            vec![Ok(interp(&map)), Ok(interp(&retry)), Ok(interp(INTERP))],
+            vec![
+                Ok(interp(&map)),
+                Ok(interp(&retry)),
+                Ok(interp(&retry_compiled)),
+                Ok(interp(INTERP)),
+            ],
             vec![
                 Ok(peer(&PEER.replace("t_trivial_3", "c_map_10k"))),
                 Ok(peer(&PEER.replace("t_trivial_3", "e_retry_catch"))),
