@@ -49,7 +49,10 @@ fn json(v: &Value) -> String {
             }
             format!(
                 "{{ {} }}",
-                m.iter().map(|(k, v)| format!("{}: {}", lit(k), json(v))).collect::<Vec<_>>().join(", ")
+                m.iter()
+                    .map(|(k, v)| format!("{}: {}", lit(k), json(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
         other => other.to_string(),
@@ -69,7 +72,10 @@ fn scope(out: &mut String, start: &str, states: &indexmap::IndexMap<String, Stat
 }
 
 fn errors(list: &[String]) -> String {
-    format!("[{}]", list.iter().map(|e| lit(e)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        list.iter().map(|e| lit(e)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn path_opt(p: &Option<IoPath>) -> Option<String> {
@@ -119,7 +125,14 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
             }
             if let Some(b) = &r.backoff_rate {
                 let text = b.to_string();
-                parts.push(format!("backoff {}", if text.contains('.') || text.contains('e') { text } else { text.clone() }));
+                parts.push(format!(
+                    "backoff {}",
+                    if text.contains('.') || text.contains('e') {
+                        text
+                    } else {
+                        text.clone()
+                    }
+                ));
             }
             if let Some(m) = r.max_delay_seconds {
                 parts.push(format!("max {m}s"));
@@ -129,7 +142,10 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
                 Some(JitterStrategy::None) => {}
                 None => {}
             }
-            opts.push(format!("retry {} {};", errors(&r.error_equals), parts.join(", ")).replace(" ;", ";"));
+            opts.push(
+                format!("retry {} {};", errors(&r.error_equals), parts.join(", "))
+                    .replace(" ;", ";"),
+            );
         }
         for c in catch {
             let mut line = format!("catch {}", errors(&c.error_equals));
@@ -335,7 +351,11 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
             if let Some(x) = &m.parameters {
                 opts.push(format!("parameters {};", template(x)));
             }
-            for (field, v) in [("ItemReader", &m.item_reader), ("ItemBatcher", &m.item_batcher), ("ResultWriter", &m.result_writer)] {
+            for (field, v) in [
+                ("ItemReader", &m.item_reader),
+                ("ItemBatcher", &m.item_batcher),
+                ("ResultWriter", &m.result_writer),
+            ] {
                 if let Some(v) = v {
                     opts.push(format!("\"{field}\": {};", json(v)));
                 }
@@ -372,15 +392,31 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
             }
             if let Some(pc) = &m.processor.processor_config {
                 if let Some(mode) = pc.mode {
-                    opts.push(format!("mode {};", if mode == MapMode::Distributed { "distributed" } else { "inline" }));
+                    opts.push(format!(
+                        "mode {};",
+                        if mode == MapMode::Distributed {
+                            "distributed"
+                        } else {
+                            "inline"
+                        }
+                    ));
                 }
                 if let Some(et) = &pc.execution_type {
                     opts.push(format!("execution_type {};", lit(et)));
                 }
             }
             let mut s = String::new();
-            scope(&mut s, &m.processor.start_at, &m.processor.states, indent + 8);
-            let key = if m.legacy_iterator { "iterator" } else { "processor" };
+            scope(
+                &mut s,
+                &m.processor.start_at,
+                &m.processor.states,
+                indent + 8,
+            );
+            let key = if m.legacy_iterator {
+                "iterator"
+            } else {
+                "processor"
+            };
             opts.push(format!("{key} {{\n{s}{inner}}}"));
             if let Some(x) = &m.result_selector {
                 opts.push(format!("result_selector {};", template(x)));
@@ -428,7 +464,12 @@ fn expr_text(e: &Expr<String>) -> String {
 }
 
 fn rule(out: &mut String, r: &ChoiceRule, ind: &str) {
-    let _ = write!(out, "{ind}{} => {}", condition(&r.condition, true), r.next.as_deref().unwrap_or("?"));
+    let _ = write!(
+        out,
+        "{ind}{} => {}",
+        condition(&r.condition, true),
+        r.next.as_deref().unwrap_or("?")
+    );
     let mut block = Vec::new();
     if let Some(a) = &r.assign {
         block.push(format!("assign {};", template(&a.template)));
@@ -451,18 +492,35 @@ fn condition(c: &Condition, top: bool) -> String {
         format!(
             "{}({})",
             if all { "all" } else { "any" },
-            cs.iter().map(|c| condition(c, true)).collect::<Vec<_>>().join(", ")
+            cs.iter()
+                .map(|c| condition(c, true))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     match c {
         Condition::And(cs) if cs.len() < 2 => list(true, cs),
         Condition::Or(cs) if cs.len() < 2 => list(false, cs),
-        Condition::And(cs) => group(cs.iter().map(|c| condition(c, false)).collect::<Vec<_>>().join(" && ")),
-        Condition::Or(cs) => group(cs.iter().map(|c| condition(c, false)).collect::<Vec<_>>().join(" || ")),
+        Condition::And(cs) => group(
+            cs.iter()
+                .map(|c| condition(c, false))
+                .collect::<Vec<_>>()
+                .join(" && "),
+        ),
+        Condition::Or(cs) => group(
+            cs.iter()
+                .map(|c| condition(c, false))
+                .collect::<Vec<_>>()
+                .join(" || "),
+        ),
         Condition::Not(c) => format!("!({})", condition(c, true)),
         Condition::Jsonata(j) => lit(&j.raw),
         Condition::Constant(b) => b.to_string(),
-        Condition::Compare { variable, op, operand } => {
+        Condition::Compare {
+            variable,
+            op,
+            operand,
+        } => {
             let var = lit(variable.as_str());
             let name = op.name();
             if op.is_type_test() {

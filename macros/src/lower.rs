@@ -414,7 +414,11 @@ impl Lowerer {
                 return;
             }
             "processor" | "iterator" => {
-                let key = if name == "iterator" { "Iterator" } else { "ItemProcessor" };
+                let key = if name == "iterator" {
+                    "Iterator"
+                } else {
+                    "ItemProcessor"
+                };
                 if let OptValue::Scope(s) = &o.value {
                     let ploc = loc.key(key);
                     self.spans.add(ploc.clone(), o.key.tokens());

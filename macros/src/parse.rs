@@ -205,7 +205,11 @@ fn parse_state(name: Ident, input: ParseStream) -> syn::Result<StateDef> {
                     content.parse::<Token![=>]>()?;
                     let next = Ident::parse_any(&content)?;
                     let options = parse_small_block(&content, "a choice rule")?;
-                    rules.push(Rule { cond, next, options });
+                    rules.push(Rule {
+                        cond,
+                        next,
+                        options,
+                    });
                 }
                 if content.is_empty() {
                     break;
@@ -514,7 +518,10 @@ fn parse_small_block(input: ParseStream, what: &str) -> syn::Result<Vec<Opt>> {
         while !content.is_empty() {
             let o = parse_option(&content)?;
             if !matches!(o.key.name().as_str(), "assign" | "output" | "comment") {
-                return Err(syn::Error::new_spanned(o.key.tokens(), format!("{what} takes only `assign`, `output` and `comment`")));
+                return Err(syn::Error::new_spanned(
+                    o.key.tokens(),
+                    format!("{what} takes only `assign`, `output` and `comment`"),
+                ));
             }
             options.push(o);
         }
@@ -810,7 +817,10 @@ fn parse_unary(input: ParseStream) -> syn::Result<Cond> {
             }
             content.parse::<Token![,]>()?;
         }
-        return Ok(Cond::List { all: w == "all", items });
+        return Ok(Cond::List {
+            all: w == "all",
+            items,
+        });
     }
     let var = parse_path(input)?;
     if peek_word(input, "matches") {

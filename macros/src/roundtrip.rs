@@ -13,14 +13,22 @@ fn definitions() -> Vec<(String, serde_json::Value)> {
         return out;
     };
     for cat in cats.flatten() {
-        for f in std::fs::read_dir(cat.path()).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(cat.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let text = std::fs::read_to_string(f.path()).unwrap_or_default();
             if let Ok(case) = serde_json::from_str::<serde_json::Value>(&text) {
                 out.push((f.path().display().to_string(), case["definition"].clone()));
             }
         }
     }
-    for f in std::fs::read_dir(shared.join("bench/workloads")).into_iter().flatten().flatten() {
+    for f in std::fs::read_dir(shared.join("bench/workloads"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let name = f.file_name().to_string_lossy().to_string();
         if name.ends_with(".asl.json") {
             let text = std::fs::read_to_string(f.path()).unwrap_or_default();
@@ -40,23 +48,42 @@ fn every_recorded_definition_round_trips_through_the_dsl() {
             Err(_) => continue, // the asl crate's corpus test reports these
         };
         let source = stepfn_asl::dsl::render(&sm, "Roundtrip");
-        let body = source.trim_start_matches("workflow! {").trim_end().trim_end_matches('}');
+        let body = source
+            .trim_start_matches("workflow! {")
+            .trim_end()
+            .trim_end_matches('}');
         let input: crate::ast::Input = match syn::parse_str(body) {
             Ok(i) => i,
             Err(e) => {
-                failures.push(format!("{name}: the rendered DSL does not parse: {e}\n{source}"));
+                failures.push(format!(
+                    "{name}: the rendered DSL does not parse: {e}\n{source}"
+                ));
                 continue;
             }
         };
         let lowered = crate::lower::workflow(&input.workflows[0]);
         if !lowered.errors.is_empty() {
-            failures.push(format!("{name}: lowering errors: {:?}", lowered.errors.iter().map(ToString::to_string).collect::<Vec<_>>()));
+            failures.push(format!(
+                "{name}: lowering errors: {:?}",
+                lowered
+                    .errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            ));
             continue;
         }
         if &lowered.asl != def {
-            failures.push(format!("{name}: differs\n  in:  {def}\n  out: {}\n{source}", lowered.asl));
+            failures.push(format!(
+                "{name}: differs\n  in:  {def}\n  out: {}\n{source}",
+                lowered.asl
+            ));
         }
     }
-    eprintln!("DSL round trip: {} definitions, {} failures", defs.len(), failures.len());
+    eprintln!(
+        "DSL round trip: {} definitions, {} failures",
+        defs.len(),
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

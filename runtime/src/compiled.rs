@@ -714,17 +714,17 @@ impl StateRun<'_> {
             unreachable!("task on a {}", self.state.kind.type_name())
         };
         let t: &Task = t;
-        let (resource_type, resource) = resource_parts(&t.resource);
         let timeout = match &t.timeout_seconds {
             Some(Expr::Literal(s)) => Some(*s),
             _ => None,
         };
         let cx = self.cx;
         let call = &call;
-        let resource_type = &resource_type;
-        let resource = &resource;
+        let arn = t.resource.as_str();
         self.guarded(prev, input, &t.retry, &t.catch, t.parameters.as_ref(), t.result_selector.as_ref(), t.result_path.as_ref(), |data, attempt, mut p| async move {
+            // Event details are built only when the history is kept.
             let details = |extra: Value| {
+                let (resource_type, resource) = resource_parts(arn);
                 let mut m = json!({"resourceType": resource_type, "resource": resource});
                 if let (Some(m), Value::Object(x)) = (m.as_object_mut(), extra) {
                     m.extend(x);

@@ -5,6 +5,8 @@
 //! - [`Interpreter`]: run any ASL definition with Step Functions' semantics.
 //! - [`asl`]: the States Language model and validator shared by both.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod cli;
 pub mod compiled;
 pub mod engine;
@@ -12,6 +14,8 @@ pub mod error;
 pub mod graph;
 pub mod io;
 pub mod runtime;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod store;
 pub mod workflow;
 
@@ -21,8 +25,10 @@ pub mod __private;
 pub use engine::tasks::{TaskError, TaskRegistry};
 pub use engine::{ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter};
 pub use error::StatesError;
+pub use runtime::{ActivityTask, ExecutionDescription, HistoryPage, HistoryQuery};
 pub use runtime::{Runtime, RuntimeError};
 pub use stepfn_asl as asl;
 #[doc = include_str!("../docs/workflow.md")]
 pub use stepfn_macros::workflow;
+pub use store::ActivityRecord;
 pub use workflow::{run, run_with, RunError, Workflow};

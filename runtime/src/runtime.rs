@@ -22,14 +22,36 @@
 //! once), finished branches and iterations are not redone, retry counters are kept.
 //!
 //! Express executions ([`Runtime::start_sync_express`]) run in memory without history.
+//!
+//! Dropping the last clone of a [`Runtime`] stops its executions where they are (they stay
+//! RUNNING in the store, as after a crash; [`Runtime::resume`] continues them).
+//!
+//! # Activities, task tokens, redrive
+//!
+//! Activities ([`Runtime::create_activity`], [`Runtime::get_activity_task`]) and task tokens
+//! (`.waitForTaskToken` resources, [`Runtime::send_task_success`] and friends) are described in
+//! [`crate::engine::callbacks`]; their errors are [`RuntimeError`]s named after AWS's
+//! exceptions.
+//!
+//! [`Runtime::redrive`] continues a FAILED, ABORTED or TIMED_OUT execution from its unsuccessful
+//! step, with the same ARN and input: the state that failed (or was running when the execution
+//! was stopped or timed out) is entered again with the input it had; inside a Parallel or an
+//! inline Map, branches and iterations that succeeded keep their output and only the failed or
+//! aborted ones run again, each from the state where it failed or was stopped. `RedriveCount`
+//! (in `$$.Execution` and in DescribeExecution) counts redrives and the history gets an
+//! `ExecutionRedriven` event. Retry counters start again from zero. (Nested deeper than one
+//! Parallel or Map level the rule is applied at every level.)
 
+use crate::engine::callbacks::{self, Answer, Broker};
 use crate::engine::{ExecutionResult, ExecutionStatus, Interpreter};
+use crate::error::StatesError;
 use crate::store::{
-    Commit, ExecutionFilter, ExecutionRecord, MemoryStore, StatusChange, Store, StoreError,
+    ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, MemoryStore, StatusChange, Store,
+    StoreError,
 };
 use crate::{ExecutionOptions, TaskRegistry};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use stepfn_asl::StateMachine;
@@ -44,15 +66,34 @@ pub enum RuntimeError {
     /// No state machine is registered under that name.
     #[error("StateMachineDoesNotExist: {0}")]
     StateMachineDoesNotExist(String),
-    /// The name is taken by an execution with another input.
+    /// The name is taken by an execution with another input, or by a closed execution.
     #[error("ExecutionAlreadyExists: {0}")]
     ExecutionAlreadyExists(String),
     /// No such execution.
     #[error("ExecutionDoesNotExist: {0}")]
     ExecutionDoesNotExist(String),
-    /// The execution is not running (stop) or not failed (redrive).
+    /// The execution cannot be redriven (it is running or succeeded, or its state machine is
+    /// not registered here).
     #[error("ExecutionNotRedrivable: {0}")]
     ExecutionNotRedrivable(String),
+    /// No activity with that ARN.
+    #[error("ActivityDoesNotExist: {0}")]
+    ActivityDoesNotExist(String),
+    /// The ARN is not a well-formed ARN of the expected kind.
+    #[error("InvalidArn: {0}")]
+    InvalidArn(String),
+    /// The token is not a task token of this runtime.
+    #[error("InvalidToken: {0}")]
+    InvalidToken(String),
+    /// The token is well formed but names an execution this store does not have.
+    #[error("TaskDoesNotExist: {0}")]
+    TaskDoesNotExist(String),
+    /// The task of the token is over (answered, timed out, or its execution closed).
+    #[error("TaskTimedOut: {0}")]
+    TaskTimedOut(String),
+    /// SendTaskSuccess's output is not JSON or is over 256 KiB.
+    #[error("InvalidOutput: {0}")]
+    InvalidOutput(String),
     /// A name breaks Step Functions' naming rules.
     #[error("InvalidName: {0}")]
     InvalidName(String),
@@ -71,7 +112,31 @@ pub struct ExecutionDescription {
     pub record: ExecutionRecord,
 }
 
+/// An activity task handed to a worker (GetActivityTask).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityTask {
+    /// The token to answer with.
+    pub task_token: String,
+    /// The task input, as JSON text.
+    pub input: String,
+}
+
+impl ActivityTask {
+    /// The input as JSON.
+    pub fn input_json(&self) -> Value {
+        serde_json::from_str(&self.input).unwrap_or(Value::Null)
+    }
+}
+
 impl ExecutionDescription {
+    /// True when [`Runtime::redrive`] accepts the execution (FAILED, ABORTED or TIMED_OUT).
+    pub fn redrivable(&self) -> bool {
+        matches!(
+            self.record.status,
+            ExecutionStatus::Failed | ExecutionStatus::Aborted | ExecutionStatus::TimedOut
+        )
+    }
+
     /// The status.
     pub fn status(&self) -> ExecutionStatus {
         self.record.status
@@ -96,10 +161,23 @@ impl ExecutionDescription {
             "startDate": millis_text(r.start_ms),
             "input": r.input,
             "redriveCount": r.redrive_count,
+            "redriveStatus": if self.redrivable() { "REDRIVABLE" } else { "NOT_REDRIVABLE" },
         });
         if let Some(m) = v.as_object_mut() {
+            if !self.redrivable() {
+                m.insert(
+                    "redriveStatusReason".into(),
+                    json!(format!(
+                        "Execution is {} and cannot be redriven",
+                        r.status.as_str()
+                    )),
+                );
+            }
             if let Some(s) = r.stop_ms {
                 m.insert("stopDate".into(), json!(millis_text(s)));
+            }
+            if let Some(t) = r.redrive_ms {
+                m.insert("redriveDate".into(), json!(millis_text(t)));
             }
             if let Some(o) = &r.output {
                 m.insert("output".into(), json!(o));
@@ -155,6 +233,11 @@ pub fn state_machine_arn(name: &str) -> String {
     format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}")
 }
 
+/// The ARN of an activity of this runtime.
+pub fn activity_arn(name: &str) -> String {
+    format!("arn:aws:states:{REGION}:{ACCOUNT}:activity:{name}")
+}
+
 /// The ARN of an execution of this runtime.
 pub fn execution_arn(state_machine: &str, name: &str) -> String {
     format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine}:{name}")
@@ -182,6 +265,20 @@ struct Inner {
     store: Arc<dyn Store>,
     machines: Mutex<HashMap<String, Interpreter>>,
     running: Mutex<HashMap<String, Running>>,
+    broker: Arc<Broker>,
+    /// Executions being redriven (guards against two redrives at once).
+    redriving: Mutex<HashSet<String>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let running = self.running.get_mut().unwrap_or_else(|p| p.into_inner());
+        for r in running.values_mut() {
+            if let Some(t) = r.task.take() {
+                t.abort();
+            }
+        }
+    }
 }
 
 /// Runs Standard executions durably on a [`Store`]; see the module documentation.
@@ -201,9 +298,11 @@ impl Runtime {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             inner: Arc::new(Inner {
+                broker: Arc::new(Broker::new(store.clone())),
                 store,
                 machines: Mutex::new(HashMap::new()),
                 running: Mutex::new(HashMap::new()),
+                redriving: Mutex::new(HashSet::new()),
             }),
         }
     }
@@ -255,9 +354,10 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::StateMachineDoesNotExist(state_machine_arn(name)))
     }
 
-    /// Starts a Standard execution; returns its ARN. With a name, starting is idempotent: the
-    /// same name and input return the existing execution; the same name with another input is
-    /// `ExecutionAlreadyExists`.
+    /// Starts a Standard execution; returns its ARN. With a name, starting is idempotent while
+    /// the execution runs: the same name and input return the existing execution; the same name
+    /// with another input, or the name of a closed execution, is `ExecutionAlreadyExists` (as
+    /// AWS answers; to continue an execution after a restart use [`Runtime::resume`]).
     pub async fn start(
         &self,
         state_machine: &str,
@@ -298,6 +398,7 @@ impl Runtime {
             start_ms: now.as_millisecond(),
             stop_ms: None,
             redrive_count: 0,
+            redrive_ms: None,
         };
         let started = crate::engine::history::HistoryEvent {
             id: 1,
@@ -329,7 +430,8 @@ impl Runtime {
     }
 
     fn same_or_exists(existing: ExecutionRecord, input: &Value) -> Result<String, RuntimeError> {
-        let same = serde_json::from_str::<Value>(&existing.input).ok().as_ref() == Some(input);
+        let same = existing.status == ExecutionStatus::Running
+            && serde_json::from_str::<Value>(&existing.input).ok().as_ref() == Some(input);
         if same {
             Ok(existing.arn)
         } else {
@@ -346,13 +448,15 @@ impl Runtime {
     ) {
         let (tx, rx) = watch::channel(false);
         let store = self.inner.store.clone();
+        let broker = self.inner.broker.clone();
         let inner = Arc::downgrade(&self.inner);
         let arn = rec.arn.clone();
         let mut running = lock(&self.inner.running);
         let task = tokio::spawn(async move {
             interpreter
-                .run_durable(&rec, store, frames, last_event)
+                .run_durable(&rec, store, frames, last_event, broker.clone())
                 .await;
+            broker.drop_execution(&rec.arn);
             if let Some(inner) = inner.upgrade() {
                 lock(&inner.running).remove(&rec.arn);
             }
@@ -544,7 +648,8 @@ impl Runtime {
             kind: "ExecutionAborted".into(),
             details: Some(("executionAbortedEventDetails", Value::Object(details))),
         }];
-        c.clear_frames = true;
+        // The checkpoints stay: a redrive continues from them.
+        c.clear_tasks = true;
         c.status = Some(StatusChange {
             status: ExecutionStatus::Aborted,
             output: None,
@@ -552,8 +657,10 @@ impl Runtime {
             cause: cause.map(str::to_string),
             stop_ms: Some(now.as_millisecond()),
             redrive_count: None,
+            redrive_ms: None,
         });
         self.inner.store.commit(c).await?;
+        self.inner.broker.drop_execution(arn);
         self.describe(arn).await
     }
 
@@ -573,6 +680,257 @@ impl Runtime {
                 },
             )
             .await)
+    }
+}
+
+/// How long a redrive remains possible after the execution closed (AWS: 14 days).
+const REDRIVE_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
+/// GetActivityTask's long poll.
+const POLL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Runtime {
+    /// CreateActivity: creates the activity `name` (idempotent: an existing one is returned as
+    /// it is).
+    pub async fn create_activity(&self, name: &str) -> Result<ActivityRecord, RuntimeError> {
+        check_name(name)?;
+        let arn = activity_arn(name);
+        let rec = ActivityRecord {
+            arn: arn.clone(),
+            name: name.to_string(),
+            created_ms: self.inner.broker.now_ms(),
+        };
+        self.inner.store.put_activity(rec).await?;
+        self.describe_activity(&arn).await
+    }
+
+    fn check_activity_arn(arn: &str) -> Result<(), RuntimeError> {
+        let prefix = format!("arn:aws:states:{REGION}:{ACCOUNT}:activity:");
+        match arn.strip_prefix(&prefix) {
+            Some(name) if check_name(name).is_ok() => Ok(()),
+            _ => Err(RuntimeError::InvalidArn(format!(
+                "Invalid Arn: 'Resource type not valid in this context: {arn}'"
+            ))),
+        }
+    }
+
+    /// DescribeActivity.
+    pub async fn describe_activity(&self, arn: &str) -> Result<ActivityRecord, RuntimeError> {
+        Self::check_activity_arn(arn)?;
+        self.inner
+            .store
+            .activities()
+            .await?
+            .into_iter()
+            .find(|a| a.arn == arn)
+            .ok_or_else(|| {
+                RuntimeError::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'"))
+            })
+    }
+
+    /// ListActivities, by name.
+    pub async fn list_activities(&self) -> Result<Vec<ActivityRecord>, RuntimeError> {
+        let mut all = self.inner.store.activities().await?;
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    /// DeleteActivity (deleting a missing activity succeeds, as in AWS). Tasks already scheduled
+    /// for it stay until they are answered or time out, but no worker can take them any more.
+    pub async fn delete_activity(&self, arn: &str) -> Result<(), RuntimeError> {
+        Self::check_activity_arn(arn)?;
+        self.inner.store.delete_activity(arn).await?;
+        Ok(())
+    }
+
+    /// GetActivityTask: a long poll of up to 60 seconds for a task of the activity. `None` when
+    /// none came (AWS answers with an empty token).
+    pub async fn get_activity_task(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<&str>,
+    ) -> Result<Option<ActivityTask>, RuntimeError> {
+        self.describe_activity(activity_arn).await?;
+        let broker = &self.inner.broker;
+        broker.ensure_loaded().await?;
+        let deadline = tokio::time::Instant::now() + POLL;
+        let notify = broker.poll_notify(activity_arn);
+        loop {
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(row) = broker.take(activity_arn, worker_name) {
+                let token = row.token.clone();
+                let input = row.input.clone();
+                let mut c = Commit::new(row.execution.clone());
+                c.update_tasks = vec![row];
+                self.inner.store.commit(c).await?;
+                broker.wake(&token);
+                return Ok(Some(ActivityTask {
+                    task_token: token,
+                    input,
+                }));
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(deadline) => return Ok(None),
+            }
+        }
+    }
+
+    /// Why a token cannot be answered: malformed, unknown, or its task is over.
+    async fn token_error(&self, token: &str) -> RuntimeError {
+        match callbacks::token_execution(token) {
+            None => RuntimeError::InvalidToken("Invalid token".into()),
+            Some(execution) => match self.inner.store.execution(&execution).await {
+                Ok(Some(_)) => {
+                    RuntimeError::TaskTimedOut("Provided task does not exist anymore".into())
+                }
+                Ok(None) => RuntimeError::TaskDoesNotExist("Task does not exist".into()),
+                Err(e) => e.into(),
+            },
+        }
+    }
+
+    async fn answer(&self, token: &str, answer: Answer) -> Result<(), RuntimeError> {
+        if callbacks::token_execution(token).is_none() {
+            return Err(RuntimeError::InvalidToken("Invalid token".into()));
+        }
+        let broker = &self.inner.broker;
+        broker.ensure_loaded().await?;
+        let Some(row) = broker.answer(token, &answer) else {
+            return Err(self.token_error(token).await);
+        };
+        let mut c = Commit::new(row.execution.clone());
+        c.update_tasks = vec![row];
+        self.inner.store.commit(c).await?;
+        broker.wake(token);
+        Ok(())
+    }
+
+    /// SendTaskSuccess: `output` must be JSON text of at most 256 KiB (else `InvalidOutput`).
+    pub async fn send_task_success(&self, token: &str, output: &str) -> Result<(), RuntimeError> {
+        if callbacks::token_execution(token).is_none() {
+            return Err(RuntimeError::InvalidToken("Invalid token".into()));
+        }
+        if output.len() > crate::io::size::PAYLOAD_LIMIT {
+            return Err(RuntimeError::InvalidOutput(format!(
+                "the output is {} bytes; the limit is {}",
+                output.len(),
+                crate::io::size::PAYLOAD_LIMIT
+            )));
+        }
+        let v: Value = serde_json::from_str(output)
+            .map_err(|e| RuntimeError::InvalidOutput(format!("Invalid Output: {e}")))?;
+        self.answer(token, Answer::Success(v)).await
+    }
+
+    /// SendTaskFailure: the task fails with `error` (the name Retry and Catch match) and `cause`.
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<(), RuntimeError> {
+        let e = StatesError::new(error.unwrap_or(""), cause.unwrap_or(""));
+        self.answer(token, Answer::Failure(e)).await
+    }
+
+    /// SendTaskHeartbeat: resets the task's heartbeat clock (no history event).
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), RuntimeError> {
+        if callbacks::token_execution(token).is_none() {
+            return Err(RuntimeError::InvalidToken("Invalid token".into()));
+        }
+        let broker = &self.inner.broker;
+        broker.ensure_loaded().await?;
+        let Some(row) = broker.heartbeat(token) else {
+            return Err(self.token_error(token).await);
+        };
+        let mut c = Commit::new(row.execution.clone());
+        c.update_tasks = vec![row];
+        self.inner.store.commit(c).await?;
+        Ok(())
+    }
+
+    /// RedriveExecution: continues a FAILED, ABORTED or TIMED_OUT execution (closed less than
+    /// 14 days ago, state machine registered) from its unsuccessful step; see the module
+    /// documentation. Returns the redrive time.
+    pub async fn redrive(&self, arn: &str) -> Result<jiff::Timestamp, RuntimeError> {
+        struct Busy<'a>(&'a Mutex<HashSet<String>>, String);
+        impl Drop for Busy<'_> {
+            fn drop(&mut self) {
+                lock(self.0).remove(&self.1);
+            }
+        }
+        if !lock(&self.inner.redriving).insert(arn.to_string()) {
+            return Err(RuntimeError::ExecutionNotRedrivable(format!(
+                "Execution {arn} is being redriven"
+            )));
+        }
+        let _busy = Busy(&self.inner.redriving, arn.to_string());
+        let d = self.describe(arn).await?;
+        let now = self.inner.broker.clock.now();
+        if !d.redrivable() || lock(&self.inner.running).contains_key(arn) {
+            return Err(RuntimeError::ExecutionNotRedrivable(format!(
+                "Execution {arn} is {} and cannot be redriven",
+                d.record.status.as_str()
+            )));
+        }
+        if d.record
+            .stop_ms
+            .is_some_and(|s| now.as_millisecond() - s > REDRIVE_WINDOW_MS)
+        {
+            return Err(RuntimeError::ExecutionNotRedrivable(format!(
+                "Execution {arn} closed more than 14 days ago"
+            )));
+        }
+        let interpreter = self.machine(&d.record.state_machine).map_err(|_| {
+            RuntimeError::ExecutionNotRedrivable(format!(
+                "the state machine {} is not registered",
+                state_machine_arn(&d.record.state_machine)
+            ))
+        })?;
+        let last = self.inner.store.event_count(arn).await?;
+        let redriven = last + 1;
+        let count = d.record.redrive_count + 1;
+        let frames =
+            crate::engine::durable::redrive_frames(self.inner.store.frames(arn).await?, redriven);
+        let mut c = Commit::new(arn);
+        c.events = vec![crate::engine::history::HistoryEvent {
+            id: redriven,
+            previous_event_id: last,
+            timestamp: format!("{now:.3}"),
+            kind: "ExecutionRedriven".into(),
+            details: Some((
+                "executionRedrivenEventDetails",
+                json!({ "redriveCount": count }),
+            )),
+        }];
+        c.clear_frames = true;
+        c.clear_tasks = true;
+        c.frames = frames
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        c.status = Some(StatusChange {
+            status: ExecutionStatus::Running,
+            output: None,
+            error: None,
+            cause: None,
+            stop_ms: None,
+            redrive_count: Some(count),
+            redrive_ms: Some(now.as_millisecond()),
+        });
+        self.inner.store.commit(c).await?;
+        let mut rec = d.record;
+        rec.status = ExecutionStatus::Running;
+        rec.output = None;
+        rec.error = None;
+        rec.cause = None;
+        rec.stop_ms = None;
+        rec.redrive_count = count;
+        rec.redrive_ms = Some(now.as_millisecond());
+        self.spawn(interpreter, rec, frames, redriven);
+        Ok(now)
     }
 }
 

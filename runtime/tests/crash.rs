@@ -128,14 +128,16 @@ async fn worker(db: &Path, generation: usize) {
     let mut arns = Vec::new();
     for (name, _, input) in machines() {
         for i in 0..PER_MACHINE {
-            let arn = runtime
-                .start(
-                    name,
-                    input.clone(),
-                    Some(&format!("{name}-g{generation}-{i}")),
-                )
-                .await
-                .unwrap();
+            let exec_name = format!("{name}-g{generation}-{i}");
+            let arn = stepfn::runtime::execution_arn(name, &exec_name);
+            // Started before the kill: resumed above (or already closed). Starting a closed
+            // execution's name again is ExecutionAlreadyExists, so look it up first.
+            if runtime.describe(&arn).await.is_err() {
+                runtime
+                    .start(name, input.clone(), Some(&exec_name))
+                    .await
+                    .unwrap();
+            }
             arns.push(arn);
         }
     }

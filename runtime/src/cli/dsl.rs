@@ -37,7 +37,10 @@ pub fn run(args: &Args) -> Status {
 
 /// `order-processing.asl.json` → `OrderProcessing`.
 fn type_name(file: &std::path::Path) -> String {
-    let stem = file.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let stem = file
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
     let stem = stem.split('.').next().unwrap_or("Workflow");
     let mut out = String::new();
     let mut upper = true;
@@ -59,7 +62,10 @@ fn type_name(file: &std::path::Path) -> String {
 mod tests {
     #[test]
     fn type_names() {
-        assert_eq!(super::type_name("examples/order-processing.asl.json".as_ref()), "OrderProcessing");
+        assert_eq!(
+            super::type_name("examples/order-processing.asl.json".as_ref()),
+            "OrderProcessing"
+        );
         assert_eq!(super::type_name("3d.json".as_ref()), "Workflow3d");
     }
 }

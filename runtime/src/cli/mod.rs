@@ -10,11 +10,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use stepfn_asl::{Diagnostic, StateMachine};
 
+pub mod dsl;
 pub mod executions;
 pub mod graph;
-pub mod dsl;
 pub mod history;
 pub mod run;
+#[cfg(feature = "server")]
+pub mod serve;
 pub mod validate;
 
 /// AWS Step Functions as a Rust library: check, draw and run ASL state machines.
@@ -44,6 +46,9 @@ pub enum Command {
     History(history::Args),
     /// List the executions of a database (`{"executions": [...]}`, newest first).
     Executions(executions::Args),
+    /// Serve the Step Functions API (AWS JSON 1.0) and a web console on 127.0.0.1:8083.
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
 }
 
 impl Cli {
@@ -61,6 +66,10 @@ impl Cli {
             }
             Command::Executions(args) => {
                 return ExitCode::from(u8::try_from(executions::run(&args)).unwrap_or(2))
+            }
+            #[cfg(feature = "server")]
+            Command::Serve(args) => {
+                return ExitCode::from(u8::try_from(serve::run(&args)).unwrap_or(2))
             }
         };
         status.into()

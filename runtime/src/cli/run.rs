@@ -172,6 +172,8 @@ fn print_result(
 
 /// `stepfn run --db`: starts the execution, or continues it when the database has it RUNNING
 /// (after a crash), or reports it when it is closed; then prints the same JSON as in memory.
+/// The execution is looked up first: [`Runtime::start`] refuses the name of a closed execution
+/// (`ExecutionAlreadyExists`, as AWS does).
 fn run_durable(
     args: &RunArgs,
     db: &std::path::Path,

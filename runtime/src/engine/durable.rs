@@ -12,7 +12,7 @@
 
 use super::history::History;
 use crate::error::StatesError;
-use crate::store::{Commit, Store};
+use crate::store::{Commit, PendingTask, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -46,6 +46,12 @@ pub(crate) enum Pos {
         heartbeat_s: Option<u64>,
         token: Option<String>,
         key: String,
+        /// Activities: `ActivityStarted` is recorded.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        started: bool,
+        /// Callbacks: the request part returned and `TaskSubmitted` is recorded.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        submitted: bool,
     },
     /// Between two attempts, sleeping until `until_ms`.
     Backoff {
@@ -61,6 +67,11 @@ pub(crate) enum Pos {
         retry: RetryCk,
         started: u64,
     },
+    /// The frame ended with an uncaught error in `state` (what a redrive restarts).
+    Failed { error: String, cause: String },
+    /// Set by a redrive: enter `state` afresh; a Parallel or Map keeps the checkpoints of its
+    /// finished children (only failed or aborted ones rerun).
+    Redrive,
     /// A finished child frame.
     Done {
         output: Option<Value>,
@@ -92,7 +103,7 @@ impl Pos {
                 entered_ms,
                 ..
             } => Some((*entered, *entered_ms)),
-            Pos::Done { .. } => None,
+            Pos::Done { .. } | Pos::Failed { .. } | Pos::Redrive => None,
         }
     }
 }
@@ -126,6 +137,8 @@ pub(crate) struct Durable {
 struct DurState {
     dirty: BTreeMap<String, Option<String>>,
     persisted: BTreeSet<String>,
+    put_tasks: Vec<PendingTask>,
+    remove_tasks: Vec<String>,
 }
 
 impl Durable {
@@ -144,6 +157,7 @@ impl Durable {
             st: Mutex::new(DurState {
                 dirty: BTreeMap::new(),
                 persisted,
+                ..DurState::default()
             }),
             resume: Mutex::new(resume),
         }
@@ -165,6 +179,21 @@ impl Durable {
     pub fn set(&self, key: &str, ck: &FrameCk) {
         let text = serde_json::to_string(ck).unwrap_or_default();
         self.lock().dirty.insert(key.to_string(), Some(text));
+    }
+
+    /// Adds a pending task row (written with the next snapshot).
+    pub fn put_task(&self, t: PendingTask) {
+        self.lock().put_tasks.push(t);
+    }
+
+    /// Removes a pending task row (with the next snapshot).
+    pub fn remove_task(&self, token: &str) {
+        let mut st = self.lock();
+        let before = st.put_tasks.len();
+        st.put_tasks.retain(|t| t.token != token);
+        if st.put_tasks.len() == before {
+            st.remove_tasks.push(token.to_string());
+        }
     }
 
     /// Forgets the checkpoints of the children of state `state` of frame `frame`.
@@ -214,6 +243,8 @@ impl Durable {
             }
         }
         c.frames = dirty.into_iter().collect();
+        c.put_tasks = std::mem::take(&mut st.put_tasks);
+        c.remove_tasks = std::mem::take(&mut st.remove_tasks);
         c
     }
 
@@ -230,6 +261,37 @@ impl Durable {
             .await
             .map_err(|e| StatesError::runtime(e.to_string()))
     }
+}
+
+/// The checkpoints a redrive continues from: failed frames, and frames aborted inside a state,
+/// re-enter their state ([`Pos::Redrive`]; a Parallel or Map keeps its finished children);
+/// finished children keep their output; a Wait keeps its deadline. `prev` (the
+/// `ExecutionRedriven` event) is what the top frame's next event follows.
+pub(crate) fn redrive_frames(frames: Vec<(String, String)>, prev: u64) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in frames {
+        let Ok(mut ck) = serde_json::from_str::<FrameCk>(&v) else {
+            continue;
+        };
+        match &ck.pos {
+            Pos::Done { error: None, .. } | Pos::Wait { .. } => {}
+            Pos::Done { error: Some(_), .. } => continue,
+            Pos::Failed { .. }
+            | Pos::Task { .. }
+            | Pos::Backoff { .. }
+            | Pos::Children { .. }
+            | Pos::Redrive => {
+                ck.pos = Pos::Redrive;
+                if k.is_empty() {
+                    ck.prev = prev;
+                }
+            }
+        }
+        if let Ok(text) = serde_json::to_string(&ck) {
+            out.push((k, text));
+        }
+    }
+    out
 }
 
 /// A frame's key: `""` for the top level, `{parent}/{state}@{branch}` for a Parallel branch,

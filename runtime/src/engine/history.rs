@@ -45,12 +45,13 @@ impl HistoryEvent {
 #[derive(Debug)]
 pub struct History {
     keep: bool,
+    /// The next event id. Without kept events, counting is all `push` does (no lock).
+    next_id: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    next_id: u64,
     events: Vec<HistoryEvent>,
 }
 
@@ -59,10 +60,8 @@ impl History {
     pub fn new(keep: bool) -> Self {
         Self {
             keep,
-            inner: Mutex::new(Inner {
-                next_id: 1,
-                events: Vec::new(),
-            }),
+            next_id: std::sync::atomic::AtomicU64::new(1),
+            inner: Mutex::new(Inner { events: Vec::new() }),
         }
     }
 
@@ -70,10 +69,8 @@ impl History {
     pub fn resume(last_id: u64) -> Self {
         Self {
             keep: true,
-            inner: Mutex::new(Inner {
-                next_id: last_id + 1,
-                events: Vec::new(),
-            }),
+            next_id: std::sync::atomic::AtomicU64::new(last_id + 1),
+            inner: Mutex::new(Inner { events: Vec::new() }),
         }
     }
 
@@ -95,10 +92,14 @@ impl History {
         timestamp: impl FnOnce() -> String,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) -> u64 {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !self.keep {
+            return self.next_id.fetch_add(1, SeqCst);
+        }
+        // Kept events: the id and the append happen under one lock, so ids follow the list.
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let id = inner.next_id;
-        inner.next_id += 1;
-        if self.keep {
+        let id = self.next_id.fetch_add(1, SeqCst);
+        {
             inner.events.push(HistoryEvent {
                 id,
                 previous_event_id: previous,
@@ -112,7 +113,7 @@ impl History {
 
     /// The number of events so far.
     pub fn len(&self) -> u64 {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).next_id - 1
+        self.next_id.load(std::sync::atomic::Ordering::SeqCst) - 1
     }
 
     /// True before the first event.

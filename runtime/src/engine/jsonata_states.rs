@@ -392,21 +392,23 @@ impl Exec {
         input: &Value,
         ctx: &Context<'_>,
         vars: &Variables,
-    ) -> Result<(Value, Option<u64>), StatesError> {
+    ) -> Result<(Value, Option<u64>, Option<u64>), StatesError> {
         let jx = self.jx(input, None, None, ctx, vars)?;
         let timeout = t
             .timeout_seconds
             .as_ref()
             .map(|e| jx.uint(e, "TimeoutSeconds"))
             .transpose()?;
-        if let Some(h) = &t.heartbeat_seconds {
-            jx.uint(h, "HeartbeatSeconds")?;
-        }
+        let heartbeat = t
+            .heartbeat_seconds
+            .as_ref()
+            .map(|h| jx.uint(h, "HeartbeatSeconds"))
+            .transpose()?;
         let args = match &t.arguments {
             Some(a) => jx.value(a, "Arguments")?,
             None => input.clone(),
         };
-        Ok((args, timeout))
+        Ok((args, timeout, heartbeat))
     }
 
     /// A Parallel's `Arguments` (default: the input).

@@ -4,6 +4,7 @@
 //! output processing, [`retry`] for Retry and Catch, [`choice`] for Choice rules, [`history`] for
 //! the event history and [`tasks`] for task handlers.
 
+pub mod callbacks;
 pub mod choice;
 pub(crate) mod durable;
 pub mod history;
@@ -184,6 +185,7 @@ impl Interpreter {
             needs_time: options.keep_history || self.uses_context,
             jsonata: self.jsonata.clone(),
             dur: None,
+            broker: None,
         };
         let started = history.push(
             0,
@@ -240,6 +242,7 @@ impl Interpreter {
         store: Arc<dyn crate::store::Store>,
         frames: Vec<(String, String)>,
         last_event: u64,
+        broker: Arc<callbacks::Broker>,
     ) -> ExecutionResult {
         let input: Value = serde_json::from_str(&rec.input).unwrap_or(Value::Null);
         let start =
@@ -268,11 +271,12 @@ impl Interpreter {
             machine: self.machine.clone(),
             tasks: self.tasks.clone(),
             info,
-            clock: Clock::new(),
+            clock: broker.clock.clone(),
             payload_limit: Some(size::PAYLOAD_LIMIT),
             needs_time: true,
             jsonata: self.jsonata.clone(),
             dur: Some(dur.clone()),
+            broker: Some(broker.clone()),
         };
         let sm = &self.machine;
         // The event the first state follows: ExecutionStarted, or the redrive event.
@@ -293,7 +297,9 @@ impl Interpreter {
         };
         let outcome = match sm.timeout_seconds {
             Some(t) => {
-                let left = durable::until(&exec.clock, rec.start_ms + t as i64 * 1000);
+                // A redriven execution has its whole TimeoutSeconds again from the redrive.
+                let from = rec.redrive_ms.unwrap_or(rec.start_ms);
+                let left = durable::until(&exec.clock, from + t as i64 * 1000);
                 match tokio::time::timeout(left, run).await {
                     Ok(r) => r.map_err(Ending::Failed),
                     Err(_) => Err(Ending::TimedOut),
@@ -303,8 +309,14 @@ impl Interpreter {
         };
         let result = conclude(&exec, &history, outcome);
         let mut c = dur.snapshot(&history);
-        c.frames.clear();
-        c.clear_frames = true;
+        if result.status == ExecutionStatus::Succeeded {
+            c.frames.clear();
+            c.clear_frames = true;
+        }
+        // A failed or timed-out execution keeps its checkpoints: a redrive continues from them.
+        c.put_tasks.clear();
+        c.remove_tasks.clear();
+        c.clear_tasks = true;
         c.status = Some(crate::store::StatusChange {
             status: result.status,
             output: result.output.as_ref().map(to_text),
@@ -312,6 +324,7 @@ impl Interpreter {
             cause: result.cause.clone(),
             stop_ms: Some(exec.clock.now().as_millisecond()),
             redrive_count: None,
+            redrive_ms: None,
         });
         if let Err(e) = dur.commit(c).await {
             return ExecutionResult {
@@ -454,6 +467,8 @@ struct Exec {
     jsonata: Option<Arc<JsonataCache>>,
     /// The checkpoint writer of a Standard (durable) execution; `None` for in-memory runs.
     dur: Option<Arc<Durable>>,
+    /// The pending activity and callback tasks of the runtime (durable runs only).
+    broker: Option<Arc<callbacks::Broker>>,
 }
 
 /// Where a frame parks: what a durable await needs to set its checkpoint.
@@ -516,6 +531,7 @@ fn done_result(ck: &FrameCk) -> Option<Result<Value, StatesError>> {
             Some((e, c)) => Err(StatesError::new(e.clone(), c.clone())),
             None => Ok(output.clone().unwrap_or(Value::Null)),
         }),
+        Pos::Failed { error, cause } => Some(Err(StatesError::new(error.clone(), cause.clone()))),
         _ => None,
     }
 }
@@ -709,21 +725,42 @@ impl Exec {
                 *prev = ck.prev;
                 pos = Some(ck.pos);
             }
+            let dur = self.dur.as_deref().zip(frame);
             loop {
                 let Some(state) = states.get(name) else {
                     return Err(StatesError::runtime(format!(
                         "the state `{name}` does not exist"
                     )));
                 };
+                // Durable frames remember where they failed: a redrive restarts there.
+                let before = dur.map(|_| (input.clone(), *prev));
                 match self
                     .run_state(name, state, input, vars, history, prev, frame, pos.take())
-                    .await?
+                    .await
                 {
-                    Step::Next(n, v) => {
+                    Ok(Step::Next(n, v)) => {
                         name = n;
                         input = v;
                     }
-                    Step::End(v) => return Ok(v),
+                    Ok(Step::End(v)) => return Ok(v),
+                    Err(e) => {
+                        if let (Some((d, key)), Some((input, prev))) = (dur, before) {
+                            d.set(
+                                key,
+                                &FrameCk {
+                                    state: name.to_string(),
+                                    input,
+                                    vars: vars.own().clone(),
+                                    prev,
+                                    pos: Pos::Failed {
+                                        error: e.error.clone(),
+                                        cause: e.cause.clone(),
+                                    },
+                                },
+                            );
+                        }
+                        return Err(e);
+                    }
                 }
             }
         }
@@ -1293,8 +1330,20 @@ impl Exec {
                 params,
                 timeout_ms,
                 key,
+                heartbeat_s,
+                token,
+                started,
+                submitted,
                 ..
-            }) => Some((params.clone(), *timeout_ms, key.clone())),
+            }) => Some(callbacks::InFlight {
+                params: params.clone(),
+                timeout_ms: *timeout_ms,
+                heartbeat_s: *heartbeat_s,
+                token: token.clone(),
+                key: key.clone(),
+                started: *started,
+                submitted: *submitted,
+            }),
             _ => None,
         };
         let raw_input = &input;
@@ -1302,19 +1351,48 @@ impl Exec {
             .with_retry(&t.retry, &t.catch, &input, &ctx, jsonata, vars, self.park(at.frame, name, history, &prev_cell, at.entered, at.entered_time), at.resume.as_ref(), |rc, vars| {
                 let attempt = rc.retry_count;
                 let resumed = in_flight.take();
-                let env = Env { context: &ctx, vars };
+                // Activities and `.waitForTaskToken` tasks of durable executions wait for an
+                // answer to a token, which `$$.Task.Token` holds while Parameters are evaluated.
+                let mode = self.task_mode(&t.resource);
+                let waits = park_ref.is_some()
+                    && match &resumed {
+                        Some(r) => r.token.is_some(),
+                        None => matches!(mode, callbacks::Mode::Wait(_)),
+                    };
+                let wait_handler = match mode {
+                    callbacks::Mode::Wait(h) => h,
+                    callbacks::Mode::Direct => None,
+                };
+                let token = waits.then(|| {
+                    resumed
+                        .as_ref()
+                        .and_then(|r| r.token.clone())
+                        .unwrap_or_else(|| callbacks::new_token(&self.info.id))
+                });
+                let tctx = token.as_ref().map(|tok| {
+                    Context::new(ctx.execution.clone(), ctx.state_name, ctx.entered_time, ctx.retry_count)
+                        .with_task_token(tok.clone())
+                });
+                let ectx = tctx.as_ref().unwrap_or(&ctx);
+                let env = Env { context: ectx, vars };
                 let prepared = if jsonata {
-                    self.jx_task_args(t, &input, &ctx, vars)
+                    self.jx_task_args(t, &input, ectx, vars)
                 } else { paths::input_path(st.input_path.as_ref(), &input, &env).and_then(|eff| {
                     let timeout = match &t.timeout_seconds_path {
                         Some(p) => paths::select(p, &eff, &env)?.and_then(|v| v.as_u64()).or(timeout),
                         None => timeout,
                     };
+                    let heartbeat = match (&t.heartbeat_seconds, &t.heartbeat_seconds_path) {
+                        (Some(Expr::Literal(s)), _) => Some(*s),
+                        (_, Some(p)) => paths::select(p, &eff, &env)?.and_then(|v| v.as_u64()),
+                        _ => None,
+                    };
                     match &t.parameters {
-                        Some(tpl) => template::evaluate(tpl, &eff, &env).map(|v| (v, timeout)),
-                        None => Ok((eff.into_owned(), timeout)),
+                        Some(tpl) => template::evaluate(tpl, &eff, &env).map(|v| (v, timeout, heartbeat)),
+                        None => Ok((eff.into_owned(), timeout, heartbeat)),
                     }
                 }) };
+                drop(tctx);
                 let handler = self.tasks.get(&t.resource).cloned();
                 // Stable across a crash: the execution, the frame, the visit (its entered event
                 // id, committed before any handler sees the key) and the attempt.
@@ -1332,6 +1410,27 @@ impl Exec {
                 let vars_now = park_ref.map(|_| vars.clone());
                 let rc = rc.clone();
                 async move {
+                    if let (Some(token), Some(park), Some(vars)) = (token, park_ref, &vars_now) {
+                        let call = callbacks::Call {
+                            name,
+                            resource: &t.resource,
+                            resource_type: resource_type.clone(),
+                            resource_short: resource.clone(),
+                            activity: callbacks::is_activity(&t.resource),
+                            handler: wait_handler,
+                            attempt,
+                        };
+                        let fresh = match resumed {
+                            Some(_) => None,
+                            None => {
+                                self.note_eval_failure(&prepared, history, prev_cell, name);
+                                Some(prepared)
+                            }
+                        };
+                        return self
+                            .wait_attempt(call, token, fresh, resumed, idempotency_key, park, vars, raw_input, rc, history, prev_cell)
+                            .await;
+                    }
                     let details = |extra: Value| {
                         let mut m = json!({"resourceType": resource_type, "resource": resource});
                         if let (Some(m), Value::Object(x)) = (m.as_object_mut(), extra) {
@@ -1341,13 +1440,13 @@ impl Exec {
                     };
                     let (params, timeout, idempotency_key) = match resumed {
                         // Restarting an attempt that was in flight: invoke it again, same key.
-                        Some((params, timeout_ms, key)) => {
-                            let left = timeout_ms.map(|ms| durable::until(&self.clock, ms));
-                            (params, left, key)
+                        Some(fl) => {
+                            let left = fl.timeout_ms.map(|ms| durable::until(&self.clock, ms));
+                            (fl.params, left, fl.key)
                         }
                         None => {
                             self.note_eval_failure(&prepared, history, prev_cell, name);
-                            let (params, timeout) = prepared?;
+                            let (params, timeout, _heartbeat) = prepared?;
                             self.check_size(&params, name)?;
                             let p = history.push(prev_cell.load(Relaxed), ev("TaskScheduled", "LambdaFunctionScheduled"), || self.clock.now_rfc3339(), || {
                                 let mut d = details(json!({"region": REGION, "parameters": to_text(&params)}));
@@ -1371,6 +1470,8 @@ impl Exec {
                                     heartbeat_s: None,
                                     token: None,
                                     key: idempotency_key.clone(),
+                                    started: false,
+                                    submitted: false,
                                 };
                                 park.commit(raw_input, vars, pos).await?;
                             }
@@ -1487,6 +1588,8 @@ impl Exec {
             at.entered_time,
         );
         let park_ref = park.as_ref();
+        // A redrive re-enters the state keeping the checkpoints of its finished children.
+        let mut redrive = matches!(at.resume, Some(Pos::Redrive));
         let mut resumed_started = match &at.resume {
             Some(Pos::Children { started, .. }) => Some(*started),
             _ => None,
@@ -1512,6 +1615,7 @@ impl Exec {
                 at.resume.as_ref(),
                 |rc, vars| {
                     let resumed = resumed_started.take();
+                    let keep_children = std::mem::take(&mut redrive);
                     let rc = rc.clone();
                     let vars_now = park_ref.map(|_| vars.clone());
                     let env = Env {
@@ -1537,7 +1641,7 @@ impl Exec {
                                 started
                             }
                             None => {
-                                if let Some(park) = park_ref {
+                                if let (Some(park), false) = (park_ref, keep_children) {
                                     // A new attempt: the children of an earlier one are void.
                                     park.dur.remove_children(park.frame, name);
                                 }
@@ -1590,7 +1694,8 @@ impl Exec {
                                         resume,
                                     )
                                     .await;
-                                if let (Some(d), Some(k)) = (dur, &key) {
+                                // A failed branch's checkpoint (set by run_scope) says where.
+                                if let (Some(d), Some(k), true) = (dur, &key, r.is_ok()) {
                                     d.set(k, &done_ck(&r));
                                 }
                                 r
@@ -1603,7 +1708,8 @@ impl Exec {
                 },
             )
             .await;
-        if let Some(park) = &park {
+        // An uncaught failure keeps the children's checkpoints for a redrive.
+        if let (Some(park), false) = (&park, outcome.is_err()) {
             park.dur.remove_children(park.frame, name);
         }
         *prev = history.len().max(prev_cell.load(Relaxed));
@@ -1698,6 +1804,8 @@ impl Exec {
             at.entered_time,
         );
         let park_ref = park.as_ref();
+        // A redrive re-enters the state keeping the checkpoints of its finished children.
+        let mut redrive = matches!(at.resume, Some(Pos::Redrive));
         let mut resumed_started = match &at.resume {
             Some(Pos::Children { started, .. }) => Some(*started),
             _ => None,
@@ -1707,6 +1815,7 @@ impl Exec {
         let outcome = self
             .with_retry(&m.retry, &m.catch, &input, &ctx, jsonata, vars, self.park(at.frame, name, history, &prev_cell, at.entered, at.entered_time), at.resume.as_ref(), |rc, vars| {
                 let resumed = resumed_started.take();
+                    let keep_children = std::mem::take(&mut redrive);
                 let rc = rc.clone();
                 let vars_now = park_ref.map(|_| vars.clone());
                 let env = Env { context: &ctx, vars };
@@ -1721,7 +1830,7 @@ impl Exec {
                 let ctx = &ctx;
                 async move {
                     if resumed.is_none() {
-                        if let Some(park) = park_ref {
+                        if let (Some(park), false) = (park_ref, keep_children) {
                             // A new attempt: the iterations of an earlier one are void.
                             park.dur.remove_children(park.frame, name);
                         }
@@ -1820,7 +1929,8 @@ impl Exec {
                                     ))
                                 });
                             }
-                            if let (Some(d), Some(k)) = (dur, &key) {
+                            // A failed iteration's checkpoint (set by run_scope) says where.
+                            if let (Some(d), Some(k), true) = (dur, &key, r.is_ok()) {
                                 d.set(k, &done_ck(&r));
                             }
                             r
@@ -1872,7 +1982,8 @@ impl Exec {
                 }
             })
             .await;
-        if let Some(park) = &park {
+        // An uncaught failure keeps the children's checkpoints for a redrive.
+        if let (Some(park), false) = (&park, outcome.is_err()) {
             park.dur.remove_children(park.frame, name);
         }
         *prev = history.len().max(prev_cell.load(Relaxed));

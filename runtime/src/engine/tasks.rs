@@ -32,6 +32,13 @@ pub struct TaskRequest {
 pub trait TaskHandler: Send + Sync {
     /// Performs one attempt; an `Err` carries the error name Retry and Catch match on.
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'static, Result<Value, StatesError>>;
+
+    /// True when the handler's result is the whole task's result even for activities and
+    /// `.waitForTaskToken` resources (mocks do this, as in Step Functions Local); false (the
+    /// default) when it only performs the request and the task then waits for its callback.
+    fn answers_callbacks(&self) -> bool {
+        false
+    }
 }
 
 /// An error returned by a typed task handler: an error name and a cause.
@@ -174,6 +181,16 @@ impl TaskRegistry {
     pub fn get(&self, resource: &str) -> Option<&Arc<dyn TaskHandler>> {
         self.by_resource.get(resource).or(self.fallback.as_ref())
     }
+
+    /// The handler registered for exactly this resource (not the fallback).
+    pub fn get_exact(&self, resource: &str) -> Option<&Arc<dyn TaskHandler>> {
+        self.by_resource.get(resource)
+    }
+
+    /// The fallback handler.
+    pub fn fallback(&self) -> Option<&Arc<dyn TaskHandler>> {
+        self.fallback.as_ref()
+    }
 }
 
 /// Mocked responses from a Step Functions Local mock configuration file, for one test case.
@@ -305,6 +322,10 @@ struct MockHandler {
 }
 
 impl TaskHandler for MockHandler {
+    fn answers_callbacks(&self) -> bool {
+        true
+    }
+
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'static, Result<Value, StatesError>> {
         let n = {
             let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());

@@ -74,11 +74,19 @@ impl Data {
                 None => frames.remove(&k),
             };
         }
+        if c.clear_tasks {
+            self.tasks.retain(|_, t| t.execution != c.execution);
+        }
         for t in c.remove_tasks {
             self.tasks.remove(&t);
         }
         for t in c.put_tasks {
             self.tasks.insert(t.token.clone(), t);
+        }
+        for t in c.update_tasks {
+            if let Some(old) = self.tasks.get_mut(&t.token) {
+                *old = t;
+            }
         }
         if let Some(s) = c.status {
             let rec = &mut self.executions[i];
@@ -89,6 +97,9 @@ impl Data {
             rec.stop_ms = s.stop_ms;
             if let Some(n) = s.redrive_count {
                 rec.redrive_count = n;
+            }
+            if let Some(t) = s.redrive_ms {
+                rec.redrive_ms = Some(t);
             }
         }
         Ok(())

@@ -60,6 +60,8 @@ pub struct ExecutionRecord {
     pub stop_ms: Option<i64>,
     /// How many times it was redriven.
     pub redrive_count: u64,
+    /// When it was last redriven, Unix milliseconds.
+    pub redrive_ms: Option<i64>,
 }
 
 /// The closing of an execution (or its reopening by a redrive: status RUNNING).
@@ -77,6 +79,8 @@ pub struct StatusChange {
     pub stop_ms: Option<i64>,
     /// The new redrive count, when it changes.
     pub redrive_count: Option<u64>,
+    /// The redrive time, when it changes.
+    pub redrive_ms: Option<i64>,
 }
 
 /// A task waiting for a worker or a callback: an activity task or a `.waitForTaskToken` task.
@@ -92,6 +96,14 @@ pub struct PendingTask {
     pub input: String,
     /// True once a worker took it with GetActivityTask.
     pub started: bool,
+    /// The worker that took it (GetActivityTask's `workerName`).
+    pub worker: Option<String>,
+    /// When the heartbeat clock was last reset (scheduled, taken, or a heartbeat), Unix
+    /// milliseconds.
+    pub heartbeat_ms: i64,
+    /// The answer once SendTaskSuccess or SendTaskFailure was accepted, as JSON text:
+    /// `{"output": TEXT}` or `{"error": …, "cause": …}`.
+    pub answer: Option<String>,
 }
 
 /// One atomic write of one execution.
@@ -109,8 +121,13 @@ pub struct Commit {
     pub clear_frames: bool,
     /// Pending tasks to add or replace.
     pub put_tasks: Vec<PendingTask>,
+    /// Pending tasks to update, only if they still exist (a late heartbeat or answer must not
+    /// bring back a task that is gone).
+    pub update_tasks: Vec<PendingTask>,
     /// Pending tasks to remove, by token.
     pub remove_tasks: Vec<String>,
+    /// Deletes every pending task of the execution first (closing, stopping, redriving).
+    pub clear_tasks: bool,
     /// A status change.
     pub status: Option<StatusChange>,
 }
@@ -143,6 +160,19 @@ pub struct ActivityRecord {
     pub name: String,
     /// Creation time, Unix milliseconds.
     pub created_ms: i64,
+}
+
+impl ActivityRecord {
+    /// The DescribeActivity JSON (`activityArn`, `name`, `creationDate`).
+    pub fn to_json(&self) -> Value {
+        let t = jiff::Timestamp::from_millisecond(self.created_ms)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        serde_json::json!({
+            "activityArn": self.arn,
+            "name": self.name,
+            "creationDate": format!("{t:.3}"),
+        })
+    }
 }
 
 /// Where Standard executions are kept.

@@ -42,7 +42,8 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS executions(
   arn TEXT PRIMARY KEY, name TEXT NOT NULL, state_machine TEXT NOT NULL, status TEXT NOT NULL,
   input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, start_ms INTEGER NOT NULL,
-  stop_ms INTEGER, redrive_count INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL);
+  stop_ms INTEGER, redrive_count INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL,
+  redrive_ms INTEGER);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status, seq);
 CREATE TABLE IF NOT EXISTS events(
   arn TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(arn, id)) WITHOUT ROWID;
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS frames(
   arn TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(arn, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tasks(
   token TEXT PRIMARY KEY, execution TEXT NOT NULL, activity TEXT, input TEXT NOT NULL,
-  started INTEGER NOT NULL);
+  started INTEGER NOT NULL, worker TEXT, heartbeat_ms INTEGER NOT NULL DEFAULT 0, answer TEXT);
+CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks(execution);
 CREATE TABLE IF NOT EXISTS activities(
   arn TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
 ";
@@ -90,6 +92,7 @@ impl SqliteStore {
         }
         let conn = open_conn(&path)?;
         conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
+        migrate(&conn)?;
         let reader = open_conn(&path)?;
         let (tx, rx) = mpsc::channel::<(Commit, Ack)>();
         std::thread::Builder::new()
@@ -125,6 +128,29 @@ impl SqliteStore {
             Err(_) => futures::future::ready(run()).boxed(),
         }
     }
+}
+
+/// Adds the columns a database made by an earlier version lacks.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    for (table, col, decl) in [
+        ("tasks", "worker", "TEXT"),
+        ("tasks", "heartbeat_ms", "INTEGER NOT NULL DEFAULT 0"),
+        ("tasks", "answer", "TEXT"),
+        ("executions", "redrive_ms", "INTEGER"),
+    ] {
+        let mut st = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .map_err(StoreError::new)?;
+        let cols: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(StoreError::new)?;
+        if !cols.iter().any(|c| c == col) {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {col} {decl}"))
+                .map_err(StoreError::new)?;
+        }
+    }
+    Ok(())
 }
 
 /// The writer thread: drains the channel, applies what is there in one transaction, acks.
@@ -215,27 +241,48 @@ fn apply(tx: &rusqlite::Transaction<'_>, c: &Commit) -> rusqlite::Result<()> {
             };
         }
     }
+    if c.clear_tasks {
+        tx.prepare_cached("DELETE FROM tasks WHERE execution = ?1")?
+            .execute(params![c.execution])?;
+    }
     for t in &c.remove_tasks {
         tx.prepare_cached("DELETE FROM tasks WHERE token = ?1")?
             .execute(params![t])?;
     }
     for t in &c.put_tasks {
         tx.prepare_cached(
-            "INSERT OR REPLACE INTO tasks(token, execution, activity, input, started)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR REPLACE INTO tasks(token, execution, activity, input, started, worker,
+             heartbeat_ms, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             t.token,
             t.execution,
             t.activity,
             t.input,
-            t.started
+            t.started,
+            t.worker,
+            t.heartbeat_ms,
+            t.answer
+        ])?;
+    }
+    for t in &c.update_tasks {
+        tx.prepare_cached(
+            "UPDATE tasks SET started = ?2, worker = ?3, heartbeat_ms = ?4, answer = ?5
+             WHERE token = ?1",
+        )?
+        .execute(params![
+            t.token,
+            t.started,
+            t.worker,
+            t.heartbeat_ms,
+            t.answer
         ])?;
     }
     if let Some(s) = &c.status {
         tx.prepare_cached(
             "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, stop_ms = ?6,
-             redrive_count = COALESCE(?7, redrive_count) WHERE arn = ?1",
+             redrive_count = COALESCE(?7, redrive_count), redrive_ms = COALESCE(?8, redrive_ms)
+             WHERE arn = ?1",
         )?
         .execute(params![
             c.execution,
@@ -244,7 +291,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, c: &Commit) -> rusqlite::Result<()> {
             s.error,
             s.cause,
             s.stop_ms,
-            s.redrive_count.map(|n| n as i64)
+            s.redrive_count.map(|n| n as i64),
+            s.redrive_ms
         ])?;
     }
     Ok(())
@@ -264,11 +312,12 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         start_ms: r.get(8)?,
         stop_ms: r.get(9)?,
         redrive_count: r.get::<_, i64>(10)? as u64,
+        redrive_ms: r.get(11)?,
     })
 }
 
-const COLUMNS: &str =
-    "arn, name, state_machine, status, input, output, error, cause, start_ms, stop_ms, redrive_count";
+const COLUMNS: &str = "arn, name, state_machine, status, input, output, error, cause, start_ms,
+    stop_ms, redrive_count, redrive_ms";
 
 impl Store for SqliteStore {
     fn commit(&self, commit: Commit) -> BoxFuture<'static, Result<(), StoreError>> {
@@ -362,7 +411,7 @@ impl Store for SqliteStore {
     fn pending_tasks(&self) -> BoxFuture<'static, Result<Vec<PendingTask>, StoreError>> {
         self.read(|c| {
             let mut st =
-                c.prepare_cached("SELECT token, execution, activity, input, started FROM tasks")?;
+                c.prepare_cached("SELECT token, execution, activity, input, started, worker, heartbeat_ms, answer FROM tasks")?;
             let rows = st.query_map([], |r| {
                 Ok(PendingTask {
                     token: r.get(0)?,
@@ -370,6 +419,9 @@ impl Store for SqliteStore {
                     activity: r.get(2)?,
                     input: r.get(3)?,
                     started: r.get(4)?,
+                    worker: r.get(5)?,
+                    heartbeat_ms: r.get(6)?,
+                    answer: r.get(7)?,
                 })
             })?;
             rows.collect()

@@ -26,6 +26,7 @@ fn record(arn: &str, sm: &str) -> ExecutionRecord {
         start_ms: 1,
         stop_ms: None,
         redrive_count: 0,
+        redrive_ms: None,
     }
 }
 
@@ -111,20 +112,47 @@ async fn suite(store: &dyn Store) {
     );
 
     // Pending tasks.
-    let mut c = Commit::new("e1");
-    c.put_tasks = vec![PendingTask {
-        token: "t1".into(),
-        execution: "e1".into(),
+    let task = |token: &str, execution: &str| PendingTask {
+        token: token.into(),
+        execution: execution.into(),
         activity: Some("act".into()),
         input: "{}".into(),
         started: false,
-    }];
+        worker: None,
+        heartbeat_ms: 7,
+        answer: None,
+    };
+    let mut c = Commit::new("e1");
+    c.put_tasks = vec![task("t1", "e1")];
     store.commit(c).await.unwrap();
-    assert_eq!(store.pending_tasks().await.unwrap().len(), 1);
+    assert_eq!(store.pending_tasks().await.unwrap(), vec![task("t1", "e1")]);
+    // Updates apply to existing rows only.
+    let mut taken = task("t1", "e1");
+    taken.started = true;
+    taken.worker = Some("w".into());
+    taken.answer = Some("{\"output\":\"1\"}".into());
+    let mut c = Commit::new("e1");
+    c.update_tasks = vec![taken.clone(), task("ghost", "e1")];
+    store.commit(c).await.unwrap();
+    assert_eq!(store.pending_tasks().await.unwrap(), vec![taken]);
     let mut c = Commit::new("e1");
     c.remove_tasks = vec!["t1".into()];
     store.commit(c).await.unwrap();
     assert!(store.pending_tasks().await.unwrap().is_empty());
+    // Clearing removes the execution's tasks only.
+    let mut c = Commit::new("e1");
+    c.put_tasks = vec![task("a", "e1"), task("b", "e1")];
+    store.commit(c).await.unwrap();
+    let mut c = Commit::new("e2");
+    c.put_tasks = vec![task("c", "e2")];
+    store.commit(c).await.unwrap();
+    let mut c = Commit::new("e1");
+    c.clear_tasks = true;
+    store.commit(c).await.unwrap();
+    assert_eq!(store.pending_tasks().await.unwrap(), vec![task("c", "e2")]);
+    let mut c = Commit::new("e2");
+    c.remove_tasks = vec!["c".into()];
+    store.commit(c).await.unwrap();
 
     // Closing.
     let mut c = Commit::new("e1");
@@ -137,6 +165,7 @@ async fn suite(store: &dyn Store) {
         cause: None,
         stop_ms: Some(2),
         redrive_count: None,
+        redrive_ms: None,
     });
     store.commit(c).await.unwrap();
     let e1 = store.execution("e1").await.unwrap().unwrap();

@@ -1,0 +1,162 @@
+//! The server's state machines (CreateStateMachine …): kept in memory and, with a database, in a
+//! table of their own in the same SQLite file.
+//!
+//! The runtime's [`Store`](crate::store::Store) keeps executions, not definitions, and belongs to
+//! the execution engine; so this table (`stepfn_server_state_machines`) is written through a
+//! separate connection to the same file (WAL lets it sit beside the store's writer). On start the
+//! server reads it back and registers every state machine with the runtime before resuming the
+//! RUNNING executions.
+
+use super::protocol::ApiError;
+use indexmap::IndexMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// One state machine as DescribeStateMachine shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MachineRow {
+    /// The name (also the key).
+    pub name: String,
+    /// The definition text, as given.
+    pub definition: String,
+    /// The role ARN, as given.
+    pub role_arn: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub kind: String,
+    /// Creation time, Unix milliseconds.
+    pub created_ms: i64,
+    /// Last update time, Unix milliseconds.
+    pub updated_ms: i64,
+    /// Changes with every update.
+    pub revision_id: String,
+    /// The `loggingConfiguration` object as given (JSON text), if any.
+    pub logging: Option<String>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS stepfn_server_state_machines(
+  name TEXT PRIMARY KEY, definition TEXT NOT NULL, role_arn TEXT NOT NULL, kind TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, revision_id TEXT NOT NULL,
+  logging TEXT);
+";
+
+/// The table: an ordered in-memory copy, written through to SQLite when there is a file.
+pub struct Machines {
+    rows: Mutex<IndexMap<String, MachineRow>>,
+    db: Option<Mutex<rusqlite::Connection>>,
+}
+
+impl std::fmt::Debug for Machines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Machines").finish_non_exhaustive()
+    }
+}
+
+fn db_err(e: rusqlite::Error) -> ApiError {
+    ApiError::internal(format!("state machine table: {e}"))
+}
+
+impl Machines {
+    /// A table in memory only.
+    pub fn in_memory() -> Self {
+        Self {
+            rows: Mutex::new(IndexMap::new()),
+            db: None,
+        }
+    }
+
+    /// The table in the SQLite file at `path`, with the rows it already holds.
+    pub fn open(path: &Path) -> Result<Self, ApiError> {
+        let conn = rusqlite::Connection::open(path).map_err(db_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(db_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db_err)?;
+        conn.execute_batch(SCHEMA).map_err(db_err)?;
+        let mut rows = IndexMap::new();
+        {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT name, definition, role_arn, kind, created_ms, updated_ms, revision_id, logging
+                     FROM stepfn_server_state_machines ORDER BY created_ms, name",
+                )
+                .map_err(db_err)?;
+            let it = stmt
+                .query_map([], |r| {
+                    Ok(MachineRow {
+                        name: r.get(0)?,
+                        definition: r.get(1)?,
+                        role_arn: r.get(2)?,
+                        kind: r.get(3)?,
+                        created_ms: r.get(4)?,
+                        updated_ms: r.get(5)?,
+                        revision_id: r.get(6)?,
+                        logging: r.get(7)?,
+                    })
+                })
+                .map_err(db_err)?;
+            for row in it {
+                let row = row.map_err(db_err)?;
+                rows.insert(row.name.clone(), row);
+            }
+        }
+        Ok(Self {
+            rows: Mutex::new(rows),
+            db: Some(Mutex::new(conn)),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, IndexMap<String, MachineRow>> {
+        self.rows.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One row.
+    pub fn get(&self, name: &str) -> Option<MachineRow> {
+        self.lock().get(name).cloned()
+    }
+
+    /// Every row, oldest first.
+    pub fn all(&self) -> Vec<MachineRow> {
+        self.lock().values().cloned().collect()
+    }
+
+    /// Inserts or replaces a row (durably first, when there is a file).
+    pub fn put(&self, row: MachineRow) -> Result<(), ApiError> {
+        if let Some(db) = &self.db {
+            let conn = db.lock().unwrap_or_else(|p| p.into_inner());
+            conn.execute(
+                "INSERT OR REPLACE INTO stepfn_server_state_machines
+                 (name, definition, role_arn, kind, created_ms, updated_ms, revision_id, logging)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    row.name,
+                    row.definition,
+                    row.role_arn,
+                    row.kind,
+                    row.created_ms,
+                    row.updated_ms,
+                    row.revision_id,
+                    row.logging
+                ],
+            )
+            .map_err(db_err)?;
+        }
+        self.lock().insert(row.name.clone(), row);
+        Ok(())
+    }
+
+    /// Deletes a row; true when it existed.
+    pub fn delete(&self, name: &str) -> Result<bool, ApiError> {
+        if let Some(db) = &self.db {
+            let conn = db.lock().unwrap_or_else(|p| p.into_inner());
+            conn.execute(
+                "DELETE FROM stepfn_server_state_machines WHERE name = ?1",
+                [name],
+            )
+            .map_err(db_err)?;
+        }
+        Ok(self.lock().shift_remove(name).is_some())
+    }
+}
