@@ -2,12 +2,16 @@
 //! Step Functions and whose compiled form runs natively (`stepfn::run::<Order>(input)`).
 //!
 //! - [`order`]: order processing with typed tasks, Retry and Catch.
+//! - [`approval`]: a person approves an expense through a task token (`.waitForTaskToken`).
+//! - [`activity`]: a document review done by an activity worker.
 //! - [`choice_loop`]: poll a job with a Choice loop and a Wait.
 //! - [`parallel`]: fan out independent checks with Parallel.
 //! - [`map`]: process every line of an invoice with Map.
 //! - [`typed`]: a chain of typed tasks, for the compiled-vs-interpreter benchmark.
 //! - [`workloads`]: the benchmark workloads, for the differential test and `cargo xtask bench`.
 
+pub mod activity;
+pub mod approval;
 pub mod choice_loop;
 pub mod export;
 pub mod map;
@@ -27,6 +31,8 @@ pub fn all_asl() -> Vec<(&'static str, &'static str)> {
         entry::<choice_loop::PollJob>(),
         entry::<parallel::Screening>(),
         entry::<map::Invoice>(),
+        entry::<approval::ExpenseApproval>(),
+        entry::<activity::ReviewDocument>(),
         entry::<typed::TypedChain100>(),
         entry::<workloads::TrivialThree>(),
         entry::<workloads::PassChain100>(),

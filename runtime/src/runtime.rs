@@ -342,6 +342,13 @@ impl Runtime {
         Ok(state_machine_arn(name))
     }
 
+    /// Registers a `workflow!` workflow — its ASL and its Rust task handlers — as a Standard
+    /// state machine named after it. Durable executions of it run in the interpreter (the compiled
+    /// form serves in-memory runs); add handlers for other resources with [`Runtime::register`].
+    pub fn register_workflow<W: crate::Workflow>(&self) -> Result<String, RuntimeError> {
+        self.register(W::NAME, W::state_machine(), W::tasks())
+    }
+
     /// Registers an interpreter under `name`.
     pub fn register_interpreter(&self, name: &str, interpreter: Interpreter) {
         lock(&self.inner.machines).insert(name.to_string(), interpreter);
@@ -358,12 +365,18 @@ impl Runtime {
     /// the execution runs: the same name and input return the existing execution; the same name
     /// with another input, or the name of a closed execution, is `ExecutionAlreadyExists` (as
     /// AWS answers; to continue an execution after a restart use [`Runtime::resume`]).
+    /// `state_machine` is its name or its ARN.
     pub async fn start(
         &self,
         state_machine: &str,
         input: Value,
         name: Option<&str>,
     ) -> Result<String, RuntimeError> {
+        // The state machine by name, or by the ARN that `register` returned.
+        let state_machine = state_machine
+            .strip_prefix("arn:aws:states:")
+            .and_then(|rest| rest.split_once(":stateMachine:"))
+            .map_or(state_machine, |(_, name)| name);
         let interpreter = self.machine(state_machine)?;
         let name = match name {
             Some(n) => {
