@@ -18,7 +18,8 @@ if [ ! -x "$CHROMIUM" ]; then
   exit 0
 fi
 
-cargo build -q -p stepfn --features server
+# FEATURES=server,aws reuses the binary `cargo test -p stepfn --features server,aws` built.
+cargo build -q -p stepfn --features "${FEATURES:-server}"
 BIN=${CARGO_TARGET_DIR:-target}/debug/stepfn
 
 WORK=$(mktemp -d)
