@@ -349,6 +349,12 @@ impl Runtime {
         self.register(W::NAME, W::state_machine(), W::tasks())
     }
 
+    /// Removes a state machine: new executions of it are refused with `StateMachineDoesNotExist`;
+    /// executions already running keep their interpreter and finish. True when it was registered.
+    pub fn unregister(&self, name: &str) -> bool {
+        lock(&self.inner.machines).remove(name).is_some()
+    }
+
     /// Registers an interpreter under `name`.
     pub fn register_interpreter(&self, name: &str, interpreter: Interpreter) {
         lock(&self.inner.machines).insert(name.to_string(), interpreter);

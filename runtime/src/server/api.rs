@@ -434,6 +434,7 @@ impl Api {
         let arn = req.str("stateMachineArn")?;
         let r = parse_machine_arn(arn)?;
         self.machines.delete(&r.name)?;
+        self.runtime.unregister(&r.name);
         Ok(json!({}))
     }
 
