@@ -15,7 +15,8 @@
 //!  "p50_us","p99_us","peak_rss_bytes", ...extra fields}
 //! ```
 //!
-//! or `{"name","engine","error"}` when a workload fails. Progress goes to stderr.
+//! or `{"name","engine","error"}` when a workload fails, or `{"name","engine","unsupported"}`
+//! when the engine cannot run it (not a failure). Progress goes to stderr.
 //!
 //! How one workload is run (Express-like: `keep_history: false`): load the workload once,
 //! run it once untimed and check the output equals `NAME.expected.json` exactly (as JSON
@@ -38,6 +39,18 @@
 //!   fall back to the interpreter).
 //! * `compiled-typed` (`typed_chain_100` only): `Workflow::execute_typed` from a `Counter`
 //!   value (cloned outside the timer), no JSON conversion on the way in.
+//! * `durable` (shared workloads): Standard executions through [`stepfn::Runtime`] on a fresh
+//!   SQLite file in a temporary folder (WAL, `synchronous=FULL`: every commit is fsync'd; the
+//!   store's writer thread group-commits what is queued), removed afterwards. One execution is
+//!   run and checked first (untimed); then executions are started from a current-thread tokio
+//!   runtime with up to 64 in flight (a sliding window: one starts as one ends; fewer in
+//!   flight for long executions, see [`durable_window`]) until the time budget is spent, and
+//!   the ones in flight are drained. A latency is `Runtime::start` to `Runtime::wait`
+//!   returning (the execution described from the store); every output is checked.
+//!   `seconds` is the wall time of the window, so `transitions_per_sec` is throughput under
+//!   concurrency, not the inverse of a latency. The runtime enforces the 256 KiB payload limit
+//!   on `start` with no option to lift it: a workload whose input is over it (`c_map_10k`)
+//!   prints `{"name","engine","unsupported": reason}` instead of figures.
 //!
 //! `typed_chain_100` is generated here, not read from the workloads directory:
 //! `stepfn_examples::typed::TypedChain100`, 100 typed Rust task handlers in a row, input
@@ -46,7 +59,8 @@
 //! (the exported ASL with the same handlers: every hop goes through JSON). It has no peer.
 //!
 //! By default every engine a workload has is run (shared workloads: `interpreter`,
-//! `compiled`; `typed_chain_100`: all three); `--engine E` runs one.
+//! `compiled`, `durable`; `typed_chain_100`: `interpreter`, `compiled`, `compiled-typed`);
+//! `--engine E` runs one.
 //!
 //! Per-workload settings (every engine):
 //! * `e_retry_catch`: the retrier waits `IntervalSeconds` (the model requires at least 1,
@@ -68,10 +82,12 @@ use std::pin::Pin;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use mimalloc::MiMalloc;
 use serde_json::{json, Value};
 use stepfn::{
-    ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter, TaskRegistry, Workflow,
+    ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter, Runtime, RuntimeError,
+    TaskRegistry, Workflow,
 };
 use stepfn_examples::typed::{Counter, TypedChain100};
 use stepfn_examples::workloads::{
@@ -86,10 +102,16 @@ const QUICK_SECONDS: f64 = 0.5;
 const SCALING_FULL_SECONDS: f64 = 1.0;
 const SCALING_QUICK_SECONDS: f64 = 0.2;
 
-/// The engines this binary can time (the durable engine will join here).
-const ENGINES: &[&str] = &["interpreter", "compiled", "compiled-typed"];
+/// The most durable executions in flight at once (group commit shares fsyncs among them).
+const DURABLE_IN_FLIGHT: u64 = 64;
+/// Fewer in flight for long executions: about this many transitions in flight at most (each
+/// execution keeps its events in memory until its next commit), and never fewer than 2.
+const DURABLE_TRANSITIONS_IN_FLIGHT: u64 = 16_384;
+
+/// The engines this binary can time.
+const ENGINES: &[&str] = &["interpreter", "compiled", "compiled-typed", "durable"];
 /// The engines of a shared (ASL) workload.
-const SHARED_ENGINES: &[&str] = &["interpreter", "compiled"];
+const SHARED_ENGINES: &[&str] = &["interpreter", "compiled", "durable"];
 /// The engines of the typed workload.
 const TYPED_ENGINES: &[&str] = &["interpreter", "compiled", "compiled-typed"];
 /// The engines of a scaling size (generated ASL: no `workflow!` type to compile).
@@ -268,7 +290,12 @@ fn parent(args: &Args) -> ExitCode {
             }
             cmd.arg(name);
             let line = run_child(cmd, name, engine);
-            if let Some(e) = line.get("error") {
+            if let Some(why) = line.get("unsupported") {
+                eprintln!(
+                    "stepfn: {name} ({engine}): n/a: {}",
+                    why.as_str().unwrap_or("?")
+                );
+            } else if let Some(e) = line.get("error") {
                 failed = true;
                 eprintln!(
                     "stepfn: {name} ({engine}) FAILED: {}",
@@ -572,8 +599,175 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
                 runtime.block_on(TypedChain100::execute_typed(input, options.clone()))
             })
         }
+        "durable" if matches!(w.source, Source::Asl(_)) => {
+            drop(runtime);
+            time_durable(name, w, seconds)
+        }
         _ => Err(format!("{name} has no engine {engine}")),
     }
+}
+
+/// How many durable executions of `transitions` transitions each are kept in flight.
+fn durable_window(transitions: u64) -> usize {
+    (DURABLE_TRANSITIONS_IN_FLIGHT / transitions.max(1)).clamp(2, DURABLE_IN_FLIGHT) as usize
+}
+
+/// A fresh temporary folder for one durable run's database.
+fn durable_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!(
+        "stepfn-bench-durable-{name}-{}-{nanos}",
+        std::process::id()
+    ))
+}
+
+/// The `durable` engine: Standard executions on a fresh SQLite database with fsync on.
+fn time_durable(name: &str, w: &Workload, seconds: f64) -> Result<Value, String> {
+    let Source::Asl(definition) = &w.source else {
+        return Err(format!("{name} has no engine durable"));
+    };
+    let machine = stepfn::asl::StateMachine::from_json(definition).map_err(|diags| {
+        let msgs: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        format!("definition rejected: {}", msgs.join("; "))
+    })?;
+    let dir = durable_dir(name);
+    let result = (|| {
+        // The clock is paused for the retry waits, which needs a current-thread runtime; the
+        // other workloads use the same kind of runtime so the figures compare.
+        let tokio = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(w.paused_clock)
+            .build()
+            .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
+        let db = dir.join("bench.db");
+        let runtime =
+            Runtime::open(&db).map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+        runtime
+            .register(name, machine, TaskRegistry::new())
+            .map_err(|e| format!("cannot register {name}: {e}"))?;
+        tokio.block_on(durable_runs(name, w, seconds, &runtime))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// Why a durable execution could not be timed.
+enum DurableError {
+    /// The runtime refuses the workload (its input is over the payload limit).
+    Unsupported(String),
+    Failed(String),
+}
+
+/// Starts one durable execution and waits for its end: its latency and output.
+async fn durable_once(
+    runtime: &Runtime,
+    machine: &str,
+    input: Value,
+) -> Result<(Duration, Value), DurableError> {
+    let t0 = Instant::now();
+    let arn = match runtime.start(machine, input, None).await {
+        Ok(arn) => arn,
+        Err(RuntimeError::InvalidExecutionInput(why)) => {
+            return Err(DurableError::Unsupported(format!(
+                "Runtime::start refuses the input ({why}); the durable runtime enforces Step \
+                 Functions' 256 KiB payload limit and has no option to lift it"
+            )))
+        }
+        Err(e) => return Err(DurableError::Failed(format!("start: {e}"))),
+    };
+    let d = runtime
+        .wait(&arn)
+        .await
+        .map_err(|e| DurableError::Failed(format!("wait: {e}")))?;
+    let took = t0.elapsed();
+    if d.status() != ExecutionStatus::Succeeded {
+        return Err(DurableError::Failed(format!(
+            "execution {}: {}: {}",
+            d.status().as_str(),
+            d.record.error.as_deref().unwrap_or("-"),
+            d.record.cause.as_deref().unwrap_or("-")
+        )));
+    }
+    Ok((took, d.output().unwrap_or(Value::Null)))
+}
+
+/// The durable engine's check run, then its timed sliding window of executions.
+async fn durable_runs(
+    name: &str,
+    w: &Workload,
+    seconds: f64,
+    runtime: &Runtime,
+) -> Result<Value, String> {
+    let failed = |e: DurableError| match e {
+        DurableError::Failed(e) => e,
+        DurableError::Unsupported(e) => e,
+    };
+    let loaded_rss = peak_rss_bytes();
+    let t0 = Instant::now();
+    let output = match durable_once(runtime, name, w.input.clone()).await {
+        Ok((_, output)) => output,
+        Err(DurableError::Unsupported(why)) => {
+            return Ok(json!({ "name": name, "engine": "durable", "unsupported": why }))
+        }
+        Err(e) => return Err(failed(e)),
+    };
+    let first_run = t0.elapsed();
+    if let Some(d) = w.check.difference(&output) {
+        return Err(format!("wrong output: {d}"));
+    }
+    drop(output);
+    let first_run_rss = peak_rss_bytes();
+
+    let window = durable_window(w.transitions);
+    let budget = Duration::from_secs_f64(seconds);
+    let mut latencies = Latencies::new();
+    let mut in_flight = futures::stream::FuturesUnordered::new();
+    let start = Instant::now();
+    for _ in 0..window {
+        in_flight.push(durable_once(runtime, name, w.input.clone()));
+    }
+    while let Some(r) = in_flight.next().await {
+        let (took, output) = r.map_err(failed)?;
+        latencies.record(took);
+        if let Some(d) = w.check.difference(&output) {
+            return Err(format!(
+                "wrong output on execution {}: {d}",
+                latencies.count + 1
+            ));
+        }
+        drop(output);
+        if start.elapsed() < budget {
+            in_flight.push(durable_once(runtime, name, w.input.clone()));
+        }
+    }
+    let wall = start.elapsed();
+    let stats = latencies.stats();
+    let executions_per_sec = stats.executions as f64 / wall.as_secs_f64();
+    Ok(json!({
+        "name": name,
+        "engine": "durable",
+        "executions": stats.executions,
+        "seconds": wall.as_secs_f64(),
+        "executions_per_sec": executions_per_sec,
+        "transitions_per_sec": executions_per_sec * w.transitions as f64,
+        "p50_us": stats.p50_us,
+        "p99_us": stats.p99_us,
+        "peak_rss_bytes": peak_rss_bytes().unwrap_or(0),
+        "transitions_per_execution": w.transitions,
+        "mean_us": stats.mean_us,
+        "min_us": stats.min_us,
+        "max_us": stats.max_us,
+        "wall_seconds": wall.as_secs_f64(),
+        "in_flight": window,
+        "first_run_us": first_run.as_secs_f64() * 1e6,
+        "first_run_peak_rss_bytes": first_run_rss.unwrap_or(0),
+        "loaded_peak_rss_bytes": loaded_rss.unwrap_or(0),
+        "payload_limit": true,
+        "paused_clock": w.paused_clock,
+        "allocator": "mimalloc",
+    }))
 }
 
 /// Runs `run` once on a clone of `input` and checks the output, then times runs for
@@ -1015,12 +1209,17 @@ mod tests {
         assert!(args("--workloads w --seconds -1 a").is_err());
         let a = args("--workloads w --engine compiled a").unwrap();
         assert_eq!(a.engine.as_deref(), Some("compiled"));
-        assert!(args("--workloads w --engine durable a").is_err());
+        let a = args("--workloads w --engine durable a").unwrap();
+        assert_eq!(a.engine.as_deref(), Some("durable"));
+        assert!(args("--workloads w --engine bogus a").is_err());
         assert!(args("--scaling --engine compiled").is_err());
         let a = args("typed_chain_100").unwrap();
         assert_eq!(a.names, [TYPED_CHAIN]);
         assert!(args("typed_chain_100 a").is_err());
-        assert_eq!(engines_for("a", false), ["interpreter", "compiled"]);
+        assert_eq!(
+            engines_for("a", false),
+            ["interpreter", "compiled", "durable"]
+        );
         assert_eq!(engines_for(TYPED_CHAIN, false).len(), 3);
         assert_eq!(engines_for("map:10", true), ["interpreter"]);
         assert!(args("--workloads w --child a b").is_err());
@@ -1186,10 +1385,26 @@ mod tests {
             let w = load_workload(Some(&dir), name).unwrap();
             for engine in SHARED_ENGINES {
                 let v = time_workload(name, engine, &w, 0.0).unwrap();
-                assert_eq!(v["executions"], 1, "{name} {engine}");
+                // The durable engine fills its window once (its executions overlap).
+                let want = if *engine == "durable" {
+                    durable_window(w.transitions)
+                } else {
+                    1
+                };
+                assert_eq!(v["executions"], want, "{name} {engine}");
                 assert_eq!(v["engine"], *engine);
             }
         }
+        // A workload whose input is over the payload limit is unsupported, not a failure.
+        let mut big = load_workload(Some(&dir), "t_trivial_3").unwrap();
+        big.input = json!({ "pad": "x".repeat(300 * 1024) });
+        let v = time_workload("t_trivial_3", "durable", &big, 0.0).unwrap();
+        assert!(
+            v["unsupported"].as_str().unwrap().contains("256 KiB"),
+            "{v}"
+        );
+        assert_eq!(durable_window(3), 64);
+        assert_eq!(durable_window(20_002), 2);
         let mut w = load_workload(Some(&dir), "t_trivial_3").unwrap();
         w.check = Check::Exact(json!({"nope": 1}));
         for engine in SHARED_ENGINES {

@@ -30,8 +30,10 @@ use stepfn_asl::{
     Catcher, Expr, MapState, Parallel, Retrier, State, StateKind, Task, Template, Transition,
 };
 
-const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
+const EXECUTION_ARN_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:execution:";
+const STATE_MACHINE_ARN_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
+const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/stepfn-execution";
 
 /// A typed value that can become JSON when something needs it.
 pub trait TypedValue: Send {
@@ -183,24 +185,36 @@ impl Execution {
             Value::Null
         };
         let input = &json;
-        let name = options.name.clone().unwrap_or_else(|| {
-            uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
-                .into_uuid()
-                .to_string()
-        });
-        let clock = Clock::new();
+        let name = options.name.clone().unwrap_or_else(crate::engine::new_uuid);
+        let needs_time = options.keep_history || uses_context;
+        // Without history or `$$` no time is recorded: the clock starts when first read.
+        let clock = if needs_time {
+            Clock::new()
+        } else {
+            Clock::lazy()
+        };
+        let concat = |parts: &[&str]| {
+            let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+            parts.iter().for_each(|p| s.push_str(p));
+            s
+        };
         let info = Arc::new(ExecutionInfo {
-            id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine}:{name}"),
+            id: concat(&[EXECUTION_ARN_PREFIX, machine, ":", &name]),
             name,
-            start_time: clock.now_rfc3339(),
+            // Read only through `$$`.
+            start_time: if uses_context {
+                clock.now_rfc3339()
+            } else {
+                String::new()
+            },
             input: if uses_context {
                 input.clone()
             } else {
                 Value::Null
             },
-            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
+            role_arn: ROLE_ARN.to_string(),
             redrive_count: 0,
-            state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine}"),
+            state_machine_id: concat(&[STATE_MACHINE_ARN_PREFIX, machine]),
             state_machine_name: machine.to_string(),
         });
         let history = History::new(options.keep_history);
@@ -215,7 +229,7 @@ impl Execution {
             history,
             clock,
             payload_limit: options.payload_limit,
-            needs_time: options.keep_history || uses_context,
+            needs_time,
         };
         (cx, started)
     }

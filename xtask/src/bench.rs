@@ -3,8 +3,10 @@
 //!
 //! * builds `stepfn-bench` (the `bench/` crate) in release mode and runs it: one process
 //!   per workload and engine (`interpreter`: the ASL interpreter; `compiled`: the
-//!   `workflow!` type of `stepfn-examples` running its generated Rust), each checking its
-//!   output against `<name>.expected.json` before timing; plus `typed_chain_100`, generated
+//!   `workflow!` type of `stepfn-examples` running its generated Rust; `durable`: Standard
+//!   executions through `stepfn::Runtime` on a fresh SQLite file with fsync on, up to 64 in
+//!   flight so group commit can share fsyncs), each checking its output against
+//!   `<name>.expected.json` before timing; plus `typed_chain_100`, generated
 //!   by the bench (100 typed Rust task handlers: `interpreter`, `compiled` and
 //!   `compiled-typed`, no peer);
 //! * installs the peer if needed ([`peer::ensure_installed`]) and runs it the same way
@@ -16,9 +18,10 @@
 //! * prints a table per workload (executions/s, transitions/s, p50, p99, peak RSS, the
 //!   ratio to the interpreter, and the stepfn/peer ratios), footnotes, and a last `bench:`
 //!   summary line:
-//!   `bench: interpreter/peer min N×, compiled/interpreter min N× (typed chain N×), durable n/a (not built yet)`
+//!   `bench: interpreter/peer min N×, compiled/interpreter min N× (typed chain N×), durable N transitions/s`
 //!   (minimums over the shared workloads; the typed chain's ratio is compiled-typed over
-//!   interpreter).
+//!   interpreter; durable is the median transitions/s over the workloads it ran — it cannot
+//!   run `c_map_10k`, whose input is over the payload limit the runtime enforces on start).
 //!
 //! `--quick` times each workload for ~0.5 s per engine instead of ~3 s, measures the
 //! expansion with the debug test build only and skips the compile-time measurement (for
@@ -78,13 +81,23 @@ fn yes() -> bool {
     true
 }
 
-/// A workload `stepfn-bench` could not run (bad definition, failed execution, wrong output).
+/// A workload `stepfn-bench` could not run (bad definition, failed execution, wrong output),
+/// or one an engine does not support (`unsupported`: not a failure; `error` says why).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct EngineFailure {
     pub name: String,
     #[serde(default)]
     pub engine: Option<String>,
     pub error: String,
+    #[serde(default)]
+    pub unsupported: bool,
+}
+
+impl EngineFailure {
+    /// False for a failure, true for an unsupported workload.
+    fn is_unsupported(&self) -> bool {
+        self.unsupported
+    }
 }
 
 pub type EngineOutcome = Result<EngineResult, EngineFailure>;
@@ -235,6 +248,16 @@ pub fn parse_output(stdout: &str) -> Result<Vec<EngineOutcome>, String> {
 pub fn parse_line(line: &str) -> Result<EngineOutcome, String> {
     let value: serde_json::Value =
         serde_json::from_str(line.trim()).map_err(|e| format!("not JSON ({e}): {line}"))?;
+    if let Some(why) = value.get("unsupported") {
+        let field = |k: &str| value.get(k).and_then(serde_json::Value::as_str);
+        let name = field("name").ok_or_else(|| format!("bad unsupported record: {line}"))?;
+        return Ok(Err(EngineFailure {
+            name: name.to_owned(),
+            engine: field("engine").map(str::to_owned),
+            error: why.as_str().unwrap_or("unsupported").to_owned(),
+            unsupported: true,
+        }));
+    }
     if value.get("error").is_some() {
         return serde_json::from_value(value)
             .map(Err)
@@ -554,7 +577,10 @@ impl Report {
     fn all_ok(&self) -> bool {
         self.rows.iter().all(|r| {
             !r.stepfn.is_empty()
-                && r.stepfn.iter().all(Result::is_ok)
+                && r.stepfn.iter().all(|o| match o {
+                    Ok(_) => true,
+                    Err(f) => f.is_unsupported(),
+                })
                 && (!r.has_peer || matches!(r.peer, Some(Ok(_))))
         })
     }
@@ -567,6 +593,29 @@ impl Report {
             .filter(|r| r.has_peer)
             .filter_map(|r| Some((engine_ratio(r, "compiled")?, r.name.as_str())))
             .min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    /// The median durable transitions/s over the workloads the durable engine ran, and how
+    /// many it ran.
+    fn durable_median(&self) -> Option<(f64, usize)> {
+        let mut tps: Vec<f64> = self
+            .rows
+            .iter()
+            .filter_map(|r| engine(r, "durable"))
+            .map(|s| s.transitions_per_sec)
+            .filter(|t| t.is_finite())
+            .collect();
+        if tps.is_empty() {
+            return None;
+        }
+        tps.sort_by(f64::total_cmp);
+        let n = tps.len();
+        let median = if n % 2 == 1 {
+            tps[n / 2]
+        } else {
+            (tps[n / 2 - 1] + tps[n / 2]) / 2.0
+        };
+        Some((median, n))
     }
 
     /// The typed chain's compiled-typed/interpreter transitions/s ratio.
@@ -645,10 +694,21 @@ impl Report {
             None => "n/a".to_owned(),
         };
         let typed = self.typed_ratio().map_or("n/a".to_owned(), fmt_ratio);
+        let durable = match self.durable_median() {
+            Some((tps, n)) => {
+                let _ = writeln!(
+                    out,
+                    "durable: median transitions/s over the {n} workload{} it ran",
+                    if n == 1 { "" } else { "s" }
+                );
+                format!("{} transitions/s", fmt_count(tps))
+            }
+            None => "n/a".to_owned(),
+        };
         let _ = writeln!(
             out,
             "bench: interpreter/peer min {min}, compiled/interpreter min {compiled} (typed chain \
-             {typed}), durable n/a (not built yet)"
+             {typed}), durable {durable}"
         );
         out
     }
@@ -702,6 +762,10 @@ struct Notes {
     no_payload_limit: Vec<String>,
     paused_clock: Vec<String>,
     allocator: Option<String>,
+    /// Some row has a durable result.
+    durable: bool,
+    /// `(workload, engine, why)` of the engines that cannot run a workload.
+    unsupported: Vec<(String, String, String)>,
 }
 
 impl Notes {
@@ -724,6 +788,20 @@ impl Notes {
                  peer gets retryIntervalOverrides 0.",
                 self.paused_clock.join(", ")
             );
+        }
+        if self.durable {
+            out.push_str(
+                "  durable = Standard executions through stepfn::Runtime on a fresh SQLite file \
+                 (WAL, synchronous=FULL: every commit fsync'd; the writer thread group-commits \
+                 what is queued), started from a current-thread tokio runtime with up to 64 in \
+                 flight (a sliding window; fewer for long executions: ~16k transitions in flight \
+                 at most, at least 2); its transitions/s is throughput (executions × transitions \
+                 / wall time), its p50/p99 the latency from Runtime::start to Runtime::wait \
+                 returning; one checked execution runs first, and every output is checked.\n",
+            );
+        }
+        for (name, engine, why) in &self.unsupported {
+            let _ = writeln!(out, "  n/a: {name} on {engine}: {why}");
         }
         out.push_str(
             "  stepfn/peer memory ratio: peak RSS over peak RSS. The peer's peak grows with the \
@@ -752,6 +830,17 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
         .filter_map(|o| o.as_ref().ok()?.transitions_per_execution)
         .next();
     let (mut no_limit, mut paused) = (false, false);
+    for o in &row.stepfn {
+        match o {
+            Ok(s) if s.engine == "durable" => notes.durable = true,
+            Err(f) if f.is_unsupported() => notes.unsupported.push((
+                f.name.clone(),
+                f.engine.clone().unwrap_or_else(|| "stepfn".into()),
+                f.error.clone(),
+            )),
+            _ => {}
+        }
+    }
     for s in row.stepfn.iter().filter_map(|o| o.as_ref().ok()) {
         if !s.payload_limit && !notes.no_payload_limit.contains(&s.name) {
             notes.no_payload_limit.push(s.name.clone());
@@ -811,6 +900,10 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
                 fmt_us(s.p99_us),
                 fmt_bytes(s.peak_rss_bytes),
                 s.first_run_peak_rss_bytes.map_or("-".into(), fmt_bytes),
+            ]),
+            Err(f) if f.is_unsupported() => rows.push(vec![
+                f.engine.clone().unwrap_or_else(|| "stepfn".into()),
+                "n/a (see the notes)".into(),
             ]),
             Err(f) => rows.push(failed_row(
                 f.engine.as_deref().unwrap_or("stepfn"),
@@ -1271,7 +1364,7 @@ mod tests {
         assert!(
             text.ends_with(
                 "bench: interpreter/peer min 19×, compiled/interpreter min n/a (typed chain \
-                 n/a), durable n/a (not built yet)\n"
+                 n/a), durable n/a\n"
             ),
             "{text}"
         );
@@ -1357,7 +1450,7 @@ mod tests {
         assert!(
             text.ends_with(
                 "bench: interpreter/peer min 9.1×, compiled/interpreter min 1.3× (typed chain \
-                 4.5×), durable n/a (not built yet)\n"
+                 4.5×), durable n/a\n"
             ),
             "{text}"
         );
@@ -1451,6 +1544,7 @@ mod tests {
             name: "t_trivial_3".into(),
             engine: Some("interpreter".into()),
             error: "wrong output: $.b: missing".into(),
+            unsupported: false,
         };
         let report = Report::new(&names, vec![Err(failure)], vec![Ok(peer(PEER))]);
         assert!(!report.all_ok());
@@ -1466,6 +1560,54 @@ mod tests {
         let text = report.render(false);
         assert!(text.contains("  stepfn  FAILED: no result\n"), "{text}");
         assert!(text.contains("  peer    FAILED: not run\n"), "{text}");
+    }
+
+    #[test]
+    fn renders_durable_rows_unsupported_workloads_and_the_median() {
+        let names = s(&["a_pass_chain_100", "c_map_10k", "t_trivial_3"]);
+        let unsupported = parse_line(
+            r#"{"name":"c_map_10k","engine":"durable","unsupported":"the input is over the limit"}"#,
+        )
+        .unwrap()
+        .unwrap_err();
+        assert!(unsupported.is_unsupported());
+        assert_eq!(unsupported.error, "the input is over the limit");
+        let stepfn = vec![
+            Ok(engine_line("a_pass_chain_100", "interpreter", 1_000_000.0)),
+            Ok(engine_line("a_pass_chain_100", "durable", 30_000.0)),
+            Ok(engine_line("c_map_10k", "interpreter", 1_000_000.0)),
+            Err(unsupported),
+            Ok(engine_line("t_trivial_3", "interpreter", 1_000_000.0)),
+            Ok(engine_line("t_trivial_3", "durable", 10_000.0)),
+        ];
+        let peers = ["a_pass_chain_100", "c_map_10k", "t_trivial_3"]
+            .iter()
+            .map(|n| Ok(peer(&PEER.replace("t_trivial_3", n))))
+            .collect();
+        let report = Report::new(&names, stepfn, peers);
+        assert!(report.all_ok(), "an unsupported workload is not a failure");
+        assert_eq!(report.durable_median(), Some((20_000.0, 2)));
+        let text = report.render(true);
+        assert!(
+            text.contains("  durable      n/a (see the notes)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  n/a: c_map_10k on durable: the input is over the limit\n"),
+            "{text}"
+        );
+        assert!(text.contains("  durable = Standard executions"), "{text}");
+        assert!(
+            text.contains("durable: median transitions/s over the 2 workloads it ran\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("durable 20,000 transitions/s\n"), "{text}");
+        let odd = Report::new(
+            &s(&["t_trivial_3"]),
+            vec![Ok(engine_line("t_trivial_3", "durable", 7.0))],
+            vec![],
+        );
+        assert_eq!(odd.durable_median(), Some((7.0, 1)));
     }
 
     #[test]
@@ -1485,6 +1627,7 @@ mod tests {
                 name: "choice:100000".into(),
                 engine: None,
                 error: "boom".into(),
+                unsupported: false,
             }),
         ];
         let text = render_scaling(&outcomes);

@@ -395,7 +395,7 @@ pub(super) enum Mode {
     Wait(Option<Arc<dyn TaskHandler>>),
 }
 
-impl Exec {
+impl Exec<'_> {
     /// How a Task's resource is performed in this execution.
     pub(super) fn task_mode(&self, resource: &str) -> Mode {
         if self.broker.is_none() || self.dur.is_none() {

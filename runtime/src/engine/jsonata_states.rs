@@ -191,9 +191,9 @@ fn string_field(jx: &Jx<'_>, e: &Expr<String>, field: &str) -> Result<String, St
     }
 }
 
-impl Exec {
+impl Exec<'_> {
     fn cache(&self) -> Result<&JsonataCache, StatesError> {
-        self.jsonata.as_deref().ok_or_else(|| {
+        self.jsonata.ok_or_else(|| {
             StatesError::runtime("JSONata expressions were not compiled for this machine")
         })
     }

@@ -9,6 +9,7 @@ pub mod choice;
 pub(crate) mod durable;
 pub mod history;
 mod jsonata_states;
+mod links;
 pub mod retry;
 pub mod tasks;
 
@@ -21,6 +22,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use history::{History, HistoryEvent};
 use indexmap::IndexMap;
+use links::Links;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -118,6 +120,37 @@ pub struct Interpreter {
     uses_context: bool,
     /// The machine's JSONata expressions, compiled once (`None` for JSONPath-only machines).
     jsonata: Option<Arc<JsonataCache>>,
+    /// Every transition target resolved to its state's index, once.
+    links: Arc<Links>,
+    /// The ARNs every execution's facts repeat, formatted once.
+    arns: Arc<MachineArns>,
+}
+
+/// The parts of the context object's facts that depend on the machine alone.
+#[derive(Debug)]
+struct MachineArns {
+    /// `arn:aws:states:…:execution:{machine}:` (the execution's name follows).
+    execution_prefix: String,
+    role_arn: String,
+    state_machine_id: String,
+}
+
+impl MachineArns {
+    fn new(machine: &str) -> Self {
+        Self {
+            execution_prefix: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine}:"),
+            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
+            state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine}"),
+        }
+    }
+
+    /// The ARN of execution `name`.
+    fn execution_arn(&self, name: &str) -> String {
+        let mut id = String::with_capacity(self.execution_prefix.len() + name.len());
+        id.push_str(&self.execution_prefix);
+        id.push_str(name);
+        id
+    }
 }
 
 const ACCOUNT: &str = "123456789012";
@@ -129,11 +162,14 @@ impl Interpreter {
         let uses_context = machine_json_mentions_context(&machine);
         let jsonata =
             JsonataCache::for_machine(&machine, crate::io::jsonata::default_engine()).map(Arc::new);
+        let name = name.into();
         Self {
             uses_context,
             jsonata,
+            links: Arc::new(Links::new(&machine)),
+            arns: Arc::new(MachineArns::new(&name)),
             machine: Arc::new(machine),
-            name: name.into(),
+            name,
             tasks: Arc::new(tasks),
         }
     }
@@ -151,39 +187,61 @@ impl Interpreter {
 
     /// Runs one execution to its end.
     pub async fn execute(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
-        let exec_name = options.name.clone().unwrap_or_else(new_uuid);
-        let clock = Clock::new();
-        let start_time = clock.now_rfc3339();
-        let info = Arc::new(ExecutionInfo {
-            id: format!(
-                "arn:aws:states:{REGION}:{ACCOUNT}:execution:{}:{exec_name}",
-                self.name
-            ),
-            name: exec_name,
-            start_time,
+        // Boxed: executors move the future they are given by value (`block_on` several
+        // times), and an execution's own future is large; this one holds a pointer.
+        Box::pin(self.execute_inner(input, options)).await
+    }
+
+    /// The execution's facts. `Execution.StartTime` (and `Execution.Input`) are only read
+    /// through `$$`, so they are made only when the machine reads it.
+    fn execution_info(
+        &self,
+        name: String,
+        start_time: impl FnOnce() -> String,
+        input: &Value,
+        redrive_count: u64,
+    ) -> ExecutionInfo {
+        let arns = &self.arns;
+        ExecutionInfo {
+            id: arns.execution_arn(&name),
+            name,
+            start_time: if self.uses_context {
+                start_time()
+            } else {
+                String::new()
+            },
             // Kept only when `$$` is read somewhere: copying a large input costs.
             input: if self.uses_context {
                 input.clone()
             } else {
                 Value::Null
             },
-            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
-            redrive_count: 0,
-            state_machine_id: format!(
-                "arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{}",
-                self.name
-            ),
+            role_arn: arns.role_arn.clone(),
+            redrive_count,
+            state_machine_id: arns.state_machine_id.clone(),
             state_machine_name: self.name.clone(),
-        });
+        }
+    }
+
+    async fn execute_inner(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
+        let exec_name = options.name.unwrap_or_else(new_uuid);
+        let needs_time = options.keep_history || self.uses_context;
+        let clock = if needs_time {
+            Clock::new()
+        } else {
+            Clock::lazy()
+        };
+        let info = Arc::new(self.execution_info(exec_name, || clock.now_rfc3339(), &input, 0));
         let history = History::new(options.keep_history);
         let exec = Exec {
-            machine: self.machine.clone(),
-            tasks: self.tasks.clone(),
+            machine: &self.machine,
+            tasks: &self.tasks,
             info: info.clone(),
             clock,
             payload_limit: options.payload_limit,
-            needs_time: options.keep_history || self.uses_context,
-            jsonata: self.jsonata.clone(),
+            needs_time,
+            jsonata: self.jsonata.as_deref(),
+            links: &self.links,
             dur: None,
             broker: None,
         };
@@ -231,7 +289,7 @@ impl Interpreter {
             },
             None => run.await.map_err(Ending::Failed),
         };
-        conclude(&exec, &history, outcome)
+        conclude(&exec, &history, outcome, true)
     }
 
     /// Runs (or continues, after a crash) a Standard execution whose `ExecutionStarted` event is
@@ -247,34 +305,27 @@ impl Interpreter {
         let input: Value = serde_json::from_str(&rec.input).unwrap_or(Value::Null);
         let start =
             jiff::Timestamp::from_millisecond(rec.start_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let info = Arc::new(ExecutionInfo {
-            id: rec.arn.clone(),
-            name: rec.name.clone(),
-            start_time: format!("{start:.3}"),
-            input: if self.uses_context {
-                input.clone()
-            } else {
-                Value::Null
-            },
-            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
-            redrive_count: rec.redrive_count,
-            state_machine_id: format!(
-                "arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{}",
-                self.name
-            ),
-            state_machine_name: self.name.clone(),
-        });
+        let mut info = self.execution_info(
+            rec.name.clone(),
+            || format!("{start:.3}"),
+            &input,
+            rec.redrive_count,
+        );
+        // The stored ARN, as the store knows it.
+        info.id = rec.arn.clone();
+        let info = Arc::new(info);
         let history = History::resume(last_event);
         let dur = Arc::new(Durable::new(rec.arn.clone(), store, frames));
         let top = dur.take_resume("");
         let exec = Exec {
-            machine: self.machine.clone(),
-            tasks: self.tasks.clone(),
+            machine: &self.machine,
+            tasks: &self.tasks,
             info,
             clock: broker.clock.clone(),
             payload_limit: Some(size::PAYLOAD_LIMIT),
             needs_time: true,
-            jsonata: self.jsonata.clone(),
+            jsonata: self.jsonata.as_deref(),
+            links: &self.links,
             dur: Some(dur.clone()),
             broker: Some(broker.clone()),
         };
@@ -307,7 +358,8 @@ impl Interpreter {
             }
             None => run.await.map_err(Ending::Failed),
         };
-        let result = conclude(&exec, &history, outcome);
+        // The events stay in the history too: the final snapshot commits them.
+        let result = conclude(&exec, &history, outcome, false);
         let mut c = dur.snapshot(&history);
         if result.status == ExecutionStatus::Succeeded {
             c.frames.clear();
@@ -339,9 +391,22 @@ impl Interpreter {
     }
 }
 
-/// Records the execution's last event and builds its result.
-fn conclude(exec: &Exec, history: &History, outcome: Result<Value, Ending>) -> ExecutionResult {
+/// Records the execution's last event and builds its result; `take` moves the kept events
+/// into it (else they are copied and stay in `history`).
+fn conclude(
+    exec: &Exec,
+    history: &History,
+    outcome: Result<Value, Ending>,
+    take: bool,
+) -> ExecutionResult {
     let prev = history.len();
+    let events = || {
+        if take {
+            history.take_events()
+        } else {
+            history.events()
+        }
+    };
     match outcome {
         Ok(output) => {
             history.push(
@@ -360,7 +425,7 @@ fn conclude(exec: &Exec, history: &History, outcome: Result<Value, Ending>) -> E
                 output: Some(output),
                 error: None,
                 cause: None,
-                history: history.events(),
+                history: events(),
             }
         }
         Err(Ending::Failed(e)) => {
@@ -375,7 +440,7 @@ fn conclude(exec: &Exec, history: &History, outcome: Result<Value, Ending>) -> E
                 output: None,
                 error: Some(e.error),
                 cause: Some(e.cause),
-                history: history.events(),
+                history: events(),
             }
         }
         Err(Ending::TimedOut) => {
@@ -394,7 +459,7 @@ fn conclude(exec: &Exec, history: &History, outcome: Result<Value, Ending>) -> E
                 output: None,
                 error: Some(e.error),
                 cause: Some(e.cause),
-                history: history.events(),
+                history: events(),
             }
         }
     }
@@ -423,24 +488,34 @@ fn error_details(e: &StatesError) -> Value {
 /// Wall-clock time that follows tokio's clock, so a paused clock in tests moves timestamps too.
 #[derive(Debug, Clone)]
 pub struct Clock {
-    wall: jiff::Timestamp,
-    base: tokio::time::Instant,
+    /// The wall time and tokio's instant it starts from (set on first use by a lazy clock).
+    start: std::sync::OnceLock<(jiff::Timestamp, tokio::time::Instant)>,
 }
 
 impl Clock {
     /// A clock starting now.
     pub fn new() -> Self {
         Self {
-            wall: jiff::Timestamp::now(),
-            base: tokio::time::Instant::now(),
+            start: std::sync::OnceLock::from((jiff::Timestamp::now(), tokio::time::Instant::now())),
+        }
+    }
+
+    /// A clock that starts when it is first read: an execution that records no times (no
+    /// history, no `$$`) then reads no clock at all.
+    pub(crate) fn lazy() -> Self {
+        Self {
+            start: std::sync::OnceLock::new(),
         }
     }
 
     /// The current time.
     pub fn now(&self) -> jiff::Timestamp {
-        let elapsed = tokio::time::Instant::now().saturating_duration_since(self.base);
+        let (wall, base) = *self
+            .start
+            .get_or_init(|| (jiff::Timestamp::now(), tokio::time::Instant::now()));
+        let elapsed = tokio::time::Instant::now().saturating_duration_since(base);
         let d = jiff::SignedDuration::try_from(elapsed).unwrap_or(jiff::SignedDuration::ZERO);
-        self.wall.checked_add(d).unwrap_or(self.wall)
+        wall.checked_add(d).unwrap_or(wall)
     }
 
     /// The current time as RFC 3339 with milliseconds, as Step Functions prints it.
@@ -455,16 +530,17 @@ impl Default for Clock {
     }
 }
 
-/// One running execution's shared parts.
-struct Exec {
+/// One running execution's shared parts (the machine's, borrowed from its interpreter).
+struct Exec<'i> {
     /// False when neither history nor `$$` needs state entry times (saves a clock read per state).
     needs_time: bool,
-    machine: Arc<StateMachine>,
-    tasks: Arc<TaskRegistry>,
+    machine: &'i StateMachine,
+    tasks: &'i TaskRegistry,
     info: Arc<ExecutionInfo>,
     clock: Clock,
     payload_limit: Option<usize>,
-    jsonata: Option<Arc<JsonataCache>>,
+    jsonata: Option<&'i JsonataCache>,
+    links: &'i Links,
     /// The checkpoint writer of a Standard (durable) execution; `None` for in-memory runs.
     dur: Option<Arc<Durable>>,
     /// The pending activity and callback tasks of the runtime (durable runs only).
@@ -545,7 +621,7 @@ struct At<'f> {
     entered_time: jiff::Timestamp,
 }
 
-impl Exec {
+impl Exec<'_> {
     /// The parking spot of a durable frame.
     fn park<'x>(
         &'x self,
@@ -677,7 +753,7 @@ fn step<'m>(t: &'m Transition, v: Value) -> Step<'m> {
     }
 }
 
-impl Exec {
+impl Exec<'_> {
     fn too_big(&self, v: &Value) -> bool {
         self.payload_limit.is_some_and(|l| size::exceeds(v, l))
     }
@@ -727,17 +803,39 @@ impl Exec {
             }
             let dur = self.dur.as_deref().zip(frame);
             loop {
-                let Some(state) = states.get(name) else {
+                let Some((_, state)) = self.links.get(states, name) else {
                     return Err(StatesError::runtime(format!(
                         "the state `{name}` does not exist"
                     )));
                 };
                 // Durable frames remember where they failed: a redrive restarts there.
                 let before = dur.map(|_| (input.clone(), *prev));
-                match self
-                    .run_state(name, state, input, vars, history, prev, frame, pos.take())
+                // Pass, Choice, Succeed and Fail never await: they run without a future.
+                let simple = pos.is_none()
+                    && matches!(
+                        state.kind,
+                        StateKind::Pass(_)
+                            | StateKind::Choice(_)
+                            | StateKind::Succeed
+                            | StateKind::Fail(_)
+                    );
+                let r = if simple {
+                    self.run_simple_state(name, state, input, vars, history, prev)
+                } else {
+                    // Boxed: the scope's own future stays small (it is boxed once per run).
+                    Box::pin(self.run_state(
+                        name,
+                        state,
+                        input,
+                        vars,
+                        history,
+                        prev,
+                        frame,
+                        pos.take(),
+                    ))
                     .await
-                {
+                };
+                match r {
                     Ok(Step::Next(n, v)) => {
                         name = n;
                         input = v;
@@ -771,20 +869,17 @@ impl Exec {
         self.machine.effective_query_language(st)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn run_state<'m>(
+    /// Records the state's entered event (unless restarting inside it): its id and time.
+    fn enter_state(
         &self,
-        name: &'m str,
-        st: &'m State,
-        input: Value,
-        vars: &mut Variables,
+        name: &str,
+        st: &State,
+        input: &Value,
         history: &History,
         prev: &mut u64,
-        frame: Option<&str>,
-        resume: Option<Pos>,
-    ) -> Result<Step<'m>, StatesError> {
-        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
-        let (entered, entered_time) = match resume.as_ref().and_then(Pos::entered) {
+        resume: Option<&Pos>,
+    ) -> (u64, jiff::Timestamp) {
+        match resume.and_then(Pos::entered) {
             // Restarting inside the state: its entered event is already stored.
             Some((id, ms)) => (
                 id,
@@ -799,27 +894,139 @@ impl Exec {
                 let entered = history.push(*prev, state_event(&st.kind, true), || format!("{entered_time:.3}"), || {
                     Some((
                         "stateEnteredEventDetails",
-                        json!({"name": name, "input": to_text(&input), "inputDetails": {"truncated": false}}),
+                        json!({"name": name, "input": to_text(input), "inputDetails": {"truncated": false}}),
                     ))
                 });
                 *prev = entered;
                 (entered, entered_time)
             }
-        };
-        let ctx = Context::new(self.info.clone(), name, entered_time, 0);
-        let result = match &st.kind {
+        }
+    }
+
+    /// The work of a state that never awaits (Pass, Choice, Succeed, Fail).
+    #[allow(clippy::too_many_arguments)]
+    fn simple_body<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        input: Value,
+        ctx: &Context<'_>,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+        jsonata: bool,
+        entered: u64,
+    ) -> Result<Step<'m>, StatesError> {
+        match &st.kind {
             StateKind::Pass(p) if jsonata => self
-                .jx_pass(st, p, input, &ctx, vars)
+                .jx_pass(st, p, input, ctx, vars)
                 .map(|v| step(&p.transition, v)),
-            StateKind::Choice(c) if jsonata => self.jx_choice(st, c, input, &ctx, vars),
-            StateKind::Succeed if jsonata => self.jx_succeed(st, input, &ctx, vars).map(Step::End),
+            StateKind::Choice(c) if jsonata => self.jx_choice(st, c, input, ctx, vars),
+            StateKind::Succeed if jsonata => self.jx_succeed(st, input, ctx, vars).map(Step::End),
             StateKind::Fail(f) if jsonata => {
-                let e = locate(self.jx_fail(f, &input, &ctx, vars), name, entered);
+                let e = locate(self.jx_fail(f, &input, ctx, vars), name, entered);
                 if e.error == names::QUERY_EVALUATION_ERROR {
+                    *prev = self.evaluation_failed(history, *prev, name, &e);
+                }
+                Err(e)
+            }
+            StateKind::Pass(p) => self
+                .pass(st, p, input, ctx, vars)
+                .map(|v| step(&p.transition, v)),
+            StateKind::Choice(c) => self.choice(st, c, input, ctx, vars),
+            StateKind::Succeed => {
+                let env = Env { context: ctx, vars };
+                paths::apply_io_path(st.input_path.as_ref(), input, &env)
+                    .and_then(|v| paths::apply_io_path(st.output_path.as_ref(), v, &env))
+                    .map(Step::End)
+            }
+            StateKind::Fail(f) => {
+                let env = Env { context: ctx, vars };
+                Err(locate(self.fail(f, &input, &env), name, entered))
+            }
+            _ => Err(StatesError::runtime(format!(
+                "the state `{name}` cannot run without awaiting"
+            ))),
+        }
+    }
+
+    /// Closes a state: its failure (located, with an `EvaluationFailed` event for the simple
+    /// states' JSONata failures), or its output's size check and exited event.
+    fn leave_state<'m>(
+        &self,
+        name: &str,
+        st: &State,
+        result: Result<Step<'m>, StatesError>,
+        history: &History,
+        prev: &mut u64,
+        entered: u64,
+    ) -> Result<Step<'m>, StatesError> {
+        let step = match result {
+            Ok(s) => s,
+            Err(e) => {
+                let e = locate(e, name, entered);
+                // Task, Parallel and Map record their own evaluation failures; so does Fail.
+                let simple = matches!(
+                    st.kind,
+                    StateKind::Pass(_)
+                        | StateKind::Choice(_)
+                        | StateKind::Wait(_)
+                        | StateKind::Succeed
+                );
+                if simple && e.error == names::QUERY_EVALUATION_ERROR {
                     *prev = self.evaluation_failed(history, *prev, name, &e);
                 }
                 return Err(e);
             }
+        };
+        let out = match &step {
+            Step::Next(_, v) | Step::End(v) => v,
+        };
+        self.check_size(out, name)?;
+        *prev = history.push(*prev, state_event(&st.kind, false), || self.clock.now_rfc3339(), || {
+            Some((
+                "stateExitedEventDetails",
+                json!({"name": name, "output": to_text(out), "outputDetails": {"truncated": false}}),
+            ))
+        });
+        Ok(step)
+    }
+
+    /// Runs a Pass, Choice, Succeed or Fail state entered afresh, without a future.
+    fn run_simple_state<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        input: Value,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+    ) -> Result<Step<'m>, StatesError> {
+        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let (entered, entered_time) = self.enter_state(name, st, &input, history, prev, None);
+        let ctx = Context::new(self.info.clone(), name, entered_time, 0);
+        let result = self.simple_body(name, st, input, &ctx, vars, history, prev, jsonata, entered);
+        drop(ctx);
+        self.leave_state(name, st, result, history, prev, entered)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_state<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        input: Value,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+        frame: Option<&str>,
+        resume: Option<Pos>,
+    ) -> Result<Step<'m>, StatesError> {
+        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let (entered, entered_time) =
+            self.enter_state(name, st, &input, history, prev, resume.as_ref());
+        let ctx = Context::new(self.info.clone(), name, entered_time, 0);
+        let result = match &st.kind {
             StateKind::Wait(w) => {
                 self.wait_state(
                     name,
@@ -837,26 +1044,6 @@ impl Exec {
                     entered_time,
                 )
                 .await
-            }
-            StateKind::Pass(p) => self
-                .pass(st, p, input, &ctx, vars)
-                .map(|v| step(&p.transition, v)),
-            StateKind::Choice(c) => self.choice(st, c, input, &ctx, vars),
-            StateKind::Succeed => {
-                let env = Env {
-                    context: &ctx,
-                    vars,
-                };
-                paths::apply_io_path(st.input_path.as_ref(), input, &env)
-                    .and_then(|v| paths::apply_io_path(st.output_path.as_ref(), v, &env))
-                    .map(Step::End)
-            }
-            StateKind::Fail(f) => {
-                let env = Env {
-                    context: &ctx,
-                    vars,
-                };
-                return Err(locate(self.fail(f, &input, &env), name, entered));
             }
             StateKind::Task(t) => {
                 let at = At {
@@ -888,36 +1075,11 @@ impl Exec {
                 self.map(name, st, m, input, ctx, vars, history, prev, at)
                     .await
             }
-        };
-        let step = match result {
-            Ok(s) => s,
-            Err(e) => {
-                let e = locate(e, name, entered);
-                // Task, Parallel and Map record their own evaluation failures.
-                let simple = matches!(
-                    st.kind,
-                    StateKind::Pass(_)
-                        | StateKind::Choice(_)
-                        | StateKind::Wait(_)
-                        | StateKind::Succeed
-                );
-                if simple && e.error == names::QUERY_EVALUATION_ERROR {
-                    *prev = self.evaluation_failed(history, *prev, name, &e);
-                }
-                return Err(e);
+            StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_) => {
+                self.simple_body(name, st, input, &ctx, vars, history, prev, jsonata, entered)
             }
         };
-        let out = match &step {
-            Step::Next(_, v) | Step::End(v) => v,
-        };
-        self.check_size(out, name)?;
-        *prev = history.push(*prev, state_event(&st.kind, false), || self.clock.now_rfc3339(), || {
-            Some((
-                "stateExitedEventDetails",
-                json!({"name": name, "output": to_text(out), "outputDetails": {"truncated": false}}),
-            ))
-        });
-        Ok(step)
+        self.leave_state(name, st, result, history, prev, entered)
     }
 
     /// Records an `EvaluationFailed` event when `r` is a JSONata failure; true when it did.
@@ -2115,10 +2277,10 @@ impl Exec {
 }
 
 /// A random (v4) UUID drawn from a fast thread-local generator.
-fn new_uuid() -> String {
-    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
-        .into_uuid()
-        .to_string()
+pub(crate) fn new_uuid() -> String {
+    let u = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    u.hyphenated().encode_lower(&mut buf).to_owned()
 }
 
 /// True when the definition mentions the context object anywhere (`$$` or `$states.context`).

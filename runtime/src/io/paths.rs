@@ -129,13 +129,24 @@ pub fn place(path: &Path, mut target: Value, value: Value) -> Result<Value, Stat
                     let Value::Object(m) = cur else {
                         break;
                     };
+                    // An existing field is replaced in place (same position, as `insert`
+                    // would): no key copied, one lookup.
                     if last {
-                        m.insert(name.clone(), value);
+                        match m.get_mut(name.as_str()) {
+                            Some(slot) => *slot = value,
+                            None => {
+                                m.insert(name.clone(), value);
+                            }
+                        }
                         return Ok(target);
                     }
-                    cur = m
-                        .entry(name.clone())
-                        .or_insert_with(|| Value::Object(Map::new()));
+                    if !m.contains_key(name.as_str()) {
+                        m.insert(name.clone(), Value::Object(Map::new()));
+                    }
+                    match m.get_mut(name.as_str()) {
+                        Some(next) => cur = next,
+                        None => break,
+                    }
                 }
                 PathSegment::Index(idx) => {
                     let Value::Array(a) = cur else { break };
