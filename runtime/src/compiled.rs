@@ -13,7 +13,9 @@
 //! serialized only when something needs JSON (a path, a template, the history).
 
 use crate::engine::history::History;
+use crate::engine::locate;
 use crate::engine::{choice, retry, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus};
+use crate::engine::{error_details, resource_parts, state_event, to_text, wait_duration};
 use crate::error::{names, StatesError};
 use crate::io::context::ExecutionInfo;
 use crate::io::{paths, size, template, Context, Env, Variables};
@@ -21,7 +23,7 @@ use futures::future::BoxFuture;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
@@ -114,35 +116,6 @@ pub struct Execution {
     clock: Clock,
     payload_limit: Option<usize>,
     needs_time: bool,
-}
-
-fn to_text(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
-fn error_details(e: &StatesError) -> Value {
-    let mut m = Map::new();
-    if !e.error.is_empty() {
-        m.insert("error".into(), Value::String(e.error.clone()));
-    }
-    if !e.cause.is_empty() {
-        m.insert("cause".into(), Value::String(e.cause.clone()));
-    }
-    Value::Object(m)
-}
-
-/// The prefix AWS puts on the causes of `States.Runtime` errors.
-pub fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesError {
-    const PREFIX: &str = "An error occurred while executing the state";
-    if (e.error == names::RUNTIME || e.error == names::QUERY_EVALUATION_ERROR)
-        && !e.cause.starts_with(PREFIX)
-    {
-        e.cause = format!(
-            "{PREFIX} '{state}' (entered at the event id #{entered}). {}",
-            e.cause
-        );
-    }
-    e
 }
 
 /// Where a state continues.
@@ -285,7 +258,7 @@ impl Execution {
         } else {
             jiff::Timestamp::UNIX_EPOCH
         };
-        let kind = entered_kind(&state.kind);
+        let kind = state_event(&state.kind, true);
         *prev = self.history.push(*prev, kind, || format!("{entered_time:.3}"), || {
             Some((
                 "stateEnteredEventDetails",
@@ -356,32 +329,6 @@ impl Execution {
     }
 }
 
-fn entered_kind(k: &StateKind) -> &'static str {
-    match k {
-        StateKind::Pass(_) => "PassStateEntered",
-        StateKind::Task(_) => "TaskStateEntered",
-        StateKind::Choice(_) => "ChoiceStateEntered",
-        StateKind::Wait(_) => "WaitStateEntered",
-        StateKind::Succeed => "SucceedStateEntered",
-        StateKind::Fail(_) => "FailStateEntered",
-        StateKind::Parallel(_) => "ParallelStateEntered",
-        StateKind::Map(_) => "MapStateEntered",
-    }
-}
-
-fn exited_kind(k: &StateKind) -> &'static str {
-    match k {
-        StateKind::Pass(_) => "PassStateExited",
-        StateKind::Task(_) => "TaskStateExited",
-        StateKind::Choice(_) => "ChoiceStateExited",
-        StateKind::Wait(_) => "WaitStateExited",
-        StateKind::Succeed => "SucceedStateExited",
-        StateKind::Fail(_) => "FailStateExited",
-        StateKind::Parallel(_) => "ParallelStateExited",
-        StateKind::Map(_) => "MapStateExited",
-    }
-}
-
 impl StateRun<'_> {
     fn context(&self) -> Context<'static> {
         Context::new(self.cx.info.clone(), self.name, self.entered_time, 0)
@@ -391,7 +338,7 @@ impl StateRun<'_> {
     pub fn exit(&self, prev: &mut u64, out: &Data) -> Result<(), StatesError> {
         self.cx.check_size(out, self.name)?;
         let name = self.name;
-        self.cx.push(prev, exited_kind(&self.state.kind), || {
+        self.cx.push(prev, state_event(&self.state.kind, false), || {
             Some((
                 "stateExitedEventDetails",
                 json!({"name": name, "output": out.to_json().map(|v| to_text(&v)).unwrap_or_default(), "outputDetails": {"truncated": false}}),
@@ -952,63 +899,6 @@ impl StateRun<'_> {
 /// A compiled scope: runs a branch or an iteration from its start to its end.
 pub type Scope =
     for<'a> fn(&'a Execution, Data, &'a mut u64) -> BoxFuture<'a, Result<Data, StatesError>>;
-
-fn wait_duration(
-    w: &stepfn_asl::Wait,
-    input: &Value,
-    env: &Env<'_>,
-    clock: &Clock,
-) -> Result<Duration, StatesError> {
-    if let Some(Expr::Literal(s)) = &w.seconds {
-        return Ok(Duration::from_secs(*s));
-    }
-    if let Some(p) = &w.seconds_path {
-        let v = paths::select(p, input, env)?
-            .ok_or_else(|| paths::path_not_found(p, "SecondsPath", input))?;
-        return match v.as_i64() {
-            Some(n) if n >= 0 => Ok(Duration::from_secs(n as u64)),
-            _ => Err(StatesError::runtime(format!(
-                "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-                p.as_str(),
-                to_text(&v)
-            ))),
-        };
-    }
-    let ts = match (&w.timestamp, &w.timestamp_path) {
-        (Some(Expr::Literal(s)), _) => s.clone(),
-        (_, Some(p)) => match paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "TimestampPath", input))? {
-            Value::String(s) => s,
-            other => {
-                return Err(StatesError::runtime(format!(
-                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
-                    p.as_str(),
-                    to_text(&other)
-                )))
-            }
-        },
-        _ => return Ok(Duration::ZERO),
-    };
-    let Some(at) = stepfn_asl::timestamp::parse(&ts) else {
-        return Err(StatesError::runtime(format!(
-            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {ts}"
-        )));
-    };
-    let at = jiff::Timestamp::from_second(at.as_second()).unwrap_or(at);
-    Ok(Duration::try_from(clock.now().duration_until(at)).unwrap_or(Duration::ZERO))
-}
-
-/// Splits a Resource into the `resourceType` and `resource` of task events.
-fn resource_parts(arn: &str) -> (String, String) {
-    if let Some(rest) = arn.strip_prefix("arn:aws:states:::") {
-        if let Some((service, action)) = rest.split_once(':') {
-            return (service.to_string(), action.to_string());
-        }
-    }
-    if arn.starts_with("arn:aws:lambda:") {
-        return ("lambda".into(), arn.to_string());
-    }
-    ("custom".into(), arn.to_string())
-}
 
 /// The state at `index` in the States of `scope` (for generated code).
 pub fn state_at(

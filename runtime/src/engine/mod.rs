@@ -470,11 +470,11 @@ enum Ending {
     TimedOut,
 }
 
-fn to_text(v: &Value) -> String {
+pub(crate) fn to_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-fn error_details(e: &StatesError) -> Value {
+pub(crate) fn error_details(e: &StatesError) -> Value {
     let mut m = Map::new();
     if !e.error.is_empty() {
         m.insert("error".into(), Value::String(e.error.clone()));
@@ -704,7 +704,7 @@ enum Step<'m> {
 }
 
 /// A state's own failure, prefixed the way AWS prefixes `States.Runtime` causes.
-fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesError {
+pub(crate) fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesError {
     const PREFIX: &str = "An error occurred while executing the state";
     if (e.error == names::RUNTIME || e.error == names::QUERY_EVALUATION_ERROR)
         && !e.cause.starts_with(PREFIX)
@@ -718,7 +718,7 @@ fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesError {
 }
 
 /// `…StateEntered` / `…StateExited` event types by state type.
-fn state_event(kind: &StateKind, entered: bool) -> &'static str {
+pub(crate) fn state_event(kind: &StateKind, entered: bool) -> &'static str {
     match (kind, entered) {
         (StateKind::Pass(_), true) => "PassStateEntered",
         (StateKind::Pass(_), false) => "PassStateExited",
@@ -1290,51 +1290,7 @@ impl Exec<'_> {
         input: &Value,
         env: &Env<'_>,
     ) -> Result<Duration, StatesError> {
-        if let Some(Expr::Literal(s)) = &w.seconds {
-            return Ok(Duration::from_secs(*s));
-        }
-        if let Some(p) = &w.seconds_path {
-            let v = paths::select(p, input, env)?
-                .ok_or_else(|| paths::path_not_found(p, "SecondsPath", input))?;
-            return match v.as_i64() {
-                Some(n) if n >= 0 => Ok(Duration::from_secs(n as u64)),
-                _ => Err(StatesError::runtime(format!(
-                    "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-                    p.as_str(),
-                    to_text(&v)
-                ))),
-            };
-        }
-        let ts = if let Some(Expr::Literal(s)) = &w.timestamp {
-            s.clone()
-        } else if let Some(p) = &w.timestamp_path {
-            let v = paths::select(p, input, env)?
-                .ok_or_else(|| paths::path_not_found(p, "TimestampPath", input))?;
-            match v {
-                Value::String(s) => s,
-                other => {
-                    return Err(StatesError::runtime(format!(
-                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
-                        p.as_str(),
-                        to_text(&other)
-                    )))
-                }
-            }
-        } else {
-            return Err(StatesError::runtime(
-                "a Wait state needs Seconds, Timestamp, SecondsPath or TimestampPath",
-            ));
-        };
-        let Some(at) = stepfn_asl::timestamp::parse(&ts) else {
-            return Err(StatesError::runtime(format!(
-                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {ts}"
-            )));
-        };
-        // Step Functions keeps whole seconds.
-        let at = jiff::Timestamp::from_second(at.as_second()).unwrap_or(at);
-        let now = self.clock.now();
-        let d = now.duration_until(at);
-        Ok(Duration::try_from(d).unwrap_or(Duration::ZERO))
+        wait_duration(w, input, env, &self.clock)
     }
 
     /// Runs `attempt` under the state's Retry and Catch. On a caught error, returns the catcher
@@ -2289,8 +2245,62 @@ fn machine_json_mentions_context(m: &StateMachine) -> bool {
     text.contains("$$") || text.contains("$states")
 }
 
+/// How long a Wait state waits (shared by the interpreter and the compiled form).
+pub(crate) fn wait_duration(
+    w: &Wait,
+    input: &Value,
+    env: &Env<'_>,
+    clock: &Clock,
+) -> Result<Duration, StatesError> {
+    if let Some(Expr::Literal(s)) = &w.seconds {
+        return Ok(Duration::from_secs(*s));
+    }
+    if let Some(p) = &w.seconds_path {
+        let v = paths::select(p, input, env)?
+            .ok_or_else(|| paths::path_not_found(p, "SecondsPath", input))?;
+        return match v.as_i64() {
+            Some(n) if n >= 0 => Ok(Duration::from_secs(n as u64)),
+            _ => Err(StatesError::runtime(format!(
+                "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                p.as_str(),
+                to_text(&v)
+            ))),
+        };
+    }
+    let ts = if let Some(Expr::Literal(s)) = &w.timestamp {
+        s.clone()
+    } else if let Some(p) = &w.timestamp_path {
+        let v = paths::select(p, input, env)?
+            .ok_or_else(|| paths::path_not_found(p, "TimestampPath", input))?;
+        match v {
+            Value::String(s) => s,
+            other => {
+                return Err(StatesError::runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                    p.as_str(),
+                    to_text(&other)
+                )))
+            }
+        }
+    } else {
+        return Err(StatesError::runtime(
+            "a Wait state needs Seconds, Timestamp, SecondsPath or TimestampPath",
+        ));
+    };
+    let Some(at) = stepfn_asl::timestamp::parse(&ts) else {
+        return Err(StatesError::runtime(format!(
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {ts}"
+        )));
+    };
+    // Step Functions keeps whole seconds.
+    let at = jiff::Timestamp::from_second(at.as_second()).unwrap_or(at);
+    let now = clock.now();
+    let d = now.duration_until(at);
+    Ok(Duration::try_from(d).unwrap_or(Duration::ZERO))
+}
+
 /// Splits a Resource ARN into the `resourceType` and `resource` of task events.
-fn resource_parts(arn: &str) -> (String, String) {
+pub(crate) fn resource_parts(arn: &str) -> (String, String) {
     if let Some(rest) = arn.strip_prefix("arn:aws:states:::") {
         if let Some((service, action)) = rest.split_once(':') {
             return (service.to_string(), action.to_string());
