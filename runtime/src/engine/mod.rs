@@ -1082,6 +1082,38 @@ impl Exec<'_> {
         self.leave_state(name, st, result, history, prev, entered)
     }
 
+    /// The tail shared by Task, Parallel and Map: a result goes through ResultSelector,
+    /// ResultPath and OutputPath (or the JSONata `Output`) to `Next`; a caught error goes to its
+    /// catcher's `Next` with the error output already placed.
+    #[allow(clippy::too_many_arguments)]
+    fn conclude_guarded<'m>(
+        &self,
+        outcome: Result<Value, (&'m Catcher, Value)>,
+        st: &State,
+        (result_selector, result_path): (Option<&Template>, Option<&stepfn_asl::ResultPath>),
+        transition: &'m Transition,
+        jsonata: bool,
+        input: Value,
+        ctx: &Context<'_>,
+        vars: &mut Variables,
+        (history, prev, name): (&History, &mut u64, &str),
+    ) -> Result<Step<'m>, StatesError> {
+        match outcome {
+            Ok(result) => {
+                let out = if jsonata {
+                    self.jx_finish(st, &input, result, ctx, vars)
+                } else {
+                    self.finish(st, result_selector, result_path, input, result, ctx, vars)
+                };
+                let cell = AtomicU64::new(*prev);
+                self.note_eval_failure(&out, history, &cell, name);
+                *prev = cell.load(Relaxed);
+                Ok(step(transition, out?))
+            }
+            Err((c, out)) => Ok(Step::Next(&c.next, out)),
+        }
+    }
+
     /// Records an `EvaluationFailed` event when `r` is a JSONata failure; true when it did.
     fn note_eval_failure<T>(
         &self,
@@ -1656,29 +1688,17 @@ impl Exec<'_> {
             })
             .await;
         *prev = prev_cell.load(Relaxed);
-        match outcome? {
-            Ok(result) => {
-                let out = if jsonata {
-                    self.jx_finish(st, &input, result, &ctx, vars)
-                } else {
-                    self.finish(
-                        st,
-                        t.result_selector.as_ref(),
-                        t.result_path.as_ref(),
-                        input,
-                        result,
-                        &ctx,
-                        vars,
-                    )
-                };
-                let cell = AtomicU64::new(*prev);
-                self.note_eval_failure(&out, history, &cell, name);
-                *prev = cell.load(Relaxed);
-                let out = out?;
-                Ok(step(&t.transition, out))
-            }
-            Err((c, out)) => Ok(Step::Next(&c.next, out)),
-        }
+        self.conclude_guarded(
+            outcome?,
+            st,
+            (t.result_selector.as_ref(), t.result_path.as_ref()),
+            &t.transition,
+            jsonata,
+            input,
+            &ctx,
+            vars,
+            (history, prev, name),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1844,29 +1864,17 @@ impl Exec<'_> {
                 || detail,
             );
         }
-        match outcome? {
-            Ok(result) => {
-                let out = if jsonata {
-                    self.jx_finish(st, &input, result, &ctx, vars)
-                } else {
-                    self.finish(
-                        st,
-                        p.result_selector.as_ref(),
-                        p.result_path.as_ref(),
-                        input,
-                        result,
-                        &ctx,
-                        vars,
-                    )
-                };
-                let cell = AtomicU64::new(*prev);
-                self.note_eval_failure(&out, history, &cell, name);
-                *prev = cell.load(Relaxed);
-                let out = out?;
-                Ok(step(&p.transition, out))
-            }
-            Err((c, out)) => Ok(Step::Next(&c.next, out)),
-        }
+        self.conclude_guarded(
+            outcome?,
+            st,
+            (p.result_selector.as_ref(), p.result_path.as_ref()),
+            &p.transition,
+            jsonata,
+            input,
+            &ctx,
+            vars,
+            (history, prev, name),
+        )
     }
 
     /// Reads an integer-valued `…Path` field of a Map, with AWS's error texts.
@@ -2115,29 +2123,17 @@ impl Exec<'_> {
                 || None,
             );
         }
-        match outcome? {
-            Ok(result) => {
-                let out = if jsonata {
-                    self.jx_finish(st, &input, result, &ctx, vars)
-                } else {
-                    self.finish(
-                        st,
-                        m.result_selector.as_ref(),
-                        m.result_path.as_ref(),
-                        input,
-                        result,
-                        &ctx,
-                        vars,
-                    )
-                };
-                let cell = AtomicU64::new(*prev);
-                self.note_eval_failure(&out, history, &cell, name);
-                *prev = cell.load(Relaxed);
-                let out = out?;
-                Ok(step(&m.transition, out))
-            }
-            Err((c, out)) => Ok(Step::Next(&c.next, out)),
-        }
+        self.conclude_guarded(
+            outcome?,
+            st,
+            (m.result_selector.as_ref(), m.result_path.as_ref()),
+            &m.transition,
+            jsonata,
+            input,
+            &ctx,
+            vars,
+            (history, prev, name),
+        )
     }
 
     /// Items, MaxConcurrency and tolerated failures of a Map, in AWS's order of checks.
