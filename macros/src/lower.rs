@@ -354,21 +354,29 @@ impl Lowerer {
                     self.spans.add(rloc.clone(), o.key.tokens());
                     let mut rm = Map::new();
                     rm.insert("ErrorEquals".into(), self.errors_json(&r.errors, &rloc));
-                    if let Some((v, t)) = &r.interval {
-                        self.spans.add(rloc.key("IntervalSeconds"), t.clone());
-                        rm.insert("IntervalSeconds".into(), (*v).into());
-                    }
-                    if let Some((v, t)) = &r.max_attempts {
-                        self.spans.add(rloc.key("MaxAttempts"), t.clone());
-                        rm.insert("MaxAttempts".into(), (*v).into());
-                    }
-                    if let Some((v, t)) = &r.backoff {
-                        self.spans.add(rloc.key("BackoffRate"), t.clone());
-                        rm.insert("BackoffRate".into(), J::Number(v.clone()));
-                    }
-                    if let Some((v, t)) = &r.max_delay {
-                        self.spans.add(rloc.key("MaxDelaySeconds"), t.clone());
-                        rm.insert("MaxDelaySeconds".into(), (*v).into());
+                    let fields = [
+                        (
+                            "IntervalSeconds",
+                            r.interval.as_ref().map(|(v, t)| (J::from(*v), t)),
+                        ),
+                        (
+                            "MaxAttempts",
+                            r.max_attempts.as_ref().map(|(v, t)| (J::from(*v), t)),
+                        ),
+                        (
+                            "BackoffRate",
+                            r.backoff.as_ref().map(|(v, t)| (J::Number(v.clone()), t)),
+                        ),
+                        (
+                            "MaxDelaySeconds",
+                            r.max_delay.as_ref().map(|(v, t)| (J::from(*v), t)),
+                        ),
+                    ];
+                    for (key, field) in fields {
+                        if let Some((v, t)) = field {
+                            self.spans.add(rloc.key(key), t.clone());
+                            rm.insert(key.into(), v);
+                        }
                     }
                     if r.jitter {
                         rm.insert("JitterStrategy".into(), "FULL".into());
