@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod dsl;
 pub mod intrinsic;
 pub mod model;
+pub mod object;
 pub mod parse;
 pub mod path;
 mod serialize;

@@ -174,7 +174,7 @@ impl Path {
         let mut cur = root;
         for seg in &self.segments {
             let next = match (seg, cur) {
-                (PathSegment::Field(f), Value::Object(m)) => m.get(f),
+                (PathSegment::Field(f), Value::Object(m)) => crate::object::get(m, f),
                 (PathSegment::Index(i), Value::Array(a)) if *i >= 0 => a.get(*i as usize),
                 _ => None,
             };

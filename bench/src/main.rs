@@ -20,7 +20,8 @@
 //!
 //! How one workload is run (Express-like: `keep_history: false`): load the workload once,
 //! run it once untimed and check the output equals `NAME.expected.json` exactly (as JSON
-//! values), then run executions one after another on a current-thread tokio runtime until
+//! values), then run executions one after another, awaited in one `block_on` of a
+//! current-thread tokio runtime (as the peer awaits its executions in one Node event loop), until
 //! the time budget is spent (3 s; `--quick` 0.5 s), at least one. A latency is the execute
 //! call alone: the input is cloned before the timer starts (the API takes it by value), and
 //! the result is checked against the expected output and dropped after it stops. `seconds`
@@ -551,9 +552,6 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
         .start_paused(w.paused_clock)
         .build()
         .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
-    let timed = |input: Value, run: &mut dyn FnMut(Value) -> ExecutionResult| {
-        time_runs(name, engine, w, seconds, input, run)
-    };
     match engine {
         "interpreter" => {
             let interpreter = match &w.source {
@@ -567,9 +565,14 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
                 }
                 Source::TypedChain => TypedChain100::interpreter(),
             };
-            timed(w.input.clone(), &mut |input| {
-                runtime.block_on(interpreter.execute(input, options.clone()))
-            })
+            runtime.block_on(time_runs(
+                name,
+                engine,
+                w,
+                seconds,
+                w.input.clone(),
+                async |input| interpreter.execute(input, options.clone()).await,
+            ))
         }
         "compiled" => {
             let (execute, compiled, asl) = compiled_workflow(name)?;
@@ -585,9 +588,14 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
                     ));
                 }
             }
-            timed(w.input.clone(), &mut |input| {
-                runtime.block_on(execute(input, options.clone()))
-            })
+            runtime.block_on(time_runs(
+                name,
+                engine,
+                w,
+                seconds,
+                w.input.clone(),
+                async |input| execute(input, options.clone()).await,
+            ))
         }
         "compiled-typed" if matches!(w.source, Source::TypedChain) => {
             if !TypedChain100::COMPILED {
@@ -595,9 +603,9 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
             }
             let input: Counter = serde_json::from_value(w.input.clone())
                 .map_err(|e| format!("the input is not a Counter: {e}"))?;
-            time_runs(name, engine, w, seconds, input, &mut |input| {
-                runtime.block_on(TypedChain100::execute_typed(input, options.clone()))
-            })
+            runtime.block_on(time_runs(name, engine, w, seconds, input, async |input| {
+                TypedChain100::execute_typed(input, options.clone()).await
+            }))
         }
         "durable" if matches!(w.source, Source::Asl(_)) => {
             drop(runtime);
@@ -772,16 +780,16 @@ async fn durable_runs(
 
 /// Runs `run` once on a clone of `input` and checks the output, then times runs for
 /// ~`seconds` (at least one); the input is cloned outside the timer.
-fn time_runs<I: Clone>(
+async fn time_runs<I: Clone>(
     name: &str,
     engine: &str,
     w: &Workload,
     seconds: f64,
     input: I,
-    run: &mut dyn FnMut(I) -> ExecutionResult,
+    mut run: impl AsyncFnMut(I) -> ExecutionResult,
 ) -> Result<Value, String> {
-    let mut run_once = |input: I| {
-        let result = run(input);
+    let mut run_once = async |input: I| {
+        let result = run(input).await;
         if result.status != ExecutionStatus::Succeeded {
             return Err(format!(
                 "execution {}: {}: {}",
@@ -798,7 +806,7 @@ fn time_runs<I: Clone>(
     // Loaded: the definition, the interpreter, the input and the clone the first run takes.
     let loaded_rss = peak_rss_bytes();
     let t0 = Instant::now();
-    let output = run_once(first_input)?;
+    let output = run_once(first_input).await?;
     let first_run = t0.elapsed();
     if let Some(d) = w.check.difference(&output) {
         return Err(format!("wrong output: {d}"));
@@ -813,7 +821,7 @@ fn time_runs<I: Clone>(
     loop {
         let input = input.clone();
         let t0 = Instant::now();
-        let output = run_once(input);
+        let output = run_once(input).await;
         latencies.record(t0.elapsed());
         let output = output?;
         if let Some(d) = w.check.difference(&output) {

@@ -810,7 +810,8 @@ impl Notes {
         );
         let _ = writeln!(
             out,
-            "  stepfn: Express-like (keep_history false), current-thread tokio runtime, allocator \
+            "  stepfn: Express-like (keep_history false), executions awaited one after another in \
+             one block_on of a current-thread tokio runtime, allocator \
              {}; a latency is the execute call (input cloned and output checked outside the \
              timer); p50/p99 from a histogram (within 0.8 %). Engines: interpreter = the ASL \
              interpreter on the workload's .asl.json; compiled = the stepfn-examples workflow! \

@@ -28,8 +28,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use stepfn_asl::{
-    Catcher, Expr, MapMode, MapState, Parallel, Pass, QueryLanguage, Retrier, State, StateKind,
-    StateMachine, Task, Template, Transition, Wait,
+    Catcher, Expr, IoPath, MapMode, MapState, Parallel, Pass, PathRoot, QueryLanguage, ResultPath,
+    Retrier, State, StateKind, StateMachine, Task, Template, Transition, Wait,
 };
 use tasks::{TaskRegistry, TaskRequest};
 
@@ -187,9 +187,12 @@ impl Interpreter {
 
     /// Runs one execution to its end.
     pub async fn execute(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
-        // Boxed: executors move the future they are given by value (`block_on` several
-        // times), and an execution's own future is large; this one holds a pointer.
-        Box::pin(self.execute_inner(input, options)).await
+        match self.begin(input, options) {
+            Begun::Ended(result) => result,
+            // Boxed: executors move the future they are given by value, and the rest of an
+            // execution is a large future; this one holds a pointer.
+            Begun::Running(running) => Box::pin(self.run_rest(running)).await,
+        }
     }
 
     /// The execution's facts. `Execution.StartTime` (and `Execution.Input`) are only read
@@ -223,7 +226,10 @@ impl Interpreter {
         }
     }
 
-    async fn execute_inner(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
+    /// Starts an execution: its `ExecutionStarted` event, then, when the machine has no
+    /// `TimeoutSeconds`, the Pass, Choice, Succeed and Fail states from `StartAt` on, without a
+    /// future. A machine made of such states ends here; otherwise what remains is returned.
+    fn begin(&self, input: Value, options: ExecutionOptions) -> Begun<'_> {
         let exec_name = options.name.unwrap_or_else(new_uuid);
         let needs_time = options.keep_history || self.uses_context;
         let clock = if needs_time {
@@ -236,7 +242,7 @@ impl Interpreter {
         let exec = Exec {
             machine: &self.machine,
             tasks: &self.tasks,
-            info: info.clone(),
+            info,
             clock,
             payload_limit: options.payload_limit,
             needs_time,
@@ -255,33 +261,73 @@ impl Interpreter {
                     json!({
                         "input": to_text(&input),
                         "inputDetails": {"truncated": false},
-                        "roleArn": info.role_arn,
+                        "roleArn": exec.info.role_arn,
                     }),
                 ))
             },
         );
+        let mut size = match exec.payload_limit {
+            None => None,
+            Some(limit) => match size::checked(&input, limit) {
+                Some(b) => Some(b),
+                None => {
+                    let e = StatesError::new(
+                        names::DATA_LIMIT_EXCEEDED,
+                        "The execution input exceeds the maximum payload size of 262144 bytes",
+                    );
+                    return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e)), true));
+                }
+            },
+        };
         let sm = &self.machine;
         let mut prev = started;
-        let run = async {
-            if exec.too_big(&input) {
-                return Err(StatesError::new(
-                    names::DATA_LIMIT_EXCEEDED,
-                    "The execution input exceeds the maximum payload size of 262144 bytes",
-                ));
-            }
-            let mut vars = Variables::new();
-            exec.run_scope(
+        let mut vars = Variables::new();
+        let (state, input) = if sm.timeout_seconds.is_none() {
+            let prefix = exec.run_simple_prefix(
                 &sm.states,
                 &sm.start_at,
                 input,
+                &mut size,
                 &mut vars,
                 &history,
                 &mut prev,
-                None,
-                None,
-            )
-            .await
+            );
+            match prefix {
+                Ok(Prefix::Ended(output)) => {
+                    return Begun::Ended(conclude(&exec, &history, Ok(output), true))
+                }
+                Err(e) => {
+                    return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e)), true))
+                }
+                Ok(Prefix::Awaits(state, input)) => (state, input),
+            }
+        } else {
+            (sm.start_at.as_str(), input)
         };
+        Begun::Running(Box::new(Running {
+            exec,
+            history,
+            prev,
+            vars,
+            state,
+            input,
+        }))
+    }
+
+    /// Runs an execution on from where [`Self::begin`] stopped, to its end.
+    async fn run_rest(&self, running: Box<Running<'_>>) -> ExecutionResult {
+        let Running {
+            exec,
+            history,
+            mut prev,
+            mut vars,
+            state,
+            input,
+        } = *running;
+        let sm = &self.machine;
+        let run = exec.run_scope(
+            &sm.states, state, input, &mut vars, &history, &mut prev, None, None,
+        );
         let outcome = match sm.timeout_seconds {
             Some(t) => match tokio::time::timeout(Duration::from_secs(t), run).await {
                 Ok(r) => r.map_err(Ending::Failed),
@@ -468,6 +514,32 @@ fn conclude(
 enum Ending {
     Failed(StatesError),
     TimedOut,
+}
+
+/// An execution after [`Interpreter::begin`].
+enum Begun<'i> {
+    /// It ended without awaiting.
+    Ended(ExecutionResult),
+    /// It awaits at `state`.
+    Running(Box<Running<'i>>),
+}
+
+/// An execution started, to be continued from `state`.
+struct Running<'i> {
+    exec: Exec<'i>,
+    history: History,
+    prev: u64,
+    vars: Variables,
+    state: &'i str,
+    input: Value,
+}
+
+/// Where a run of states that never await stopped.
+enum Prefix<'m> {
+    /// The scope ended with this output.
+    Ended(Value),
+    /// The state `.0`, entered with input `.1`, awaits.
+    Awaits(&'m str, Value),
 }
 
 pub(crate) fn to_text(v: &Value) -> String {
@@ -739,6 +811,29 @@ pub(crate) fn state_event(kind: &StateKind, entered: bool) -> &'static str {
     }
 }
 
+/// True when `p` reads the state input (not `$$` or a variable), or is `null`.
+fn reads_input(p: Option<&IoPath>) -> bool {
+    match p {
+        None | Some(IoPath::Null) => true,
+        Some(IoPath::Path(p)) => matches!(p.root(), PathRoot::Input),
+    }
+}
+
+/// A bound of the output's JSON text length for a state whose output is its input seen through
+/// InputPath and OutputPath, given `input`'s bound (`{}` counts 2 when a path is `null`).
+fn subset_bound(st: &State, input: Option<usize>) -> Option<usize> {
+    let subset = reads_input(st.input_path.as_ref()) && reads_input(st.output_path.as_ref());
+    input.filter(|_| subset).map(|b| b + 2)
+}
+
+/// Pass, Choice, Succeed and Fail: the states that never await.
+fn is_simple(kind: &StateKind) -> bool {
+    matches!(
+        kind,
+        StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_)
+    )
+}
+
 fn next_of(t: &Transition) -> Option<&str> {
     match t {
         Transition::Next(n) => Some(n),
@@ -760,14 +855,83 @@ impl Exec<'_> {
 
     fn check_size(&self, v: &Value, what: &str) -> Result<(), StatesError> {
         if self.too_big(v) {
-            return Err(StatesError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!(
-                    "The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."
-                ),
-            ));
+            return Err(self.size_exceeded(what));
         }
         Ok(())
+    }
+
+    /// A bound of the JSON text length of a state output made by placing `result` into an input
+    /// of bound `input` at `result_path`, then applying OutputPath; `None` when unknown.
+    fn placed_bound(
+        &self,
+        st: &State,
+        result_path: Option<&ResultPath>,
+        input: Option<usize>,
+        result: &Value,
+    ) -> Option<usize> {
+        let limit = self.payload_limit?;
+        if !reads_input(st.output_path.as_ref()) {
+            return None;
+        }
+        let placed = match result_path {
+            Some(ResultPath::Discard) => input?,
+            None => size::bound(result, limit),
+            Some(ResultPath::Path(path)) => {
+                // Each field on the path adds at most its quoted, escaped key, a colon, a comma
+                // and the braces of an object made on the way.
+                let keys: usize = path
+                    .segments()
+                    .iter()
+                    .map(|s| match s {
+                        stepfn_asl::path::PathSegment::Field(k) => 6 * k.len() + 6,
+                        _ => 0,
+                    })
+                    .sum();
+                input? + size::bound(result, limit) + keys
+            }
+        };
+        Some(placed + 2)
+    }
+
+    fn size_exceeded(&self, what: &str) -> StatesError {
+        StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+        )
+    }
+
+    /// Runs Pass, Choice, Succeed and Fail states from `name` on, without a future, until the
+    /// scope ends or a state that awaits comes next.
+    #[allow(clippy::too_many_arguments)]
+    fn run_simple_prefix<'m>(
+        &self,
+        states: &'m IndexMap<String, State>,
+        mut name: &'m str,
+        mut input: Value,
+        size: &mut Option<usize>,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+    ) -> Result<Prefix<'m>, StatesError> {
+        loop {
+            let Some((key, state)) = self.links.get(states, name) else {
+                return Err(StatesError::runtime(format!(
+                    "the state `{name}` does not exist"
+                )));
+            };
+            if !is_simple(&state.kind) {
+                return Ok(Prefix::Awaits(name, input));
+            }
+            match self.run_simple_state(key, state, input, size, vars, history, prev)? {
+                Step::Next(n, v) => {
+                    name = n;
+                    input = v;
+                }
+                Step::End(v) => return Ok(Prefix::Ended(v)),
+            }
+        }
     }
 
     /// Runs the states of one scope (the machine, a branch, an iteration) from `start`, or, for a
@@ -802,6 +966,9 @@ impl Exec<'_> {
                 pos = Some(ck.pos);
             }
             let dur = self.dur.as_deref().zip(frame);
+            // An upper bound of `input`'s JSON text length, when known: the next state's output
+            // bound follows from it without counting the whole output again.
+            let mut size: Option<usize> = None;
             loop {
                 let Some((_, state)) = self.links.get(states, name) else {
                     return Err(StatesError::runtime(format!(
@@ -811,17 +978,11 @@ impl Exec<'_> {
                 // Durable frames remember where they failed: a redrive restarts there.
                 let before = dur.map(|_| (input.clone(), *prev));
                 // Pass, Choice, Succeed and Fail never await: they run without a future.
-                let simple = pos.is_none()
-                    && matches!(
-                        state.kind,
-                        StateKind::Pass(_)
-                            | StateKind::Choice(_)
-                            | StateKind::Succeed
-                            | StateKind::Fail(_)
-                    );
+                let simple = pos.is_none() && is_simple(&state.kind);
                 let r = if simple {
-                    self.run_simple_state(name, state, input, vars, history, prev)
+                    self.run_simple_state(name, state, input, &mut size, vars, history, prev)
                 } else {
+                    size = None;
                     // Boxed: the scope's own future stays small (it is boxed once per run).
                     Box::pin(self.run_state(
                         name,
@@ -905,11 +1066,15 @@ impl Exec<'_> {
 
     /// The work of a state that never awaits (Pass, Choice, Succeed, Fail).
     #[allow(clippy::too_many_arguments)]
+    ///
+    /// `size`: a bound of the input's JSON text length on entry (if known); on return, a bound
+    /// of the output's, where the state's output follows from its input and result.
     fn simple_body<'m>(
         &self,
         name: &'m str,
         st: &'m State,
         input: Value,
+        size: &mut Option<usize>,
         ctx: &Context<'_>,
         vars: &mut Variables,
         history: &History,
@@ -918,23 +1083,19 @@ impl Exec<'_> {
         entered: u64,
     ) -> Result<Step<'m>, StatesError> {
         match &st.kind {
-            StateKind::Pass(p) if jsonata => self
-                .jx_pass(st, p, input, ctx, vars)
-                .map(|v| step(&p.transition, v)),
-            StateKind::Choice(c) if jsonata => self.jx_choice(st, c, input, ctx, vars),
-            StateKind::Succeed if jsonata => self.jx_succeed(st, input, ctx, vars).map(Step::End),
-            StateKind::Fail(f) if jsonata => {
-                let e = locate(self.jx_fail(f, &input, ctx, vars), name, entered);
-                if e.error == names::QUERY_EVALUATION_ERROR {
-                    *prev = self.evaluation_failed(history, *prev, name, &e);
-                }
-                Err(e)
+            _ if jsonata => {
+                *size = None;
+                self.jsonata_simple_body(name, st, input, ctx, vars, history, prev, entered)
             }
             StateKind::Pass(p) => self
-                .pass(st, p, input, ctx, vars)
+                .pass(st, p, input, size, ctx, vars)
                 .map(|v| step(&p.transition, v)),
-            StateKind::Choice(c) => self.choice(st, c, input, ctx, vars),
+            StateKind::Choice(c) => {
+                *size = subset_bound(st, *size);
+                self.choice(st, c, input, ctx, vars)
+            }
             StateKind::Succeed => {
+                *size = subset_bound(st, *size);
                 let env = Env { context: ctx, vars };
                 paths::apply_io_path(st.input_path.as_ref(), input, &env)
                     .and_then(|v| paths::apply_io_path(st.output_path.as_ref(), v, &env))
@@ -950,8 +1111,44 @@ impl Exec<'_> {
         }
     }
 
+    /// [`Self::simple_body`] for the JSONata states.
+    #[allow(clippy::too_many_arguments)]
+    fn jsonata_simple_body<'m>(
+        &self,
+        name: &'m str,
+        st: &'m State,
+        input: Value,
+        ctx: &Context<'_>,
+        vars: &mut Variables,
+        history: &History,
+        prev: &mut u64,
+        entered: u64,
+    ) -> Result<Step<'m>, StatesError> {
+        match &st.kind {
+            StateKind::Pass(p) => self
+                .jx_pass(st, p, input, ctx, vars)
+                .map(|v| step(&p.transition, v)),
+            StateKind::Choice(c) => self.jx_choice(st, c, input, ctx, vars),
+            StateKind::Succeed => self.jx_succeed(st, input, ctx, vars).map(Step::End),
+            StateKind::Fail(f) => {
+                let e = locate(self.jx_fail(f, &input, ctx, vars), name, entered);
+                if e.error == names::QUERY_EVALUATION_ERROR {
+                    *prev = self.evaluation_failed(history, *prev, name, &e);
+                }
+                Err(e)
+            }
+            _ => Err(StatesError::runtime(format!(
+                "the state `{name}` cannot run without awaiting"
+            ))),
+        }
+    }
+
     /// Closes a state: its failure (located, with an `EvaluationFailed` event for the simple
     /// states' JSONata failures), or its output's size check and exited event.
+    ///
+    /// `size` holds, on entry, an upper bound of the output's JSON text length when the state
+    /// knows one (else `None`: the output is counted), and on return a bound for the output.
+    #[allow(clippy::too_many_arguments)]
     fn leave_state<'m>(
         &self,
         name: &str,
@@ -960,6 +1157,7 @@ impl Exec<'_> {
         history: &History,
         prev: &mut u64,
         entered: u64,
+        size: &mut Option<usize>,
     ) -> Result<Step<'m>, StatesError> {
         let step = match result {
             Ok(s) => s,
@@ -982,7 +1180,14 @@ impl Exec<'_> {
         let out = match &step {
             Step::Next(_, v) | Step::End(v) => v,
         };
-        self.check_size(out, name)?;
+        *size = match (self.payload_limit, *size) {
+            (None, _) => None,
+            (Some(limit), Some(b)) if b <= limit => Some(b),
+            (Some(limit), _) => match size::checked(out, limit) {
+                Some(b) => Some(b),
+                None => return Err(self.size_exceeded(name)),
+            },
+        };
         *prev = history.push(*prev, state_event(&st.kind, false), || self.clock.now_rfc3339(), || {
             Some((
                 "stateExitedEventDetails",
@@ -993,11 +1198,16 @@ impl Exec<'_> {
     }
 
     /// Runs a Pass, Choice, Succeed or Fail state entered afresh, without a future.
+    ///
+    /// `size`: a bound of the input's JSON text length on entry (if known), of the output's on
+    /// return.
+    #[allow(clippy::too_many_arguments)]
     fn run_simple_state<'m>(
         &self,
         name: &'m str,
         st: &'m State,
         input: Value,
+        size: &mut Option<usize>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
@@ -1005,9 +1215,11 @@ impl Exec<'_> {
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let (entered, entered_time) = self.enter_state(name, st, &input, history, prev, None);
         let ctx = Context::new(self.info.clone(), name, entered_time, 0);
-        let result = self.simple_body(name, st, input, &ctx, vars, history, prev, jsonata, entered);
+        let result = self.simple_body(
+            name, st, input, size, &ctx, vars, history, prev, jsonata, entered,
+        );
         drop(ctx);
-        self.leave_state(name, st, result, history, prev, entered)
+        self.leave_state(name, st, result, history, prev, entered, size)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1076,10 +1288,12 @@ impl Exec<'_> {
                     .await
             }
             StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_) => {
-                self.simple_body(name, st, input, &ctx, vars, history, prev, jsonata, entered)
+                self.simple_body(
+                    name, st, input, &mut None, &ctx, vars, history, prev, jsonata, entered,
+                )
             }
         };
-        self.leave_state(name, st, result, history, prev, entered)
+        self.leave_state(name, st, result, history, prev, entered, &mut None)
     }
 
     /// The tail shared by Task, Parallel and Map: a result goes through ResultSelector,
@@ -1195,11 +1409,14 @@ impl Exec<'_> {
         }
     }
 
+    /// A JSONPath Pass state. `size`: a bound of the input's JSON text length on entry (if
+    /// known), of the output's on return.
     fn pass(
         &self,
         st: &State,
         p: &Pass,
         input: Value,
+        size: &mut Option<usize>,
         ctx: &Context<'_>,
         vars: &mut Variables,
     ) -> Result<Value, StatesError> {
@@ -1214,6 +1431,7 @@ impl Exec<'_> {
             (None, None) => paths::input_path(st.input_path.as_ref(), &input, &env)?.into_owned(),
         };
         let assigned = self.assign(st, &result, &env)?;
+        *size = self.placed_bound(st, p.result_path.as_ref(), *size, &result);
         let out = paths::apply_result_path(p.result_path.as_ref(), input, result)?;
         let out = paths::apply_io_path(st.output_path.as_ref(), out, &env)?;
         if let Some(a) = assigned {

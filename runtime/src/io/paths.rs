@@ -132,7 +132,7 @@ pub fn place(path: &Path, mut target: Value, value: Value) -> Result<Value, Stat
                     // An existing field is replaced in place (same position, as `insert`
                     // would): no key copied, one lookup.
                     if last {
-                        match m.get_mut(name.as_str()) {
+                        match stepfn_asl::object::get_mut(m, name) {
                             Some(slot) => *slot = value,
                             None => {
                                 m.insert(name.clone(), value);
@@ -140,10 +140,10 @@ pub fn place(path: &Path, mut target: Value, value: Value) -> Result<Value, Stat
                         }
                         return Ok(target);
                     }
-                    if !m.contains_key(name.as_str()) {
+                    if stepfn_asl::object::get(m, name).is_none() {
                         m.insert(name.clone(), Value::Object(Map::new()));
                     }
-                    match m.get_mut(name.as_str()) {
+                    match stepfn_asl::object::get_mut(m, name) {
                         Some(next) => cur = next,
                         None => break,
                     }
