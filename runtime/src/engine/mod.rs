@@ -29,8 +29,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use stepfn_asl::{
     Catcher, Expr, IoPath, MapMode, MapState, Parallel, Pass, PathRoot, QueryLanguage, ResultPath,
-    Retrier, State, StateKind, StateMachine, Task, Template, Transition, Wait,
+    Retrier, Selected, State, StateKind, StateMachine, Task, Template, Transition, Wait,
 };
+use std::borrow::Cow;
 use tasks::{TaskRegistry, TaskRequest};
 
 /// How an execution ended.
@@ -824,6 +825,21 @@ fn reads_input(p: Option<&IoPath>) -> bool {
 fn subset_bound(st: &State, input: Option<usize>) -> Option<usize> {
     let subset = reads_input(st.input_path.as_ref()) && reads_input(st.output_path.as_ref());
     input.filter(|_| subset).map(|b| b + 2)
+}
+
+/// The value an InputPath selects from `input`, borrowed, when it is `input` itself or a definite
+/// path into it; `None` otherwise (`null`, `$$`, a variable, an indefinite or unmatched path).
+fn borrowed_selection<'a>(p: Option<&IoPath>, input: &'a Value) -> Option<&'a Value> {
+    match p {
+        None => Some(input),
+        Some(IoPath::Path(path)) if path.is_definite() && matches!(path.root(), PathRoot::Input) => {
+            match path.select(input) {
+                Selected::One(v) => Some(v),
+                _ => None,
+            }
+        }
+        Some(_) => None,
+    }
 }
 
 /// Pass, Choice, Succeed and Fail: the states that never await.
@@ -2165,8 +2181,9 @@ impl Exec<'_> {
                 let env = Env { context: &ctx, vars };
                 let prepared = if jsonata {
                     self.jx_map_prepare(m, &input, &ctx, vars)
+                        .map(|(eff, items, c, t)| (Cow::Owned(eff), Cow::Owned(items), c, t))
                 } else {
-                    self.map_prepare(st, m, &input, &env)
+                    self.map_prepare(st, m, raw_input, &env)
                 };
                 let outer = Arc::new(vars.clone());
                 let prev_cell = &prev_cell;
@@ -2185,7 +2202,7 @@ impl Exec<'_> {
                     }
                     let (eff, items, max_concurrency, tolerated) = prepared?;
                     started_flag.store(true, Relaxed);
-                    let eff = &eff;
+                    let eff: &Value = &eff;
                     let (run_prev, tolerated) = match resumed {
                         Some(run_prev) => {
                             prev_cell.store(run_prev, Relaxed);
@@ -2219,7 +2236,9 @@ impl Exec<'_> {
                     }
                     let limit = if max_concurrency == 0 { 40 } else { max_concurrency.min(40) as usize };
                     let len = items.len();
-                    let iterations = items.into_iter().enumerate().map(|(index, item)| {
+                    // Each item is copied when its iteration starts (`buffered` pulls lazily), so
+                    // at most `limit` copies live.
+                    let iterations = items.iter().cloned().enumerate().map(|(index, item)| {
                         let outer = outer.clone();
                         let key = frame.map(|f| child_key(f, name, '#', index));
                         async move {
@@ -2356,22 +2375,29 @@ impl Exec<'_> {
 
     /// Items, MaxConcurrency and tolerated failures of a Map, in AWS's order of checks.
     #[allow(clippy::type_complexity)]
-    fn map_prepare(
+    ///
+    /// The effective input and the items are borrowed from `input` where paths select them from
+    /// it (the usual case), so a large item array is not copied whole.
+    #[allow(clippy::type_complexity)]
+    fn map_prepare<'a>(
         &self,
         st: &State,
         m: &MapState,
-        input: &Value,
+        input: &'a Value,
         env: &Env<'_>,
     ) -> Result<
         (
-            Value,
-            Vec<Value>,
+            Cow<'a, Value>,
+            Cow<'a, [Value]>,
             u64,
             Result<Option<(u64, f64)>, StatesError>,
         ),
         StatesError,
     > {
-        let eff = paths::input_path(st.input_path.as_ref(), input, env)?.into_owned();
+        let eff: Cow<'a, Value> = match borrowed_selection(st.input_path.as_ref(), input) {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(paths::input_path(st.input_path.as_ref(), input, env)?.into_owned()),
+        };
         let max_concurrency = match (&m.max_concurrency, &m.max_concurrency_path) {
             (Some(Expr::Literal(n)), _) => *n,
             (_, Some(p)) => {
@@ -2381,18 +2407,35 @@ impl Exec<'_> {
             }
             _ => 0,
         };
-        let items = match &m.items_path {
-            Some(p) => paths::select(p, &eff, env)?
-                .ok_or_else(|| paths::path_not_found(p, "ItemsPath", &eff))?,
-            None => eff.clone(),
+        let not_array = |other: &Value| {
+            StatesError::runtime(format!(
+                "Map state input must be an array but was: {}",
+                to_text(other)
+            ))
         };
-        let items = match items {
-            Value::Array(a) => a,
-            other => {
-                return Err(StatesError::runtime(format!(
-                    "Map state input must be an array but was: {}",
-                    to_text(&other)
-                )))
+        let borrowed_items = match (&eff, &m.items_path) {
+            (Cow::Borrowed(e), None) => Some(Some(*e)),
+            (Cow::Borrowed(e), Some(p)) if p.is_definite() && matches!(p.root(), PathRoot::Input) => {
+                match p.select(e) {
+                    Selected::One(v) => Some(Some(v)),
+                    _ => Some(None),
+                }
+            }
+            _ => None,
+        };
+        let items: Cow<'a, [Value]> = match borrowed_items {
+            Some(Some(Value::Array(a))) => Cow::Borrowed(a.as_slice()),
+            Some(Some(other)) => return Err(not_array(other)),
+            Some(None) | None => {
+                let items = match &m.items_path {
+                    Some(p) => paths::select(p, &eff, env)?
+                        .ok_or_else(|| paths::path_not_found(p, "ItemsPath", &eff))?,
+                    None => eff.as_ref().clone(),
+                };
+                match items {
+                    Value::Array(a) => Cow::Owned(a),
+                    other => return Err(not_array(&other)),
+                }
             }
         };
         let tolerated = (|| {
