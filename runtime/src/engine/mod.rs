@@ -125,6 +125,11 @@ pub struct Interpreter {
     links: Arc<Links>,
     /// The ARNs every execution's facts repeat, formatted once.
     arns: Arc<MachineArns>,
+    /// True when an execution's name and ARN can be seen: through `$$`, or by a Task (its
+    /// request and task token carry the execution ARN).
+    needs_identity: bool,
+    /// The facts of executions whose identity cannot be seen (shared, not made per execution).
+    anonymous: Arc<ExecutionInfo>,
 }
 
 /// The parts of the context object's facts that depend on the machine alone.
@@ -164,11 +169,24 @@ impl Interpreter {
         let jsonata =
             JsonataCache::for_machine(&machine, crate::io::jsonata::default_engine()).map(Arc::new);
         let name = name.into();
+        let arns = MachineArns::new(&name);
+        let anonymous = Arc::new(ExecutionInfo {
+            id: String::new(),
+            name: String::new(),
+            start_time: String::new(),
+            input: Value::Null,
+            role_arn: arns.role_arn.clone(),
+            redrive_count: 0,
+            state_machine_id: arns.state_machine_id.clone(),
+            state_machine_name: name.clone(),
+        });
         Self {
             uses_context,
+            needs_identity: uses_context || has_tasks(&machine.states),
+            anonymous,
             jsonata,
             links: Arc::new(Links::new(&machine)),
-            arns: Arc::new(MachineArns::new(&name)),
+            arns: Arc::new(arns),
             machine: Arc::new(machine),
             name,
             tasks: Arc::new(tasks),
@@ -231,14 +249,19 @@ impl Interpreter {
     /// `TimeoutSeconds`, the Pass, Choice, Succeed and Fail states from `StartAt` on, without a
     /// future. A machine made of such states ends here; otherwise what remains is returned.
     fn begin(&self, input: Value, options: ExecutionOptions) -> Begun<'_> {
-        let exec_name = options.name.unwrap_or_else(new_uuid);
         let needs_time = options.keep_history || self.uses_context;
         let clock = if needs_time {
             Clock::new()
         } else {
             Clock::lazy()
         };
-        let info = Arc::new(self.execution_info(exec_name, || clock.now_rfc3339(), &input, 0));
+        let info = if self.needs_identity || options.name.is_some() || options.keep_history {
+            let exec_name = options.name.unwrap_or_else(new_uuid);
+            Arc::new(self.execution_info(exec_name, || clock.now_rfc3339(), &input, 0))
+        } else {
+            // Nothing can read the execution's name or ARN: no UUID, no strings.
+            self.anonymous.clone()
+        };
         let history = History::new(options.keep_history);
         let exec = Exec {
             machine: &self.machine,
@@ -840,6 +863,16 @@ fn borrowed_selection<'a>(p: Option<&IoPath>, input: &'a Value) -> Option<&'a Va
         }
         Some(_) => None,
     }
+}
+
+/// True when a Task state is among `states` or inside their branches and item processors.
+fn has_tasks(states: &IndexMap<String, State>) -> bool {
+    states.values().any(|s| match &s.kind {
+        StateKind::Task(_) => true,
+        StateKind::Parallel(p) => p.branches.iter().any(|b| has_tasks(&b.states)),
+        StateKind::Map(m) => has_tasks(&m.processor.states),
+        _ => false,
+    })
 }
 
 /// Pass, Choice, Succeed and Fail: the states that never await.

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS executions(
   stop_ms INTEGER, redrive_count INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL,
   redrive_ms INTEGER);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status, seq);
+CREATE INDEX IF NOT EXISTS executions_by_seq ON executions(seq);
 CREATE TABLE IF NOT EXISTS events(
   arn TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(arn, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS frames(
