@@ -24,6 +24,7 @@ use history::{History, HistoryEvent};
 use indexmap::IndexMap;
 use links::Links;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +32,6 @@ use stepfn_asl::{
     Catcher, Expr, IoPath, MapMode, MapState, Parallel, Pass, PathRoot, QueryLanguage, ResultPath,
     Retrier, Selected, State, StateKind, StateMachine, Task, Template, Transition, Wait,
 };
-use std::borrow::Cow;
 use tasks::{TaskRegistry, TaskRequest};
 
 /// How an execution ended.
@@ -855,7 +855,9 @@ fn subset_bound(st: &State, input: Option<usize>) -> Option<usize> {
 fn borrowed_selection<'a>(p: Option<&IoPath>, input: &'a Value) -> Option<&'a Value> {
     match p {
         None => Some(input),
-        Some(IoPath::Path(path)) if path.is_definite() && matches!(path.root(), PathRoot::Input) => {
+        Some(IoPath::Path(path))
+            if path.is_definite() && matches!(path.root(), PathRoot::Input) =>
+        {
             match path.select(input) {
                 Selected::One(v) => Some(v),
                 _ => None,
@@ -2448,7 +2450,9 @@ impl Exec<'_> {
         };
         let borrowed_items = match (&eff, &m.items_path) {
             (Cow::Borrowed(e), None) => Some(Some(*e)),
-            (Cow::Borrowed(e), Some(p)) if p.is_definite() && matches!(p.root(), PathRoot::Input) => {
+            (Cow::Borrowed(e), Some(p))
+                if p.is_definite() && matches!(p.root(), PathRoot::Input) =>
+            {
                 match p.select(e) {
                     Selected::One(v) => Some(Some(v)),
                     _ => Some(None),
