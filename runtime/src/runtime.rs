@@ -384,12 +384,13 @@ impl Runtime {
             .and_then(|rest| rest.split_once(":stateMachine:"))
             .map_or(state_machine, |(_, name)| name);
         let interpreter = self.machine(state_machine)?;
-        let name = match name {
+        // A name given may repeat an earlier start (idempotent by name); a generated one cannot.
+        let (name, given) = match name {
             Some(n) => {
                 check_name(n)?;
-                n.to_string()
+                (n.to_string(), true)
             }
-            None => uuid::Uuid::new_v4().to_string(),
+            None => (crate::engine::new_uuid(), false),
         };
         let input_text = serde_json::to_string(&input)
             .map_err(|e| RuntimeError::InvalidExecutionInput(e.to_string()))?;
@@ -401,8 +402,10 @@ impl Runtime {
             )));
         }
         let arn = execution_arn(state_machine, &name);
-        if let Some(existing) = self.inner.store.execution(&arn).await? {
-            return Self::same_or_exists(existing, &input);
+        if given {
+            if let Some(existing) = self.inner.store.execution(&arn).await? {
+                return Self::same_or_exists(existing, &input);
+            }
         }
         let now = jiff::Timestamp::now();
         let rec = ExecutionRecord {

@@ -52,7 +52,7 @@
 use super::durable::{self, Pos, RetryCk};
 use super::history::History;
 use super::tasks::{TaskHandler, TaskRequest};
-use super::{error_details, new_uuid, to_text, Clock, Exec, Park, REGION};
+use super::{error_details, to_text, Clock, Exec, Park, REGION};
 use crate::error::{names, StatesError};
 use crate::io::Variables;
 use crate::store::{PendingTask, Store, StoreError};
@@ -70,7 +70,10 @@ const TOKEN_MAX: usize = 2048;
 
 /// A new task token for an execution.
 pub(crate) fn new_token(execution: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{execution}#{}", new_uuid()))
+    // From the OS's random source: a token is a capability (it completes the task), so it must
+    // not be guessable from earlier ones.
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{execution}#{}", uuid::Uuid::new_v4()))
 }
 
 /// The execution a token belongs to; `None` when the token is not one of ours.

@@ -7,6 +7,7 @@
 use crate::error::StatesError;
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use stepfn_asl::intrinsic::{split_format_template, FormatPart};
 use stepfn_asl::{IntrinsicArg, IntrinsicCall, IntrinsicFunction, Path};
 
@@ -20,16 +21,18 @@ pub const MAX_INPUT_CHARS: usize = 10_000;
 pub const HASH_ALGORITHMS: [&str; 5] = ["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 
 /// Evaluates a parsed intrinsic call; `resolve` reads a path argument (`$.x`, `$$.x`, `$var`).
-pub fn evaluate(
-    call: &IntrinsicCall,
-    resolve: &mut dyn FnMut(&Path) -> Result<Value, StatesError>,
+pub fn evaluate<'v>(
+    call: &'v IntrinsicCall,
+    resolve: &mut dyn FnMut(&Path) -> Result<Cow<'v, Value>, StatesError>,
 ) -> Result<Value, StatesError> {
-    let mut args = Vec::with_capacity(call.args.len());
+    // Arguments are borrowed where they can be (literals, values a path selects), so a function
+    // over a large array does not copy it first.
+    let mut args: Vec<Cow<'v, Value>> = Vec::with_capacity(call.args.len());
     for arg in &call.args {
         args.push(match arg {
-            IntrinsicArg::Literal(v) => v.clone(),
+            IntrinsicArg::Literal(v) => Cow::Borrowed(v),
             IntrinsicArg::Path(p) => resolve(p)?,
-            IntrinsicArg::Call(inner) => evaluate(inner, resolve)?,
+            IntrinsicArg::Call(inner) => Cow::Owned(evaluate(inner, resolve)?),
         });
     }
     let f = Func {
@@ -49,7 +52,9 @@ pub fn evaluate(
                 .map(Value::String)
                 .map_err(|e| f.fail(format!("cannot serialize the value: {e}")))
         }
-        F::Array => Ok(Value::Array(args)),
+        F::Array => Ok(Value::Array(
+            args.into_iter().map(Cow::into_owned).collect(),
+        )),
         F::ArrayPartition => {
             f.need(&args, 2)?;
             let items = f.array(&args[0], "first argument")?;
@@ -184,7 +189,7 @@ impl Func {
         StatesError::intrinsic(format!("{}: {what}", self.name))
     }
 
-    fn need(self, args: &[Value], n: usize) -> Result<(), StatesError> {
+    fn need(self, args: &[Cow<'_, Value>], n: usize) -> Result<(), StatesError> {
         if args.len() == n {
             Ok(())
         } else {
@@ -295,7 +300,7 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn format(f: Func, call: &IntrinsicCall, args: &[Value]) -> Result<Value, StatesError> {
+fn format(f: Func, call: &IntrinsicCall, args: &[Cow<'_, Value>]) -> Result<Value, StatesError> {
     let Some(template) = args.first() else {
         return Err(f.fail("expected at least 1 argument, the template"));
     };
@@ -544,7 +549,7 @@ fn json_merge(f: Func, a: &Value, b: &Value, deep: &Value) -> Result<Value, Stat
     Ok(Value::Object(out))
 }
 
-fn math_random(f: Func, args: &[Value]) -> Result<Value, StatesError> {
+fn math_random(f: Func, args: &[Cow<'_, Value>]) -> Result<Value, StatesError> {
     if !(2..=3).contains(&args.len()) {
         return Err(f.fail(format!("expected 2 or 3 arguments, found {}", args.len())));
     }
@@ -571,6 +576,7 @@ mod tests {
         let call = IntrinsicCall::parse(text).unwrap();
         evaluate(&call, &mut |p: &Path| {
             p.select_value(input)
+                .map(Cow::Owned)
                 .ok_or_else(|| StatesError::runtime(format!("missing {p}")))
         })
     }

@@ -3,6 +3,7 @@
 use super::{intrinsics, paths, Env};
 use crate::error::StatesError;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use stepfn_asl::{Template, TemplateField};
 
 /// Evaluates a template against `input` (the value `$` names).
@@ -10,10 +11,10 @@ pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, Sta
     eval_at(t, input, env, None)
 }
 
-fn eval_at(
-    t: &Template,
-    input: &Value,
-    env: &Env<'_>,
+fn eval_at<'v>(
+    t: &'v Template,
+    input: &'v Value,
+    env: &Env<'v>,
     key: Option<&str>,
 ) -> Result<Value, StatesError> {
     match t {
@@ -42,13 +43,16 @@ fn eval_at(
             }
         },
         Template::Intrinsic(call) => {
-            intrinsics::evaluate(call, &mut |p| match paths::select(p, input, env)? {
-                Some(v) => Ok(v),
-                None => Err(paths::path_not_found(
-                    p,
-                    &format!("{}.$", key.unwrap_or("")),
-                    input,
-                )),
+            intrinsics::evaluate(call, &mut |p| {
+                // A definite path's value is borrowed, not copied.
+                let found = if p.is_definite() {
+                    paths::select_ref(p, input, env)?.map(Cow::Borrowed)
+                } else {
+                    paths::select(p, input, env)?.map(Cow::Owned)
+                };
+                found.ok_or_else(|| {
+                    paths::path_not_found(p, &format!("{}.$", key.unwrap_or("")), input)
+                })
             })
         }
         Template::Jsonata(e) => Err(StatesError::runtime(format!(
