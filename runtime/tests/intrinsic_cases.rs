@@ -75,13 +75,15 @@ fn template(v: &Value) -> Result<Tpl, Skip> {
 
 fn apply(t: &Tpl, input: &Value) -> Result<Value, StatesError> {
     let mut resolve = |p: &Path| {
-        p.select_value(input).ok_or_else(|| {
-            StatesError::new("States.Runtime", format!("the path `{p}` was not found"))
-        })
+        p.select_value(input)
+            .map(std::borrow::Cow::<Value>::Owned)
+            .ok_or_else(|| {
+                StatesError::new("States.Runtime", format!("the path `{p}` was not found"))
+            })
     };
     Ok(match t {
         Tpl::Literal(v) => v.clone(),
-        Tpl::Path(p) => resolve(p)?,
+        Tpl::Path(p) => resolve(p)?.into_owned(),
         Tpl::Call(c) => evaluate(c, &mut resolve)?,
         Tpl::Object(fields) => {
             let mut m = Map::new();
