@@ -109,11 +109,19 @@ fn intrinsic(text: &str) -> IntrinsicCall {
 }
 
 /// A path argument of an intrinsic call, read as the template evaluator reads it.
+/// Resolves intrinsic path arguments as templates do: a definite path's value is borrowed.
 fn resolver<'a>(
     input: &'a Value,
     env: &'a Env<'a>,
-) -> impl FnMut(&Path) -> Result<Value, StatesError> + 'a {
-    move |p| paths::select(p, input, env)?.ok_or_else(|| paths::path_not_found(p, "bench.$", input))
+) -> impl FnMut(&Path) -> Result<std::borrow::Cow<'a, Value>, StatesError> + 'a {
+    move |p| {
+        let found = if p.is_definite() {
+            paths::select_ref(p, input, env)?.map(std::borrow::Cow::Borrowed)
+        } else {
+            paths::select(p, input, env)?.map(std::borrow::Cow::Owned)
+        };
+        found.ok_or_else(|| paths::path_not_found(p, "bench.$", input))
+    }
 }
 
 fn bench_path(c: &mut Criterion) {
