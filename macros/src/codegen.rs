@@ -68,10 +68,11 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
                         data: ::stepfn::compiled::Data,
                         options: ::stepfn::ExecutionOptions,
                     ) -> ::stepfn::ExecutionResult {
-                        let (cx, mut prev) = ::stepfn::compiled::Execution::start(#name_str, &data, &options, #uses_context);
-                        if let ::core::option::Option::Some(e) = cx.input_too_big(&data) {
-                            return cx.finish(::core::result::Result::Err(e));
-                        }
+                        let (cx, mut prev, data) = ::stepfn::compiled::Execution::start(#name_str, data, &options, #uses_context);
+                        let data = match data {
+                            ::core::result::Result::Ok(data) => data,
+                            ::core::result::Result::Err(e) => return cx.finish(::core::result::Result::Err(e)),
+                        };
                         let r = #timeout;
                         cx.finish(r)
                     }

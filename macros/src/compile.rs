@@ -1,6 +1,12 @@
 //! Code generation of the compiled form: one `async fn` per scope (the workflow, each Parallel
 //! branch, each Map processor) with an enum of its states and a dispatch loop. Each state calls the
 //! runtime's shared state semantics (`stepfn::compiled`); typed task handlers are called directly.
+//! The top-level scope is awaited as it is; branches and processors are boxed once per run.
+//!
+//! A plain typed task (no Retry, Catch, paths, templates or timeout) awaits its handler in the
+//! scope's own future, and a chain of them (each entered only from the previous one's `Next`) runs
+//! in one arm: the typed value moves from handler to handler as a local, never boxed, and each
+//! state's locals live in a block of their own, so the future holds one state's at a time.
 //!
 //! A workflow that uses something the compiled form does not cover yet (JSONata, variables,
 //! distributed Maps, callbacks, tasks without a Rust handler, …) is not compiled: it runs in the
@@ -121,6 +127,19 @@ pub fn not_compilable(sm: &StateMachine, handlers: &HashMap<String, syn::Path>) 
     scope(&sm.states, handlers)
 }
 
+/// A Task whose typed handler is called with nothing around it: no Retry, Catch, InputPath,
+/// Parameters, ResultSelector, ResultPath, OutputPath or TimeoutSeconds.
+fn plain_task(st: &State, t: &stepfn_asl::Task) -> bool {
+    t.retry.is_empty()
+        && t.catch.is_empty()
+        && t.parameters.is_none()
+        && t.result_selector.is_none()
+        && t.result_path.is_none()
+        && t.timeout_seconds.is_none()
+        && st.input_path.is_none()
+        && st.output_path.is_none()
+}
+
 /// Where a scope's `States` are, as an expression of type `&'static IndexMap<String, State>`.
 #[derive(Clone)]
 enum ScopeRoot {
@@ -157,6 +176,31 @@ pub fn generate(
 }
 
 impl Gen<'_> {
+    /// Generates a branch or Map processor: returns its
+    /// [`Scope`](::stepfn::compiled::Scope) function, which boxes the scope's `async fn`.
+    fn scope_fn(
+        &mut self,
+        start: &str,
+        states: &indexmap::IndexMap<String, State>,
+        root: ScopeRoot,
+    ) -> Ident {
+        let run = self.scope(start, states, root);
+        let fn_name = format_ident!("{}_boxed", run);
+        self.fns.push(quote! {
+            #[doc(hidden)]
+            #[allow(non_snake_case, clippy::all)]
+            fn #fn_name<'a>(
+                cx: &'a ::stepfn::compiled::Execution,
+                data: ::stepfn::compiled::Data,
+                prev: &'a mut u64,
+            ) -> ::stepfn::__private::BoxFuture<'a, ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError>> {
+                ::std::boxed::Box::pin(#run(cx, data, prev))
+            }
+        });
+        fn_name
+    }
+
+    /// Generates a scope's `async fn` and returns its name.
     fn scope(
         &mut self,
         start: &str,
@@ -201,8 +245,39 @@ impl Gen<'_> {
                 })
                 .collect()
         };
+        // A plain typed task entered only from the `Next` of a plain typed task is run right
+        // after it, in its arm: the typed value passes between the two handlers as a local.
+        let plain: Vec<bool> = states
+            .values()
+            .map(|st| matches!(&st.kind, StateKind::Task(t) if plain_task(st, t)))
+            .collect();
+        let mut incoming = vec![0usize; states.len()];
+        if let Some(&i) = index.get(start) {
+            incoming[i] += 1;
+        }
+        for st in states.values() {
+            for (to, _) in st.successors() {
+                if let Some(&i) = index.get(to) {
+                    incoming[i] += 1;
+                }
+            }
+        }
+        // The state run right after state `i` in its arm, if any.
+        let fused_next = |i: usize| -> Option<usize> {
+            let (_, st) = states.get_index(i)?;
+            let Some(Transition::Next(n)) = st.transition() else {
+                return None;
+            };
+            let j = *index.get(n.as_str())?;
+            (plain[i] && plain[j] && incoming[j] == 1 && j != i).then_some(j)
+        };
+        let fused: std::collections::HashSet<usize> =
+            (0..states.len()).filter_map(fused_next).collect();
         let mut arms = Vec::new();
         for (i, (name, st)) in states.iter().enumerate() {
+            if fused.contains(&i) {
+                continue;
+            }
             let v = variant(i);
             let state_expr = quote!(::stepfn::compiled::state_at(states, #i));
             let enter = quote! {
@@ -242,6 +317,78 @@ impl Gen<'_> {
                         match which { #(#rules)* #default }
                     }
                 }
+                StateKind::Task(_) if plain[i] => {
+                    // Nothing JSON-only around the handler and nothing to retry, catch or time:
+                    // the handler's future is awaited right here, and so are those of the plain
+                    // typed tasks fused after it.
+                    let mut body = TokenStream::new();
+                    // These locals are the macro's own (mixed-site hygiene): no handler path
+                    // can name them.
+                    let out = Ident::new("out", Span::mixed_site());
+                    let result = Ident::new("result", Span::mixed_site());
+                    let run = Ident::new("run", Span::mixed_site());
+                    let input = Ident::new("input", Span::mixed_site());
+                    let mut at = i;
+                    let mut seen = std::collections::HashSet::new();
+                    loop {
+                        seen.insert(at);
+                        let Some((at_name, at_state)) = states.get_index(at) else {
+                            break;
+                        };
+                        let StateKind::Task(at_task) = &at_state.kind else {
+                            break;
+                        };
+                        let handler = &self.handlers[&at_task.resource];
+                        // A handler of the wrong shape is reported on the handler (the locals
+                        // keep the macro's spans: only method names and `.await` take its span).
+                        let span = syn::spanned::Spanned::span(handler);
+                        let result_fn = Ident::new("task_result", span);
+                        let await_kw = Ident::new("await", span);
+                        // Each state in its own block: its locals end with it, so the scope's
+                        // future holds those of one state at a time. The result is bound by a
+                        // `let … else`, not as the value of a `?` (whose early return would make
+                        // its type a diverging one): a handler of the wrong shape then gets no
+                        // error of type inference besides its own.
+                        if at == i {
+                            let input_fn = Ident::new("task_input", span);
+                            body.extend(quote! {
+                                let #out = {
+                                    let #run = cx.enter(prev, #name, ::stepfn::compiled::state_at(states, #i), &data);
+                                    let #input = #run.#input_fn(prev, data)?;
+                                    let #result = #run.#result_fn(prev, #handler(#input).#await_kw);
+                                    let ::core::result::Result::Ok(#out) = #result else {
+                                        return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
+                                    };
+                                    #out
+                                };
+                            });
+                        } else {
+                            let input_fn = Ident::new("enter_task", span);
+                            body.extend(quote! {
+                                let #out = {
+                                    let (#run, #input) = cx.#input_fn(prev, #at_name, ::stepfn::compiled::state_at(states, #at), ::core::result::Result::Ok(#out))?;
+                                    let #result = #run.#result_fn(prev, #handler(#input).#await_kw);
+                                    let ::core::result::Result::Ok(#out) = #result else {
+                                        return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
+                                    };
+                                    #out
+                                };
+                            });
+                        }
+                        match fused_next(at) {
+                            Some(j) if !seen.contains(&j) => at = j,
+                            _ => {
+                                let next = after(at_state.transition());
+                                body.extend(quote! {
+                                    data = ::stepfn::compiled::Data::from_state(::core::result::Result::Ok(#out), #at_name)?;
+                                    #next
+                                });
+                                break;
+                            }
+                        }
+                    }
+                    body
+                }
                 StateKind::Task(t) => {
                     let handler = &self.handlers[&t.resource];
                     let next = after(st.transition());
@@ -271,7 +418,7 @@ impl Gen<'_> {
                         .iter()
                         .enumerate()
                         .map(|(bi, b)| {
-                            self.scope(
+                            self.scope_fn(
                                 &b.start_at,
                                 &b.states,
                                 ScopeRoot::Branch {
@@ -295,7 +442,7 @@ impl Gen<'_> {
                 }
                 StateKind::Map(m) => {
                     let parent = quote!(::stepfn::compiled::state_at(#states_expr, #i));
-                    let processor = self.scope(
+                    let processor = self.scope_fn(
                         &m.processor.start_at,
                         &m.processor.states,
                         ScopeRoot::Processor { parent },
@@ -315,31 +462,31 @@ impl Gen<'_> {
             };
             arms.push(quote!(S::#v => { #body }));
         }
-        let variants: Vec<Ident> = (0..states.len()).map(variant).collect();
+        let variants: Vec<Ident> = (0..states.len())
+            .filter(|i| !fused.contains(i))
+            .map(variant)
+            .collect();
         let start_v = variant(index.get(start).copied().unwrap_or(0));
         self.fns.push(quote! {
             #[doc(hidden)]
             #[allow(non_snake_case, unreachable_code, unused_variables, clippy::all)]
-            fn #fn_name<'a>(
-                cx: &'a ::stepfn::compiled::Execution,
+            async fn #fn_name(
+                cx: &::stepfn::compiled::Execution,
                 data: ::stepfn::compiled::Data,
-                prev: &'a mut u64,
-            ) -> ::stepfn::__private::BoxFuture<'a, ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError>> {
-                ::std::boxed::Box::pin(async move {
-                    #[derive(Clone, Copy)]
-                    enum S { #(#variants),* }
-                    let states: &'static ::stepfn::__private::IndexMap<::std::string::String, ::stepfn::asl::State> = #states_expr;
-                    let mut data = data;
-                    let mut s = S::#start_v;
-                    loop {
-                        s = match s {
-                            #(#arms)*
-                        };
-                    }
-                })
+                prev: &mut u64,
+            ) -> ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError> {
+                #[derive(Clone, Copy)]
+                enum S { #(#variants),* }
+                let states: &'static ::stepfn::__private::IndexMap<::std::string::String, ::stepfn::asl::State> = #states_expr;
+                let mut data = data;
+                let mut s = S::#start_v;
+                loop {
+                    s = match s {
+                        #(#arms)*
+                    };
+                }
             }
         });
-        let _ = Span::call_site();
         fn_name
     }
 }

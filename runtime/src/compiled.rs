@@ -10,10 +10,22 @@
 //!
 //! Values travel as [`Data`]: JSON, or a typed Rust value that a task handler returned. A typed
 //! value goes straight into the next handler when nothing JSON-only stands between them; it is
-//! serialized only when something needs JSON (a path, a template, the history).
+//! serialized only when something needs JSON (a path, a template, the history, the output).
+//!
+//! Payload size (Step Functions' 256 KiB): JSON is measured where the interpreter measures it (the
+//! execution input, each task result, each state output). A typed value is measured when it is
+//! serialized: as data ([`Execution::json`], naming the state that produced it, as the
+//! interpreter's error would) or, when the history is kept, at the state that produced it (its
+//! events carry it as text anyway, so the history is the interpreter's). A typed value that goes
+//! from handler to handler and is never serialized is not measured: it never is a payload.
+//!
+//! A plain typed task (no Retry, Catch, paths, templates or timeout) costs a handful of counter
+//! increments besides its handler when the history is not kept: no clock, no JSON, no futures but
+//! the handler's own.
 
 use crate::engine::history::History;
 use crate::engine::locate;
+use crate::engine::tasks::TaskError;
 use crate::engine::{choice, retry, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus};
 use crate::engine::{error_details, resource_parts, state_event, to_text, wait_duration};
 use crate::error::{names, StatesError};
@@ -26,6 +38,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::any::Any;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use stepfn_asl::{
@@ -63,36 +76,37 @@ impl<T: Serialize + Send + 'static> TypedValue for T {
 pub enum Data {
     /// JSON.
     Json(Value),
-    /// A typed value (serialized on demand).
-    Typed(Box<dyn TypedValue>),
+    /// A typed value (serialized on demand) and the state that produced it (`None`: it is the
+    /// execution input), which a payload-size error names.
+    Typed(Box<dyn TypedValue>, Option<&'static str>),
 }
 
 impl Data {
-    /// Wraps a typed value.
+    /// Wraps a typed execution input.
     pub fn typed<T: Serialize + Send + 'static>(v: T) -> Self {
-        Data::Typed(Box::new(v))
+        Data::Typed(Box::new(v), None)
     }
 
-    /// The value as JSON (serializing a typed value).
-    pub fn into_json(self) -> Result<Value, StatesError> {
-        match self {
-            Data::Json(v) => Ok(v),
-            Data::Typed(t) => t.to_json(),
-        }
+    /// Wraps the typed output of the state `state` (or passes its error on).
+    pub fn from_state<T: Serialize + Send + 'static>(
+        v: Result<T, StatesError>,
+        state: &'static str,
+    ) -> Result<Self, StatesError> {
+        v.map(|v| Data::Typed(Box::new(v), Some(state)))
     }
 
-    /// A JSON copy of the value.
-    pub fn to_json(&self) -> Result<Value, StatesError> {
+    /// The value as JSON text for event details.
+    fn text(&self) -> String {
         match self {
-            Data::Json(v) => Ok(v.clone()),
-            Data::Typed(t) => t.to_json(),
+            Data::Json(v) => to_text(v),
+            Data::Typed(t, _) => t.to_json().map(|v| to_text(&v)).unwrap_or_default(),
         }
     }
 
     /// The value as `T`: a typed value of that type is moved out; anything else goes through JSON.
     pub fn into_typed<T: DeserializeOwned + 'static>(self) -> Result<T, StatesError> {
         match self {
-            Data::Typed(t) => match t.into_any().downcast::<T>() {
+            Data::Typed(t, _) => match t.into_any().downcast::<T>() {
                 Ok(v) => Ok(*v),
                 Err(_) => Err(StatesError::new(
                     names::TASK_FAILED,
@@ -109,10 +123,37 @@ impl Data {
     }
 }
 
+/// A typed value as JSON text for event details.
+fn text_of<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .map(|v| to_text(&v))
+        .unwrap_or_default()
+}
+
+/// The error of a payload over the limit produced by `state` (`None`: the execution input).
+fn too_big(state: Option<&str>) -> StatesError {
+    match state {
+        None => StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            "The execution input exceeds the maximum payload size of 262144 bytes",
+        ),
+        Some(what) => StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!("The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."),
+        ),
+    }
+}
+
 /// One execution of a compiled workflow: its facts, clock and history.
 pub struct Execution {
     info: Arc<ExecutionInfo>,
     history: History,
+    /// Events are kept (else only counted, by `next_id`).
+    keep: bool,
+    /// The next event id when events are not kept. Only the futures of this one execution touch
+    /// it, and they run as one task (branches and iterations are joined, never spawned), so a
+    /// plain load and store suffice: no atomic read-modify-write per event.
+    next_id: AtomicU64,
     clock: Clock,
     payload_limit: Option<usize>,
     needs_time: bool,
@@ -143,109 +184,161 @@ pub struct StateRun<'a> {
 
 static NO_VARIABLES: std::sync::LazyLock<Variables> = std::sync::LazyLock::new(Variables::new);
 
+/// The execution facts of an execution that never reads `$$` (nothing reads them).
+static NO_INFO: std::sync::LazyLock<Arc<ExecutionInfo>> = std::sync::LazyLock::new(|| {
+    Arc::new(ExecutionInfo {
+        id: String::new(),
+        name: String::new(),
+        start_time: String::new(),
+        input: Value::Null,
+        role_arn: ROLE_ARN.to_string(),
+        redrive_count: 0,
+        state_machine_id: String::new(),
+        state_machine_name: String::new(),
+    })
+});
+
 impl Execution {
-    /// Starts an execution: records `ExecutionStarted`. Returns it with the id of that event.
+    /// Starts an execution: records `ExecutionStarted` and checks the input's size. Returns it
+    /// with the id of that event and the input (or why the execution fails at once).
     pub fn start(
         machine: &str,
-        input: &Data,
+        input: Data,
         options: &ExecutionOptions,
         uses_context: bool,
-    ) -> (Self, u64) {
+    ) -> (Self, u64, Result<Data, StatesError>) {
+        let keep = options.keep_history;
         // JSON of a typed input is made only when the history or `$$` needs it.
-        let json = if options.keep_history || uses_context {
-            input.to_json().unwrap_or(Value::Null)
-        } else {
-            Value::Null
+        let json = match &input {
+            Data::Json(v) => Some(v),
+            Data::Typed(..) => None,
         };
-        let input = &json;
-        let name = options.name.clone().unwrap_or_else(crate::engine::new_uuid);
-        let needs_time = options.keep_history || uses_context;
+        let made = match (&input, keep || uses_context) {
+            (Data::Typed(t, _), true) => Some(t.to_json().unwrap_or(Value::Null)),
+            _ => None,
+        };
+        let json = json.or(made.as_ref());
+        let needs_time = keep || uses_context;
         // Without history or `$$` no time is recorded: the clock starts when first read.
         let clock = if needs_time {
             Clock::new()
         } else {
             Clock::lazy()
         };
-        let concat = |parts: &[&str]| {
-            let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-            parts.iter().for_each(|p| s.push_str(p));
-            s
+        let info = if uses_context {
+            let concat = |parts: &[&str]| {
+                let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+                parts.iter().for_each(|p| s.push_str(p));
+                s
+            };
+            let name = options.name.clone().unwrap_or_else(crate::engine::new_uuid);
+            Arc::new(ExecutionInfo {
+                id: concat(&[EXECUTION_ARN_PREFIX, machine, ":", &name]),
+                name,
+                start_time: clock.now_rfc3339(),
+                input: json.cloned().unwrap_or(Value::Null),
+                role_arn: ROLE_ARN.to_string(),
+                redrive_count: 0,
+                state_machine_id: concat(&[STATE_MACHINE_ARN_PREFIX, machine]),
+                state_machine_name: machine.to_string(),
+            })
+        } else {
+            // Nothing reads the execution's facts without `$$`.
+            NO_INFO.clone()
         };
-        let info = Arc::new(ExecutionInfo {
-            id: concat(&[EXECUTION_ARN_PREFIX, machine, ":", &name]),
-            name,
-            // Read only through `$$`.
-            start_time: if uses_context {
-                clock.now_rfc3339()
-            } else {
-                String::new()
-            },
-            input: if uses_context {
-                input.clone()
-            } else {
-                Value::Null
-            },
-            role_arn: ROLE_ARN.to_string(),
-            redrive_count: 0,
-            state_machine_id: concat(&[STATE_MACHINE_ARN_PREFIX, machine]),
-            state_machine_name: machine.to_string(),
-        });
-        let history = History::new(options.keep_history);
-        let started = history.push(0, "ExecutionStarted", || clock.now_rfc3339(), || {
-            Some((
-                "executionStartedEventDetails",
-                json!({"input": to_text(input), "inputDetails": {"truncated": false}, "roleArn": info.role_arn}),
-            ))
-        });
         let cx = Execution {
             info,
-            history,
+            history: History::new(keep),
+            keep,
+            next_id: AtomicU64::new(1),
             clock,
             payload_limit: options.payload_limit,
             needs_time,
         };
-        (cx, started)
-    }
-
-    /// True when the execution input is over the payload limit.
-    pub fn input_too_big(&self, input: &Data) -> Option<StatesError> {
-        let Data::Json(input) = input else {
-            return None;
+        let mut started = 0;
+        cx.record(&mut started, "ExecutionStarted", || {
+            Some((
+                "executionStartedEventDetails",
+                json!({"input": json.map(to_text).unwrap_or_default(), "inputDetails": {"truncated": false}, "roleArn": ROLE_ARN}),
+            ))
+        });
+        // The input is measured when it is JSON (a typed one: when it was serialized here).
+        let over = match (cx.payload_limit, json) {
+            (Some(l), Some(v)) => size::exceeds(v, l),
+            _ => false,
         };
-        self.payload_limit
-            .filter(|l| size::exceeds(input, *l))
-            .map(|_| {
-                StatesError::new(
-                    names::DATA_LIMIT_EXCEEDED,
-                    "The execution input exceeds the maximum payload size of 262144 bytes",
-                )
-            })
+        let input = if over { Err(too_big(None)) } else { Ok(input) };
+        (cx, started, input)
     }
 
-    fn check_size(&self, v: &Data, what: &str) -> Result<(), StatesError> {
-        if let (Some(l), Data::Json(v)) = (self.payload_limit, v) {
-            if size::exceeds(v, l) {
-                return Err(StatesError::new(
-                    names::DATA_LIMIT_EXCEEDED,
-                    format!("The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."),
-                ));
+    fn check_size(&self, v: &Value, what: &str) -> Result<(), StatesError> {
+        match self.payload_limit {
+            Some(l) if size::exceeds(v, l) => Err(too_big(Some(what))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The value as JSON. A typed value is serialized and measured (JSON was measured where it
+    /// was made); an oversized one fails as the state that produced it would have.
+    pub fn json(&self, d: Data) -> Result<Value, StatesError> {
+        match d {
+            Data::Json(v) => Ok(v),
+            Data::Typed(t, from) => {
+                let v = t.to_json()?;
+                match self.payload_limit {
+                    Some(l) if size::exceeds(&v, l) => Err(too_big(from)),
+                    _ => Ok(v),
+                }
             }
         }
-        Ok(())
     }
 
-    fn push(
+    /// Records an event (or, not keeping them, counts it): `*prev` becomes its id.
+    #[inline]
+    fn record(
         &self,
         prev: &mut u64,
         kind: &'static str,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) {
-        *prev = self
-            .history
-            .push(*prev, kind, || self.clock.now_rfc3339(), details);
+        if self.keep {
+            *prev = self
+                .history
+                .push(*prev, kind, || self.clock.now_rfc3339(), details);
+        } else {
+            *prev = self.count();
+        }
+    }
+
+    /// The id of an event not kept.
+    #[inline]
+    fn count(&self) -> u64 {
+        // One execution's events are counted by one task at a time (see `next_id`).
+        let id = self.next_id.load(Relaxed);
+        self.next_id.store(id + 1, Relaxed);
+        id
+    }
+
+    /// The kept events (none when they are only counted).
+    fn kept_events(&self) -> Vec<crate::engine::history::HistoryEvent> {
+        if self.keep {
+            self.history.events()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The number of events so far.
+    fn events(&self) -> u64 {
+        if self.keep {
+            self.history.len()
+        } else {
+            self.next_id.load(Relaxed) - 1
+        }
     }
 
     /// Records `…StateEntered` and opens the state.
+    #[inline]
     pub fn enter<'a>(
         &'a self,
         prev: &mut u64,
@@ -253,18 +346,65 @@ impl Execution {
         state: &'static State,
         data: &Data,
     ) -> StateRun<'a> {
+        self.enter_with(prev, name, state, || data.text())
+    }
+
+    /// Enters a plain typed Task run right after another plain typed task (see
+    /// [`StateRun::task_input`]): records `…StateEntered`, `TaskScheduled` and `TaskStarted`.
+    /// Its input is that task's typed output, moved from handler to handler (`input` is that
+    /// task's outcome as the generated code holds it: an error passes on). Gives the state and
+    /// the handler's input.
+    #[inline(always)]
+    pub fn enter_task<'a, O, T>(
+        &'a self,
+        prev: &mut u64,
+        name: &'static str,
+        state: &'static State,
+        input: Result<O, StatesError>,
+    ) -> Result<(StateRun<'a>, T), StatesError>
+    where
+        O: Serialize + Send + 'static,
+        T: DeserializeOwned + 'static,
+    {
+        let input = input?;
+        let run = self.enter_with(prev, name, state, || text_of(&input));
+        run.task_started(prev, || text_of(&input));
+        // The workflow's type checks make `O` and `T` the same type; were they not, this fails
+        // as `Data::into_typed` does on a typed value of another type.
+        let mut slot = Some(input);
+        match (&mut slot as &mut dyn Any)
+            .downcast_mut::<Option<T>>()
+            .and_then(Option::take)
+        {
+            Some(v) => Ok((run, v)),
+            None => Err(run.task_failed(
+                prev,
+                StatesError::new(
+                    names::TASK_FAILED,
+                    "a typed value reached a handler of another type",
+                ),
+            )),
+        }
+    }
+
+    #[inline(always)]
+    fn enter_with<'a>(
+        &'a self,
+        prev: &mut u64,
+        name: &'static str,
+        state: &'static State,
+        input: impl FnOnce() -> String,
+    ) -> StateRun<'a> {
         let entered_time = if self.needs_time {
             self.clock.now()
         } else {
             jiff::Timestamp::UNIX_EPOCH
         };
-        let kind = state_event(&state.kind, true);
-        *prev = self.history.push(*prev, kind, || format!("{entered_time:.3}"), || {
-            Some((
-                "stateEnteredEventDetails",
-                json!({"name": name, "input": data.to_json().map(|v| to_text(&v)).unwrap_or_default(), "inputDetails": {"truncated": false}}),
-            ))
-        });
+        if self.keep {
+            self.entered_kept(prev, name, state, entered_time, input());
+        } else {
+            *prev = self.count();
+        }
         StateRun {
             cx: self,
             name,
@@ -274,13 +414,37 @@ impl Execution {
         }
     }
 
+    /// Records a kept `…StateEntered` with the input's text.
+    #[inline(never)]
+    fn entered_kept(
+        &self,
+        prev: &mut u64,
+        name: &str,
+        state: &State,
+        time: jiff::Timestamp,
+        input: String,
+    ) {
+        let kind = state_event(&state.kind, true);
+        *prev = self.history.push(
+            *prev,
+            kind,
+            || format!("{time:.3}"),
+            || {
+                Some((
+                    "stateEnteredEventDetails",
+                    json!({"name": name, "input": input, "inputDetails": {"truncated": false}}),
+                ))
+            },
+        );
+    }
+
     /// Ends the execution.
     pub fn finish(self, outcome: Result<Data, StatesError>) -> ExecutionResult {
-        let mut prev = self.history.len();
-        let outcome = outcome.and_then(Data::into_json);
+        let mut prev = self.events();
+        let outcome = outcome.and_then(|d| self.json(d));
         match outcome {
             Ok(output) => {
-                self.push(&mut prev, "ExecutionSucceeded", || {
+                self.record(&mut prev, "ExecutionSucceeded", || {
                     Some((
                         "executionSucceededEventDetails",
                         json!({"output": to_text(&output), "outputDetails": {"truncated": false}}),
@@ -291,11 +455,11 @@ impl Execution {
                     output: Some(output),
                     error: None,
                     cause: None,
-                    history: self.history.events(),
+                    history: self.kept_events(),
                 }
             }
             Err(e) => {
-                self.push(&mut prev, "ExecutionFailed", || {
+                self.record(&mut prev, "ExecutionFailed", || {
                     Some(("executionFailedEventDetails", error_details(&e)))
                 });
                 ExecutionResult {
@@ -303,7 +467,7 @@ impl Execution {
                     output: None,
                     error: Some(e.error),
                     cause: Some(e.cause),
-                    history: self.history.events(),
+                    history: self.kept_events(),
                 }
             }
         }
@@ -311,12 +475,12 @@ impl Execution {
 
     /// Ends an execution that ran past its `TimeoutSeconds`.
     pub fn timed_out(self) -> ExecutionResult {
-        let mut prev = self.history.len();
+        let mut prev = self.events();
         let e = StatesError::new(
             names::TIMEOUT,
             "The execution ran longer than the state machine's TimeoutSeconds",
         );
-        self.push(&mut prev, "ExecutionTimedOut", || {
+        self.record(&mut prev, "ExecutionTimedOut", || {
             Some(("executionTimedOutEventDetails", error_details(&e)))
         });
         ExecutionResult {
@@ -324,7 +488,7 @@ impl Execution {
             output: None,
             error: Some(e.error),
             cause: Some(e.cause),
-            history: self.history.events(),
+            history: self.kept_events(),
         }
     }
 }
@@ -336,15 +500,43 @@ impl StateRun<'_> {
 
     /// Records `…StateExited` after checking the output's size.
     pub fn exit(&self, prev: &mut u64, out: &Data) -> Result<(), StatesError> {
-        self.cx.check_size(out, self.name)?;
-        let name = self.name;
-        self.cx.push(prev, state_event(&self.state.kind, false), || {
-            Some((
-                "stateExitedEventDetails",
-                json!({"name": name, "output": out.to_json().map(|v| to_text(&v)).unwrap_or_default(), "outputDetails": {"truncated": false}}),
-            ))
-        });
+        let cx = self.cx;
+        if !cx.keep {
+            // A typed output is measured when it is serialized (see the module's notes).
+            if let Data::Json(v) = out {
+                cx.check_size(v, self.name)?;
+            }
+            *prev = cx.count();
+            return Ok(());
+        }
+        // Kept events carry the output as text: a typed one is serialized, so measured, here.
+        let text = match out {
+            Data::Json(v) => {
+                cx.check_size(v, self.name)?;
+                to_text(v)
+            }
+            Data::Typed(t, _) => match t.to_json() {
+                Ok(v) => {
+                    cx.check_size(&v, self.name)?;
+                    to_text(&v)
+                }
+                Err(_) => String::new(),
+            },
+        };
+        self.exited(prev, text);
         Ok(())
+    }
+
+    /// Records `…StateExited` (kept events) with the output's text.
+    fn exited(&self, prev: &mut u64, text: String) {
+        let name = self.name;
+        self.cx
+            .record(prev, state_event(&self.state.kind, false), || {
+                Some((
+                    "stateExitedEventDetails",
+                    json!({"name": name, "output": text, "outputDetails": {"truncated": false}}),
+                ))
+            });
     }
 
     fn fail(&self, e: StatesError) -> StatesError {
@@ -362,7 +554,7 @@ impl StateRun<'_> {
             vars: &NO_VARIABLES,
         };
         let out = (|| {
-            let input = input.into_json()?;
+            let input = self.cx.json(input)?;
             let result = match (&p.result, &p.parameters) {
                 (Some(r), _) => r.clone(),
                 (None, Some(t)) => template::evaluate(
@@ -398,7 +590,7 @@ impl StateRun<'_> {
             vars: &NO_VARIABLES,
         };
         let (which, out) = (|| {
-            let input = input.into_json()?;
+            let input = self.cx.json(input)?;
             let effective = paths::input_path(self.state.input_path.as_ref(), &input, &env)?;
             let mut which = None;
             for (i, rule) in c.choices.iter().enumerate() {
@@ -432,7 +624,7 @@ impl StateRun<'_> {
                 context: &ctx,
                 vars: &NO_VARIABLES,
             };
-            let v = input.into_json().map_err(|e| self.fail(e))?;
+            let v = self.cx.json(input).map_err(|e| self.fail(e))?;
             let v = paths::apply_io_path(self.state.input_path.as_ref(), v, &env)
                 .and_then(|v| paths::apply_io_path(self.state.output_path.as_ref(), v, &env))
                 .map_err(|e| self.fail(e))?;
@@ -452,7 +644,7 @@ impl StateRun<'_> {
             context: &ctx,
             vars: &NO_VARIABLES,
         };
-        let input = match input.into_json() {
+        let input = match self.cx.json(input) {
             Ok(v) => v,
             Err(e) => return self.fail(e),
         };
@@ -498,7 +690,7 @@ impl StateRun<'_> {
                 vars: &NO_VARIABLES,
             };
             (|| {
-                let input = input.into_json()?;
+                let input = self.cx.json(input)?;
                 let effective =
                     paths::input_path(self.state.input_path.as_ref(), &input, &env)?.into_owned();
                 let delay = wait_duration(w, &effective, &env, &self.cx.clock)?;
@@ -522,6 +714,25 @@ impl StateRun<'_> {
         Ok(out)
     }
 
+    /// True when nothing JSON-only stands around the work of a Task, Parallel or Map: its
+    /// input and result pass as they are (a typed value stays typed).
+    fn plain(
+        &self,
+        retriers: &[Retrier],
+        catchers: &[Catcher],
+        parameters: Option<&Template>,
+        result_selector: Option<&Template>,
+        result_path: Option<&stepfn_asl::ResultPath>,
+    ) -> bool {
+        retriers.is_empty()
+            && catchers.is_empty()
+            && parameters.is_none()
+            && result_selector.is_none()
+            && result_path.is_none()
+            && self.state.input_path.is_none()
+            && self.state.output_path.is_none()
+    }
+
     /// Task, Parallel and Map under Retry and Catch: `attempt` does the work on the effective
     /// input (after InputPath and Parameters). Returns where to go and the output.
     #[allow(clippy::too_many_arguments)]
@@ -540,14 +751,7 @@ impl StateRun<'_> {
         F: FnMut(Data, u64, u64) -> Fut,
         Fut: Future<Output = (u64, Result<Data, StatesError>)>,
     {
-        let plain = retriers.is_empty()
-            && catchers.is_empty()
-            && parameters.is_none()
-            && result_selector.is_none()
-            && result_path.is_none()
-            && self.state.input_path.is_none()
-            && self.state.output_path.is_none();
-        if plain {
+        if self.plain(retriers, catchers, parameters, result_selector, result_path) {
             // Typed fast path: nothing JSON-only stands in the way.
             let (p, r) = attempt(input, 0, *prev).await;
             *prev = p;
@@ -567,7 +771,7 @@ impl StateRun<'_> {
             context: &ctx,
             vars: &NO_VARIABLES,
         };
-        let raw = input.into_json().map_err(|e| self.fail(e))?;
+        let raw = self.cx.json(input).map_err(|e| self.fail(e))?;
         let mut counters = vec![0u64; retriers.len()];
         let mut retry_count = 0u64;
         let outcome =
@@ -607,7 +811,7 @@ impl StateRun<'_> {
         match outcome {
             Ok(result) => {
                 let out = (|| {
-                    let result = result.into_json()?;
+                    let result = self.cx.json(result)?;
                     let result = match result_selector {
                         Some(t) => template::evaluate(t, &result, &env)?,
                         None => result,
@@ -641,8 +845,8 @@ impl StateRun<'_> {
 
     fn on_caught(&self, prev: &mut u64) {
         match &self.state.kind {
-            StateKind::Parallel(_) => self.cx.push(prev, "ParallelStateFailed", || None),
-            StateKind::Map(_) => self.cx.push(prev, "MapStateFailed", || None),
+            StateKind::Parallel(_) => self.cx.record(prev, "ParallelStateFailed", || None),
+            StateKind::Map(_) => self.cx.record(prev, "MapStateFailed", || None),
             _ => {}
         }
     }
@@ -652,15 +856,144 @@ impl StateRun<'_> {
             return;
         }
         match &self.state.kind {
-            StateKind::Parallel(_) => self.cx.push(prev, "ParallelStateFailed", || {
+            StateKind::Parallel(_) => self.cx.record(prev, "ParallelStateFailed", || {
                 Some(("parallelStateFailedEventDetails", error_details(e)))
             }),
-            StateKind::Map(_) => self.cx.push(prev, "MapStateFailed", || None),
+            StateKind::Map(_) => self.cx.record(prev, "MapStateFailed", || None),
             _ => {}
         }
     }
 
-    /// A Task state whose work is `call` (a typed handler or a registry lookup).
+    /// The Task definition of this state.
+    fn task_def(&self) -> &'static Task {
+        match &self.state.kind {
+            StateKind::Task(t) => t,
+            other => unreachable!("task on a {}", other.type_name()),
+        }
+    }
+
+    /// Records `TaskFailed` for `e` and fails the state (a plain typed task).
+    #[cold]
+    fn task_failed(&self, prev: &mut u64, e: StatesError) -> StatesError {
+        let arn = self.task_def().resource.as_str();
+        self.cx.record(prev, "TaskFailed", || {
+            Some((
+                "taskFailedEventDetails",
+                task_details(arn, error_details(&e)),
+            ))
+        });
+        // A failed Task records nothing more (`on_failed`).
+        self.fail(e)
+    }
+
+    /// Records `TaskScheduled` and `TaskStarted` of a plain typed Task; `input` is the text of
+    /// its input (kept events only).
+    #[inline(always)]
+    fn task_started(&self, prev: &mut u64, input: impl FnOnce() -> String) {
+        let cx = self.cx;
+        if cx.keep {
+            self.task_started_kept(prev, input());
+        } else {
+            cx.count();
+            *prev = cx.count();
+        }
+    }
+
+    /// Records kept `TaskScheduled` and `TaskStarted` with the input's text.
+    #[inline(never)]
+    fn task_started_kept(&self, prev: &mut u64, input: String) {
+        let cx = self.cx;
+        let arn = self.task_def().resource.as_str();
+        cx.record(prev, "TaskScheduled", || {
+            Some((
+                "taskScheduledEventDetails",
+                task_details(arn, json!({"region": REGION, "parameters": input})),
+            ))
+        });
+        cx.record(prev, "TaskStarted", || {
+            Some(("taskStartedEventDetails", task_details(arn, json!({}))))
+        });
+    }
+
+    /// A plain typed Task (the macro checked it has no Retry, Catch, InputPath, Parameters,
+    /// ResultSelector, ResultPath, OutputPath or TimeoutSeconds), first part: records
+    /// `TaskScheduled` and `TaskStarted` and gives the handler's input. The generated code then
+    /// awaits the handler itself and hands its result to [`StateRun::task_result`].
+    pub fn task_input<T: DeserializeOwned + 'static>(
+        &self,
+        prev: &mut u64,
+        input: Data,
+    ) -> Result<T, StatesError> {
+        self.task_started(prev, || input.text());
+        match input.into_typed() {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.task_failed(prev, e)),
+        }
+    }
+
+    /// A plain typed Task, last part: records `TaskSucceeded` and `TaskStateExited` (or
+    /// `TaskFailed`); gives the state's output, the handler's result.
+    #[inline(always)]
+    pub fn task_result<O, E>(&self, prev: &mut u64, result: Result<O, E>) -> Result<O, StatesError>
+    where
+        O: Serialize,
+        E: Into<TaskError>,
+    {
+        let v = match result {
+            Ok(v) => v,
+            Err(e) => return Err(self.task_error(prev, e)),
+        };
+        let cx = self.cx;
+        if cx.keep {
+            self.task_succeeded_kept(prev, serde_json::to_value(&v).ok())?;
+        } else {
+            // Not serialized here: measured if and when it is (see the module's notes).
+            cx.count();
+            *prev = cx.count();
+        }
+        Ok(v)
+    }
+
+    /// Records `TaskFailed` for a handler's error and fails the state.
+    #[cold]
+    fn task_error<E: Into<TaskError>>(&self, prev: &mut u64, e: E) -> StatesError {
+        self.task_failed(prev, StatesError::from(e.into()))
+    }
+
+    /// Records kept `TaskSucceeded` and `TaskStateExited` of a plain typed task whose result is
+    /// `result` as JSON (`None`: it could not be serialized). Kept events carry the result as
+    /// text: it is measured as the interpreter measures a task result (the state output is the
+    /// same value).
+    #[inline(never)]
+    fn task_succeeded_kept(
+        &self,
+        prev: &mut u64,
+        result: Option<Value>,
+    ) -> Result<(), StatesError> {
+        let cx = self.cx;
+        let text = match result {
+            Some(j) => {
+                cx.check_size(&j, self.name).map_err(|e| self.fail(e))?;
+                to_text(&j)
+            }
+            None => String::new(),
+        };
+        let arn = self.task_def().resource.as_str();
+        cx.record(prev, "TaskSucceeded", || {
+            Some((
+                "taskSucceededEventDetails",
+                task_details(
+                    arn,
+                    json!({"output": text, "outputDetails": {"truncated": false}}),
+                ),
+            ))
+        });
+        self.exited(prev, text);
+        Ok(())
+    }
+
+    /// A Task state whose work is `call` (a typed handler), with what a plain typed task does
+    /// not have: Retry, Catch, paths, templates, a timeout.
     pub async fn task<F, Fut>(
         &self,
         prev: &mut u64,
@@ -671,10 +1004,7 @@ impl StateRun<'_> {
         F: Fn(Data, u64) -> Fut,
         Fut: Future<Output = Result<Data, StatesError>>,
     {
-        let StateKind::Task(t) = &self.state.kind else {
-            unreachable!("task on a {}", self.state.kind.type_name())
-        };
-        let t: &Task = t;
+        let t = self.task_def();
         let timeout = match &t.timeout_seconds {
             Some(Expr::Literal(s)) => Some(*s),
             _ => None,
@@ -682,48 +1012,73 @@ impl StateRun<'_> {
         let cx = self.cx;
         let call = &call;
         let arn = t.resource.as_str();
+        let name = self.name;
+        // Without JSON processing a typed result stays typed; else it becomes JSON in the
+        // attempt, measured there (an oversized result is then retried and caught as in the
+        // interpreter).
+        let plain = self.plain(
+            &t.retry,
+            &t.catch,
+            t.parameters.as_ref(),
+            t.result_selector.as_ref(),
+            t.result_path.as_ref(),
+        );
         self.guarded(prev, input, &t.retry, &t.catch, t.parameters.as_ref(), t.result_selector.as_ref(), t.result_path.as_ref(), |data, attempt, mut p| async move {
             // Event details are built only when the history is kept.
-            let details = |extra: Value| {
-                let (resource_type, resource) = resource_parts(arn);
-                let mut m = json!({"resourceType": resource_type, "resource": resource});
-                if let (Some(m), Value::Object(x)) = (m.as_object_mut(), extra) {
-                    m.extend(x);
-                }
-                m
-            };
-            cx.push(&mut p, "TaskScheduled", || {
-                let mut d = details(json!({"region": REGION, "parameters": data.to_json().map(|v| to_text(&v)).unwrap_or_default()}));
+            cx.record(&mut p, "TaskScheduled", || {
+                let mut d = task_details(arn, json!({"region": REGION, "parameters": data.text()}));
                 if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
                     m.insert("timeoutInSeconds".into(), json!(t));
                 }
                 Some(("taskScheduledEventDetails", d))
             });
-            cx.push(&mut p, "TaskStarted", || Some(("taskStartedEventDetails", details(json!({})))));
+            cx.record(&mut p, "TaskStarted", || Some(("taskStartedEventDetails", task_details(arn, json!({})))));
             let fut = call(data, attempt);
             let r = match timeout {
                 Some(s) => match tokio::time::timeout(Duration::from_secs(s), fut).await {
                     Ok(r) => r,
                     Err(_) => {
                         let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                        cx.push(&mut p, "TaskTimedOut", || Some(("taskTimedOutEventDetails", details(error_details(&e)))));
+                        cx.record(&mut p, "TaskTimedOut", || Some(("taskTimedOutEventDetails", task_details(arn, error_details(&e)))));
                         return (p, Err(e));
                     }
                 },
                 None => fut.await,
             };
-            match r {
-                Ok(v) => {
-                    if let Err(e) = cx.check_size(&v, self.name) {
-                        return (p, Err(e));
+            let v = match r {
+                Ok(v) => v,
+                Err(e) => {
+                    cx.record(&mut p, "TaskFailed", || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
+                    return (p, Err(e));
+                }
+            };
+            // The result's size (an oversized result fails the attempt without `TaskFailed`).
+            let v = match v {
+                Data::Typed(t, _) if !plain => cx.json(Data::Typed(t, Some(name))).map(Data::Json),
+                Data::Typed(t, _) => {
+                    let over = match (cx.keep, t.to_json()) {
+                        (true, Ok(j)) => cx.check_size(&j, name).err(),
+                        _ => None,
+                    };
+                    match over {
+                        Some(e) => Err(e),
+                        None => Ok(Data::Typed(t, Some(name))),
                     }
-                    cx.push(&mut p, "TaskSucceeded", || {
-                        Some(("taskSucceededEventDetails", details(json!({"output": v.to_json().map(|v| to_text(&v)).unwrap_or_default(), "outputDetails": {"truncated": false}}))))
+                }
+                Data::Json(j) => cx.check_size(&j, name).map(|()| Data::Json(j)),
+            };
+            match v {
+                Ok(v) => {
+                    cx.record(&mut p, "TaskSucceeded", || {
+                        Some(("taskSucceededEventDetails", task_details(arn, json!({"output": v.text(), "outputDetails": {"truncated": false}}))))
                     });
                     (p, Ok(v))
                 }
                 Err(e) => {
-                    cx.push(&mut p, "TaskFailed", || Some(("taskFailedEventDetails", details(error_details(&e)))));
+                    // A result that cannot be serialized fails like a handler's error.
+                    if e.error != names::DATA_LIMIT_EXCEEDED {
+                        cx.record(&mut p, "TaskFailed", || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
+                    }
                     (p, Err(e))
                 }
             }
@@ -752,9 +1107,9 @@ impl StateRun<'_> {
             p.result_selector.as_ref(),
             p.result_path.as_ref(),
             |data, _attempt, mut pv| async move {
-                cx.push(&mut pv, "ParallelStateStarted", || None);
+                cx.record(&mut pv, "ParallelStateStarted", || None);
                 let started = pv;
-                let eff = match data.into_json() {
+                let eff = match cx.json(data) {
                     Ok(v) => v,
                     Err(e) => return (pv, Err(e)),
                 };
@@ -764,13 +1119,13 @@ impl StateRun<'_> {
                         let mut bprev = started;
                         b(cx, Data::Json(eff), &mut bprev)
                             .await
-                            .and_then(Data::into_json)
+                            .and_then(|d| cx.json(d))
                     }
                 });
                 let r = futures::future::try_join_all(runs)
                     .await
                     .map(|v| Data::Json(Value::Array(v)));
-                (cx.history.len().max(pv), r)
+                (cx.events().max(pv), r)
             },
         )
         .await
@@ -807,7 +1162,7 @@ impl StateRun<'_> {
                     vars: &NO_VARIABLES,
                 };
                 let prepared = (|| {
-                    let eff = data.into_json()?;
+                    let eff = cx.json(data)?;
                     let limit = match &m.max_concurrency {
                         Some(Expr::Literal(n)) => *n,
                         _ => 0,
@@ -829,7 +1184,7 @@ impl StateRun<'_> {
                     Ok(x) => x,
                     Err(e) => return (pv, Err(e)),
                 };
-                cx.push(&mut pv, "MapStateStarted", || {
+                cx.record(&mut pv, "MapStateStarted", || {
                     Some((
                         "mapStateStartedEventDetails",
                         json!({"length": items.len()}),
@@ -859,7 +1214,7 @@ impl StateRun<'_> {
                             None => item,
                         };
                         let mut ip = started;
-                        cx.push(&mut ip, "MapIterationStarted", || {
+                        cx.record(&mut ip, "MapIterationStarted", || {
                             Some((
                                 "mapIterationStartedEventDetails",
                                 json!({"name": name, "index": index}),
@@ -867,13 +1222,13 @@ impl StateRun<'_> {
                         });
                         let r = processor(cx, Data::Json(item_input), &mut ip)
                             .await
-                            .and_then(Data::into_json);
+                            .and_then(|d| cx.json(d));
                         let (kind, key) = if r.is_ok() {
                             ("MapIterationSucceeded", "mapIterationSucceededEventDetails")
                         } else {
                             ("MapIterationFailed", "mapIterationFailedEventDetails")
                         };
-                        cx.push(&mut ip, kind, || {
+                        cx.record(&mut ip, kind, || {
                             Some((key, json!({"name": name, "index": index})))
                         });
                         r
@@ -883,16 +1238,35 @@ impl StateRun<'_> {
                 while let Some(r) = stream.next().await {
                     match r {
                         Ok(v) => results.push(v),
-                        Err(e) => return (cx.history.len().max(pv), Err(e)),
+                        Err(e) => return (cx.events().max(pv), Err(e)),
                     }
                 }
                 drop(stream);
-                let mut p = cx.history.len().max(pv);
-                cx.push(&mut p, "MapStateSucceeded", || None);
+                let mut p = cx.events().max(pv);
+                cx.record(&mut p, "MapStateSucceeded", || None);
                 (p, Ok(Data::Json(Value::Array(results))))
             },
         )
         .await
+    }
+}
+
+/// The details of a task event: the resource and `extra`'s fields (kept events only).
+fn task_details(arn: &str, extra: Value) -> Value {
+    let (resource_type, resource) = resource_parts(arn);
+    let mut m = json!({"resourceType": resource_type, "resource": resource});
+    if let (Some(m), Value::Object(x)) = (m.as_object_mut(), extra) {
+        m.extend(x);
+    }
+    m
+}
+
+/// The error of a failed state (for generated code, which binds a success with `let … else`).
+#[cold]
+pub fn error_of<T>(result: Result<T, StatesError>) -> StatesError {
+    match result {
+        Err(e) => e,
+        Ok(_) => StatesError::runtime("a state succeeded where it was expected to fail"),
     }
 }
 
@@ -901,6 +1275,7 @@ pub type Scope =
     for<'a> fn(&'a Execution, Data, &'a mut u64) -> BoxFuture<'a, Result<Data, StatesError>>;
 
 /// The state at `index` in the States of `scope` (for generated code).
+#[inline]
 pub fn state_at(
     states: &'static indexmap::IndexMap<String, State>,
     index: usize,

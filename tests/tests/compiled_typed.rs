@@ -1,0 +1,285 @@
+//! The compiled form's typed fast paths against the interpreter, with the history kept and not
+//! (events only counted: the ids in error causes must still agree), and with Step Functions'
+//! 256 KiB payload limit: plain typed tasks run one after another in one arm, a typed value that
+//! becomes JSON is measured, an oversized result under a Catch is caught.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use stepfn::{workflow, ExecutionOptions, ExecutionResult, ExecutionStatus, TaskError, Workflow};
+use stepfn_examples::{choice_loop, map, order, parallel, typed};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doc {
+    pub n: u64,
+    pub size: usize,
+    pub fail: String,
+    pub body: String,
+}
+
+fn doc(size: usize, fail: &str) -> Doc {
+    Doc {
+        n: 0,
+        size,
+        fail: fail.into(),
+        body: String::new(),
+    }
+}
+
+async fn add(d: Doc) -> Result<Doc, TaskError> {
+    Ok(Doc { n: d.n + 1, ..d })
+}
+
+async fn grow(d: Doc) -> Result<Doc, TaskError> {
+    Ok(Doc {
+        body: "x".repeat(d.size),
+        ..d
+    })
+}
+
+async fn check(d: Doc) -> Result<Doc, TaskError> {
+    match d.fail.as_str() {
+        "runtime" => Err(TaskError::new("States.Runtime", "the check broke")),
+        "custom" => Err(TaskError::new("Doc.Rejected", "not this one")),
+        _ => Ok(d),
+    }
+}
+
+workflow! {
+    /// Plain typed tasks in a row.
+    pub Chain(Doc) -> Doc {
+        A: task add -> B;
+        B: task grow -> C;
+        C: task check -> D;
+        D: task add end;
+    }
+}
+
+workflow! {
+    /// A JSON-only state after a typed task.
+    pub ThenPass(Doc) -> Value {
+        A: task grow -> B;
+        B: pass {
+            result_path "$.seen";
+            result {"ok": true};
+        } -> C;
+        C: succeed;
+    }
+}
+
+workflow! {
+    /// An oversized result under a Catch.
+    pub Caught(Doc) -> Value {
+        A: task grow {
+            catch [States.DataLimitExceeded] into "$.error" -> Handled;
+        } -> B;
+        B: task check end;
+        Handled: succeed;
+    }
+}
+
+workflow! {
+    /// A typed task entered from two places, and a chain in a loop.
+    pub Loop(Doc) -> Doc {
+        A: task add -> B;
+        B: task check -> Again;
+        Again: choice {
+            $.n < 3 => A,
+            _ => Done,
+        }
+        Done: succeed;
+    }
+}
+
+/// Handlers named like the generated code's locals.
+mod names {
+    use super::{Doc, TaskError};
+
+    pub async fn out(d: Doc) -> Result<Doc, TaskError> {
+        super::add(d).await
+    }
+
+    pub async fn result(d: Doc) -> Result<Doc, TaskError> {
+        super::add(d).await
+    }
+
+    pub async fn input(d: Doc) -> Result<Doc, TaskError> {
+        super::add(d).await
+    }
+
+    pub async fn run(d: Doc) -> Result<Doc, TaskError> {
+        super::add(d).await
+    }
+}
+use names::{input, out, result, run};
+
+workflow! {
+    /// Generated locals do not shadow handlers.
+    pub Hygiene(Doc) -> Doc {
+        A: task out -> B;
+        B: task result -> C;
+        C: task input -> D;
+        D: task run end;
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime")
+}
+
+fn options(keep: bool) -> ExecutionOptions {
+    ExecutionOptions {
+        name: Some("compiled-typed".into()),
+        keep_history: keep,
+        payload_limit: ExecutionOptions::default().payload_limit,
+    }
+}
+
+fn types(r: &ExecutionResult) -> Vec<String> {
+    let mut t: Vec<String> = r.history.iter().map(|e| e.kind.clone()).collect();
+    t.sort();
+    t
+}
+
+fn agree(what: &str, a: &ExecutionResult, b: &ExecutionResult, same_cause: bool) {
+    assert_eq!(a.status, b.status, "{what}: {a:?} vs {b:?}");
+    assert_eq!(a.output, b.output, "{what}");
+    assert_eq!(a.error, b.error, "{what}");
+    if same_cause {
+        assert_eq!(a.cause, b.cause, "{what}");
+    }
+    assert_eq!(types(a), types(b), "{what}");
+}
+
+/// Runs `input` typed and as JSON in the compiled form and in the interpreter, history kept and
+/// not; the four compiled runs must agree with the interpreter (`same_cause`: to the cause; a
+/// typed value that goes from handler to handler is measured only where it is serialized, so an
+/// oversized one may be named by a later state than the interpreter names).
+fn same<W>(rt: &tokio::runtime::Runtime, input: W::Input, same_cause: bool) -> ExecutionResult
+where
+    W: Workflow,
+    W::Input: Clone + 'static,
+{
+    assert!(W::COMPILED, "{} is expected to be compiled", W::NAME);
+    let json = serde_json::to_value(&input).unwrap();
+    let mut last = None;
+    for keep in [true, false] {
+        let interpreted = rt.block_on(W::interpreter().execute(json.clone(), options(keep)));
+        let typed = rt.block_on(W::execute_typed(input.clone(), options(keep)));
+        let from_json = rt.block_on(W::execute(json.clone(), options(keep)));
+        let what = format!("{} on {json}, keep_history {keep}", W::NAME);
+        // With the history kept, a typed value is measured where it is made.
+        agree(
+            &format!("{what}, typed"),
+            &typed,
+            &interpreted,
+            same_cause || keep,
+        );
+        agree(
+            &format!("{what}, JSON"),
+            &from_json,
+            &interpreted,
+            same_cause || keep,
+        );
+        last = Some(typed);
+    }
+    last.unwrap()
+}
+
+const BIG: usize = 300 * 1024;
+
+#[test]
+fn typed_chains_agree() {
+    let rt = runtime();
+    let r = same::<Chain>(&rt, doc(3, ""), true);
+    assert_eq!(
+        r.output,
+        Some(json!({"n": 2, "size": 3, "fail": "", "body": "xxx"}))
+    );
+    // A handler's error, and a States.Runtime one whose cause cites the entered event's id.
+    let r = same::<Chain>(&rt, doc(0, "custom"), true);
+    assert_eq!(r.error.as_deref(), Some("Doc.Rejected"));
+    let r = same::<Chain>(&rt, doc(0, "runtime"), true);
+    assert!(
+        r.cause
+            .as_deref()
+            .unwrap()
+            .contains("'C' (entered at the event id #"),
+        "{r:?}"
+    );
+    let r = same::<Hygiene>(&rt, doc(0, ""), true);
+    assert_eq!(r.output.unwrap()["n"], 4);
+    let r = same::<Loop>(&rt, doc(0, ""), true);
+    assert_eq!(r.output.unwrap()["n"], 3);
+    same::<Loop>(&rt, doc(0, "runtime"), true);
+    same::<typed::TypedChain100>(
+        &rt,
+        typed::Counter {
+            n: 0,
+            label: "l".into(),
+            tags: vec!["t".into()],
+        },
+        true,
+    );
+}
+
+#[test]
+fn oversized_typed_values_fail_where_they_become_json() {
+    let rt = runtime();
+    // Made by B, carried typed by C and D, serialized as the output.
+    let r = same::<Chain>(&rt, doc(BIG, ""), false);
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"));
+    // Made by A, serialized by the Pass state: named A, as the interpreter does.
+    let r = same::<ThenPass>(&rt, doc(BIG, ""), true);
+    assert_eq!(r.status, ExecutionStatus::Failed);
+    assert!(r.cause.as_deref().unwrap().contains("'A'"), "{r:?}");
+    same::<ThenPass>(&rt, doc(10, ""), true);
+    // Under a Catch the result is JSON at once: measured, caught.
+    let r = same::<Caught>(&rt, doc(BIG, ""), true);
+    assert_eq!(r.status, ExecutionStatus::Succeeded);
+    assert_eq!(
+        r.output.unwrap()["error"]["Error"],
+        "States.DataLimitExceeded"
+    );
+    same::<Caught>(&rt, doc(1, "custom"), true);
+}
+
+#[test]
+fn examples_agree_without_history() {
+    let rt = runtime();
+    for (id, amount, card) in [
+        ("o1", 100, "visa"),
+        ("oos-2", 5, "visa"),
+        ("o3", 7, "declined"),
+    ] {
+        same::<order::ProcessOrder>(
+            &rt,
+            order::Order {
+                id: id.into(),
+                amount,
+                card: card.into(),
+            },
+            true,
+        );
+    }
+    for id in ["job-1", "bad-2"] {
+        same::<choice_loop::PollJob>(&rt, id.to_string(), true);
+    }
+    for (name, country) in [("Ada", "GB"), ("Bob", "XX")] {
+        same::<parallel::Screening>(
+            &rt,
+            parallel::Customer {
+                name: name.into(),
+                country: country.into(),
+            },
+            true,
+        );
+    }
+    let invoice: <map::Invoice as Workflow>::Input =
+        serde_json::from_value(json!({"lines": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 3}]}))
+            .unwrap();
+    same::<map::Invoice>(&rt, invoice, true);
+}
