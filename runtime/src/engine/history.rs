@@ -38,6 +38,28 @@ impl HistoryEvent {
         }
         Value::Object(m)
     }
+
+    /// [`Self::to_json`] as JSON text, written straight from the event (the details are not
+    /// copied into a new value first).
+    pub fn to_text(&self) -> String {
+        use serde::ser::{SerializeMap, Serializer};
+        struct Shape<'a>(&'a HistoryEvent);
+        impl Serialize for Shape<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let e = self.0;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("timestamp", &e.timestamp)?;
+                m.serialize_entry("type", &e.kind)?;
+                m.serialize_entry("id", &e.id)?;
+                m.serialize_entry("previousEventId", &e.previous_event_id)?;
+                if let Some((k, v)) = &e.details {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+        serde_json::to_string(&Shape(self)).unwrap_or_default()
+    }
 }
 
 /// Records the events of one execution. Ids are assigned even when events are not kept
@@ -128,5 +150,28 @@ impl History {
             .unwrap_or_else(|p| p.into_inner())
             .events
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn text_is_the_json_form() {
+        let mut e = HistoryEvent {
+            id: 3,
+            previous_event_id: 2,
+            timestamp: "2026-11-25T10:00:00.000Z".into(),
+            kind: "PassStateExited".into(),
+            details: None,
+        };
+        assert_eq!(e.to_text(), e.to_json().to_string());
+        e.details = Some((
+            "stateExitedEventDetails",
+            json!({"name": "P", "output": "{\"a\":[1,2.5]}", "outputDetails": {"truncated": false}}),
+        ));
+        assert_eq!(e.to_text(), e.to_json().to_string());
     }
 }

@@ -66,11 +66,6 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
         .map_err(StoreError::new)?;
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(StoreError::new)?;
-    // Checkpoint every ~16 MiB of WAL rather than SQLite's 4 MiB: pages that change in many
-    // commits (the executions indexes, the newest event pages) are copied back once per
-    // checkpoint, not once per 1000 frames.
-    conn.pragma_update(None, "wal_autocheckpoint", 4000)
-        .map_err(StoreError::new)?;
     Ok(conn)
 }
 
@@ -99,11 +94,20 @@ impl SqliteStore {
         let conn = open_conn(&path)?;
         conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
         migrate(&conn)?;
+        // The writer does not checkpoint the WAL itself: a thread of its own does, beside it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(StoreError::new)?;
         let reader = open_conn(&path)?;
+        let checkpointer = open_conn(&path)?;
+        let (nudge, nudged) = mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("stepfn-sqlite-checkpointer".into())
+            .spawn(move || checkpoints(checkpointer, nudged))
+            .map_err(StoreError::new)?;
         let (tx, rx) = mpsc::channel::<(Commit, Ack)>();
         std::thread::Builder::new()
             .name("stepfn-sqlite-writer".into())
-            .spawn(move || writer(conn, rx))
+            .spawn(move || writer(conn, rx, nudge))
             .map_err(StoreError::new)?;
         Ok(Self {
             path,
@@ -159,8 +163,39 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The writer thread: drains the channel, applies what is there in one transaction, acks.
-fn writer(mut conn: Connection, rx: mpsc::Receiver<(Commit, Ack)>) {
+/// How long the checkpointer lets commits accumulate before it copies them into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// WAL frames (pages) past which the checkpointer also resets the WAL (~16 MiB).
+const WAL_RESET_FRAMES: i64 = 4000;
+
+/// The checkpointer thread: after commits (`nudged`), copies the WAL back into the database,
+/// at most once per [`CHECKPOINT_EVERY`]; a last time when the store closes.
+///
+/// It checkpoints `PASSIVE`ly, beside the writer, which goes on appending. Under a steady load
+/// such a checkpoint never catches up with the WAL's end, so the WAL would not restart and would
+/// grow; past [`WAL_RESET_FRAMES`] a `RESTART` checkpoint holds the writer back for the little
+/// left to copy and lets the WAL start over.
+fn checkpoints(conn: Connection, nudged: mpsc::Receiver<()>) {
+    let checkpoint = |mode: &str| -> Option<i64> {
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            r.get::<_, i64>(1)
+        })
+        .ok()
+    };
+    while nudged.recv().is_ok() {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        while nudged.try_recv().is_ok() {}
+        if checkpoint("PASSIVE").is_some_and(|frames| frames > WAL_RESET_FRAMES) {
+            checkpoint("RESTART");
+        }
+    }
+    checkpoint("RESTART");
+}
+
+/// The writer thread: drains the channel, applies what is there in one transaction, acks, and
+/// nudges the checkpointer.
+fn writer(mut conn: Connection, rx: mpsc::Receiver<(Commit, Ack)>, nudge: mpsc::SyncSender<()>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < GROUP_LIMIT {
@@ -170,6 +205,7 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(Commit, Ack)>) {
             }
         }
         let result = apply_batch(&mut conn, &batch);
+        let _ = nudge.try_send(());
         match result {
             Ok(()) => {
                 for (_, ack) in batch {
@@ -227,7 +263,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, c: &Commit) -> rusqlite::Result<()> {
     if !c.events.is_empty() {
         let mut st = tx.prepare_cached("INSERT INTO events(arn, id, body) VALUES (?1, ?2, ?3)")?;
         for e in &c.events {
-            st.execute(params![c.execution, e.id as i64, e.to_json().to_string()])?;
+            st.execute(params![c.execution, e.id as i64, e.to_text()])?;
         }
     }
     if c.clear_frames {
