@@ -94,8 +94,11 @@ impl SqliteStore {
         let conn = open_conn(&path)?;
         conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
         migrate(&conn)?;
-        // The writer does not checkpoint the WAL itself: a thread of its own does, beside it.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
+        // A thread beside the writer copies the WAL back into the database as commits come
+        // (see `checkpoints`). The writer still checkpoints after a commit that leaves more than
+        // WAL_FRAMES_MAX frames: by then little is left to copy, no commit runs beside it, so it
+        // completes and the next transaction starts the WAL over, which bounds its size.
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_FRAMES_MAX)
             .map_err(StoreError::new)?;
         let reader = open_conn(&path)?;
         let checkpointer = open_conn(&path)?;
@@ -166,31 +169,22 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 /// How long the checkpointer lets commits accumulate before it copies them into the database.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// WAL frames (pages) past which the checkpointer also resets the WAL (~16 MiB).
-const WAL_RESET_FRAMES: i64 = 4000;
+/// WAL frames (pages) past which the writer checkpoints itself (~16 MiB).
+const WAL_FRAMES_MAX: i64 = 4000;
 
 /// The checkpointer thread: after commits (`nudged`), copies the WAL back into the database,
-/// at most once per [`CHECKPOINT_EVERY`]; a last time when the store closes.
-///
-/// It checkpoints `PASSIVE`ly, beside the writer, which goes on appending. Under a steady load
-/// such a checkpoint never catches up with the WAL's end, so the WAL would not restart and would
-/// grow; past [`WAL_RESET_FRAMES`] a `RESTART` checkpoint holds the writer back for the little
-/// left to copy and lets the WAL start over.
+/// at most once per [`CHECKPOINT_EVERY`]; a last time when the store closes. Its checkpoints
+/// are `PASSIVE`: they never block the writer, which goes on appending meanwhile.
 fn checkpoints(conn: Connection, nudged: mpsc::Receiver<()>) {
-    let checkpoint = |mode: &str| -> Option<i64> {
-        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-            r.get::<_, i64>(1)
-        })
-        .ok()
+    let checkpoint = || {
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     };
     while nudged.recv().is_ok() {
         std::thread::sleep(CHECKPOINT_EVERY);
         while nudged.try_recv().is_ok() {}
-        if checkpoint("PASSIVE").is_some_and(|frames| frames > WAL_RESET_FRAMES) {
-            checkpoint("RESTART");
-        }
+        checkpoint();
     }
-    checkpoint("RESTART");
+    checkpoint();
 }
 
 /// The writer thread: drains the channel, applies what is there in one transaction, acks, and
@@ -227,7 +221,11 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(Commit, Ack)>, nudge: mpsc::
 }
 
 fn apply_batch(conn: &mut Connection, batch: &[(Commit, Ack)]) -> Result<(), StoreError> {
-    let tx = conn.transaction().map_err(StoreError::new)?;
+    // IMMEDIATE: the write lock is taken at BEGIN (waiting on the busy timeout), never by
+    // upgrading a read, which fails at once when another connection checkpoints.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(StoreError::new)?;
     for (c, _) in batch.iter() {
         apply(&tx, c).map_err(StoreError::new)?;
     }
