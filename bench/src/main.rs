@@ -18,7 +18,8 @@
 //! or `{"name","engine","error"}` when a workload fails, or `{"name","engine","unsupported"}`
 //! when the engine cannot run it (not a failure). Progress goes to stderr.
 //!
-//! How one workload is run (Express-like: `keep_history: false`): load the workload once,
+//! How one workload is run (Express-like: `keep_history: false`, but for the `history:N`
+//! scaling runs): load the workload once,
 //! run it once untimed and check the output equals `NAME.expected.json` exactly (as JSON
 //! values), then run executions one after another, awaited in one `block_on` of a
 //! current-thread tokio runtime (as the peer awaits its executions in one Node event loop), until
@@ -127,7 +128,8 @@ const NO_PAYLOAD_LIMIT: &[&str] = &["c_map_10k"];
 /// Workloads whose retry waits run on a paused tokio clock.
 const PAUSED_CLOCK: &[&str] = &["e_retry_catch"];
 
-/// The scaling sizes: a Map of 1k, 10k, 100k items; a Choice loop of 1k … 1M iterations.
+/// The scaling sizes: a Map of 1k, 10k, 100k items; a Choice loop of 1k … 1M iterations; the
+/// same loop with its history kept, 1k … 100k iterations (~4k … 400k events).
 const SCALING: &[(Kind, u64)] = &[
     (Kind::Map, 1_000),
     (Kind::Map, 10_000),
@@ -136,6 +138,9 @@ const SCALING: &[(Kind, u64)] = &[
     (Kind::Choice, 10_000),
     (Kind::Choice, 100_000),
     (Kind::Choice, 1_000_000),
+    (Kind::History, 1_000),
+    (Kind::History, 10_000),
+    (Kind::History, 100_000),
 ];
 
 fn main() -> ExitCode {
@@ -373,6 +378,8 @@ struct Workload {
     transitions: u64,
     payload_limit: bool,
     paused_clock: bool,
+    /// Keep the history (only the `history:N` scaling runs; Express-like otherwise).
+    keep_history: bool,
 }
 
 /// Where a workload's state machine comes from.
@@ -535,6 +542,7 @@ fn load_workload(dir: Option<&Path>, name: &str) -> Result<Workload, String> {
         transitions,
         payload_limit: !NO_PAYLOAD_LIMIT.contains(&name),
         paused_clock,
+        keep_history: false,
     })
 }
 
@@ -549,6 +557,7 @@ fn typed_chain_workload() -> Workload {
         transitions: 100,
         payload_limit: true,
         paused_clock: false,
+        keep_history: false,
     }
 }
 
@@ -602,7 +611,7 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
     };
     let options = ExecutionOptions {
         name: None,
-        keep_history: false,
+        keep_history: w.keep_history,
         payload_limit,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1118,6 +1127,8 @@ enum Kind {
     Map,
     /// Choice + Pass loop of N iterations, shaped like `b_choice_loop_10k`.
     Choice,
+    /// The Choice loop with its history kept: how time and memory grow with history length.
+    History,
 }
 
 impl Kind {
@@ -1125,6 +1136,7 @@ impl Kind {
         match self {
             Kind::Map => "map",
             Kind::Choice => "choice",
+            Kind::History => "history",
         }
     }
 }
@@ -1134,11 +1146,12 @@ fn scaling_name(k: Kind, n: u64) -> String {
 }
 
 fn parse_scaling_name(s: &str) -> Result<(Kind, u64), String> {
-    let bad = || format!("bad scaling name {s:?} (want map:N or choice:N)");
+    let bad = || format!("bad scaling name {s:?} (want map:N, choice:N or history:N)");
     let (k, n) = s.split_once(':').ok_or_else(bad)?;
     let k = match k {
         "map" => Kind::Map,
         "choice" => Kind::Choice,
+        "history" => Kind::History,
         _ => return Err(bad()),
     };
     let n: u64 = n.parse().map_err(|_| bad())?;
@@ -1157,14 +1170,16 @@ fn scaling_workload(k: Kind, n: u64) -> Workload {
             transitions: n + 1,
             payload_limit: false,
             paused_clock: false,
+            keep_history: false,
         },
-        Kind::Choice => Workload {
+        Kind::Choice | Kind::History => Workload {
             source: Source::Asl(choice_definition(n)),
             input: JsonText::new(&json!({ "i": 0 })),
             check: Check::Exact(JsonText::new(&json!({ "i": n }))),
             transitions: 2 * n + 2,
             payload_limit: false,
             paused_clock: false,
+            keep_history: k == Kind::History,
         },
     }
 }

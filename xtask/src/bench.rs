@@ -26,8 +26,9 @@
 //! `--quick` times each workload for ~0.5 s per engine instead of ~3 s, measures the
 //! expansion with the debug test build only and skips the compile-time measurement (for
 //! CI; nothing here asserts a speed). `--scaling` instead runs the interpreter on generated Maps of
-//! 1k…100k items and Choice loops of 1k…1M iterations and prints time and peak memory
-//! per size with the growth per 10× step.
+//! 1k…100k items, Choice loops of 1k…1M iterations and the same loops of 1k…100k iterations
+//! with their history kept, and prints time and peak memory per size with the growth per 10×
+//! step.
 //!
 //! The workloads are read from `../shared/bench/workloads` relative to the workspace root.
 
@@ -70,7 +71,7 @@ pub struct EngineResult {
     pub paused_clock: bool,
     #[serde(default)]
     pub allocator: Option<String>,
-    /// Scaling runs only: `map` or `choice`, and the number of items or iterations.
+    /// Scaling runs only: `map`, `choice` or `history`, and the number of items or iterations.
     #[serde(default)]
     pub kind: Option<String>,
     #[serde(default)]
@@ -1118,6 +1119,10 @@ fn render_scaling(outcomes: &[EngineOutcome]) -> String {
         (
             "choice",
             "Choice + Pass loop of N iterations, the shape of b_choice_loop_10k",
+        ),
+        (
+            "history",
+            "the same loop with its history kept (2 events per transition, returned in the result)",
         ),
     ];
     for (kind, what) in kinds {
