@@ -850,6 +850,61 @@ fn subset_bound(st: &State, input: Option<usize>) -> Option<usize> {
     input.filter(|_| subset).map(|b| b + 2)
 }
 
+/// The items of a JSONPath Map moved out of its raw input (an empty array is left in their place)
+/// when nothing will read them there again, so each item is freed once its iteration ends instead
+/// of living until the Map does: no Retry or Catch (a new attempt or the error output needs the
+/// input), a ResultPath that replaces the input, no ItemSelector (it reads the effective input),
+/// no Assign, no `…Path` count fields, and InputPath and ItemsPath definite paths into the input.
+fn take_items(st: &State, m: &MapState, input: &mut Value) -> Option<Vec<Value>> {
+    let replaces = match &m.result_path {
+        None => true,
+        Some(ResultPath::Path(p)) => p.is_root(),
+        Some(ResultPath::Discard) => false,
+    };
+    if !replaces
+        || !m.retry.is_empty()
+        || !m.catch.is_empty()
+        || m.item_selector.is_some()
+        || m.parameters.is_some()
+        || st.assign.is_some()
+        || m.max_concurrency_path.is_some()
+        || m.tolerated_failure_count_path.is_some()
+        || m.tolerated_failure_percentage_path.is_some()
+    {
+        return None;
+    }
+    let into_input = |p: &stepfn_asl::Path| p.is_definite() && matches!(p.root(), PathRoot::Input);
+    let input_path = match &st.input_path {
+        None => None,
+        Some(IoPath::Path(p)) if into_input(p) => Some(p),
+        Some(_) => return None,
+    };
+    let items_path = match &m.items_path {
+        Some(p) if !into_input(p) => return None,
+        p => p.as_ref(),
+    };
+    let mut cur = input;
+    for seg in input_path
+        .into_iter()
+        .chain(items_path)
+        .flat_map(|p| p.segments())
+    {
+        cur = match (seg, cur) {
+            (stepfn_asl::path::PathSegment::Field(f), Value::Object(o)) => {
+                stepfn_asl::object::get_mut(o, f)?
+            }
+            (stepfn_asl::path::PathSegment::Index(i), Value::Array(a)) => {
+                a.get_mut(usize::try_from(*i).ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    match cur {
+        Value::Array(a) => Some(std::mem::take(a)),
+        _ => None,
+    }
+}
+
 /// The value an InputPath selects from `input`, borrowed, when it is `input` itself or a definite
 /// path into it; `None` otherwise (`null`, `$$`, a variable, an indefinite or unmatched path).
 fn borrowed_selection<'a>(p: Option<&IoPath>, input: &'a Value) -> Option<&'a Value> {
@@ -2205,6 +2260,13 @@ impl Exec<'_> {
             Some(Pos::Children { started, .. }) => Some(*started),
             _ => None,
         };
+        let mut input = input;
+        let taken = if jsonata || park.is_some() {
+            None
+        } else {
+            take_items(st, m, &mut input)
+        };
+        let taken = std::sync::Mutex::new(taken);
         let raw_input = &input;
         let frame = at.frame;
         let outcome = self
@@ -2218,7 +2280,12 @@ impl Exec<'_> {
                     self.jx_map_prepare(m, &input, &ctx, vars)
                         .map(|(eff, items, c, t)| (Cow::Owned(eff), Cow::Owned(items), c, t))
                 } else {
-                    self.map_prepare(st, m, raw_input, &env)
+                    self.map_prepare(st, m, raw_input, &env).map(|(eff, items, c, t)| {
+                        match taken.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                            Some(owned) => (eff, Cow::Owned(owned), c, t),
+                            None => (eff, items, c, t),
+                        }
+                    })
                 };
                 let outer = Arc::new(vars.clone());
                 let prev_cell = &prev_cell;
@@ -2270,10 +2337,15 @@ impl Exec<'_> {
                         park.set(raw_input, vars, pos);
                     }
                     let limit = if max_concurrency == 0 { 40 } else { max_concurrency.min(40) as usize };
+                    // Items the Map owns are moved into their iterations and dropped as those end;
+                    // borrowed ones are copied when their iteration starts (`buffered` pulls
+                    // lazily). Either way at most `limit` items are held by iterations.
                     let len = items.len();
-                    // Each item is copied when its iteration starts (`buffered` pulls lazily), so
-                    // at most `limit` copies live.
-                    let iterations = items.iter().cloned().enumerate().map(|(index, item)| {
+                    let items: Box<dyn Iterator<Item = Value> + Send + '_> = match items {
+                        Cow::Owned(v) => Box::new(v.into_iter()),
+                        Cow::Borrowed(s) => Box::new(s.iter().cloned()),
+                    };
+                    let iterations = items.enumerate().map(|(index, item)| {
                         let outer = outer.clone();
                         let key = frame.map(|f| child_key(f, name, '#', index));
                         async move {
@@ -2607,4 +2679,51 @@ pub(crate) fn resource_parts(arn: &str) -> (String, String) {
         return ("activity".into(), arn.to_string());
     }
     ("custom".into(), arn.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map_state(extra: Value) -> State {
+        let mut def = json!({
+            "StartAt": "M",
+            "States": {"M": {"Type": "Map", "ItemsPath": "$.in.items", "End": true,
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}
+        });
+        if let (Some(m), Some(extra)) = (def["States"]["M"].as_object_mut(), extra.as_object()) {
+            m.extend(extra.clone());
+        }
+        let machine = StateMachine::from_json(&def).expect("valid");
+        machine.states["M"].clone()
+    }
+
+    #[test]
+    fn map_items_are_taken_only_when_nothing_reads_the_input_again() {
+        let input = json!({"in": {"items": [1, 2, 3]}, "keep": true});
+        let take = |extra: Value| {
+            let st = map_state(extra);
+            let StateKind::Map(m) = &st.kind else {
+                panic!("a Map")
+            };
+            let mut v = input.clone();
+            (take_items(&st, m, &mut v), v)
+        };
+        let (items, left) = take(json!({}));
+        assert_eq!(items, Some(vec![json!(1), json!(2), json!(3)]));
+        assert_eq!(left, json!({"in": {"items": []}, "keep": true}));
+        for blocker in [
+            json!({"ResultPath": "$.out"}),
+            json!({"ResultPath": null}),
+            json!({"Retry": [{"ErrorEquals": ["States.ALL"]}]}),
+            json!({"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "M"}]}),
+            json!({"ItemSelector": {"v.$": "$$.Map.Item.Value"}}),
+            json!({"MaxConcurrencyPath": "$.keep"}),
+            json!({"InputPath": "$$.Execution.Input"}),
+        ] {
+            let (items, left) = take(blocker.clone());
+            assert_eq!(items, None, "{blocker}");
+            assert_eq!(left, input, "{blocker}");
+        }
+    }
 }
