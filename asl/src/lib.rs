@@ -29,7 +29,7 @@ pub use diagnostic::{Diagnostic, DiagnosticKind, Location};
 pub use intrinsic::{IntrinsicArg, IntrinsicCall, IntrinsicFunction};
 pub use model::*;
 pub use path::{Path, PathRoot, Selected};
-pub use template::{JsonataExpr, Template, TemplateField};
+pub use template::{JsonataExpr, ObjectTemplate, Template, TemplateField};
 
 /// The scope of a state's location: everything up to and including its `States` key.
 fn scope_of(loc: &Location) -> Option<&[diagnostic::Segment]> {

@@ -36,7 +36,7 @@ pub enum Template {
     /// A constant (no dynamic part anywhere inside).
     Literal(Value),
     /// An object with at least one dynamic part, in source order.
-    Object(Vec<TemplateField>),
+    Object(ObjectTemplate),
     /// An array with at least one dynamic part.
     Array(Vec<Template>),
     /// A path (`"key.$": "$.x"`), JSONPath only.
@@ -45,6 +45,60 @@ pub enum Template {
     Intrinsic(IntrinsicCall),
     /// A JSONata expression (`"{% … %}"`), JSONata only.
     Jsonata(JsonataExpr),
+}
+
+/// The members of a [`Template::Object`], in source order, with the object they make prebuilt:
+/// every key in place, literal members filled in, computed ones `null`. Copying that object and
+/// filling in the computed members makes the result without hashing a key (inserting into a
+/// `serde_json::Map` hashes each one).
+#[derive(Debug, Clone)]
+pub struct ObjectTemplate {
+    fields: Vec<TemplateField>,
+    skeleton: Option<Map<String, Value>>,
+}
+
+impl ObjectTemplate {
+    /// The template of an object with these members.
+    pub fn new(fields: Vec<TemplateField>) -> Self {
+        let mut skeleton = Map::with_capacity(fields.len());
+        for f in &fields {
+            let v = match &f.value {
+                Template::Literal(v) => v.clone(),
+                _ => Value::Null,
+            };
+            skeleton.insert(f.key.clone(), v);
+        }
+        // Two members with one key (`a` and `a.$`): the object keeps the last; no skeleton.
+        let skeleton = (skeleton.len() == fields.len()).then_some(skeleton);
+        Self { fields, skeleton }
+    }
+
+    /// The prebuilt object, its entries in the order of the members (`None` when two members
+    /// share a key).
+    pub fn skeleton(&self) -> Option<&Map<String, Value>> {
+        self.skeleton.as_ref()
+    }
+}
+
+impl std::ops::Deref for ObjectTemplate {
+    type Target = [TemplateField];
+    fn deref(&self) -> &[TemplateField] {
+        &self.fields
+    }
+}
+
+impl<'a> IntoIterator for &'a ObjectTemplate {
+    type Item = &'a TemplateField;
+    type IntoIter = std::slice::Iter<'a, TemplateField>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.fields.iter()
+    }
+}
+
+impl PartialEq for ObjectTemplate {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields == other.fields
+    }
 }
 
 /// One member of a [`Template::Object`].
@@ -141,7 +195,7 @@ fn collapse_object(fields: Vec<TemplateField>) -> Template {
         }
         Template::Literal(Value::Object(m))
     } else {
-        Template::Object(fields)
+        Template::Object(ObjectTemplate::new(fields))
     }
 }
 
@@ -242,6 +296,27 @@ mod tests {
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(t.to_json(), v);
         assert!(matches!(t, Template::Object(_)));
+    }
+
+    #[test]
+    fn object_skeleton_holds_keys_in_order_and_literals() {
+        let v = json!({"a.$": "$.x", "b": 2, "c": {"d.$": "$.y"}});
+        let Template::Object(o) = Template::parse_payload(&v, &mut Vec::new()) else {
+            panic!("an object template")
+        };
+        let skeleton = o.skeleton().expect("distinct keys");
+        assert_eq!(
+            Value::Object(skeleton.clone()),
+            json!({"a": null, "b": 2, "c": null})
+        );
+        let keys: Vec<&str> = skeleton.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        // `a` and `a.$` make one key: no skeleton, the members are inserted one by one.
+        let v = json!({"a": 1, "a.$": "$.x"});
+        let Template::Object(o) = Template::parse_payload(&v, &mut Vec::new()) else {
+            panic!("an object template")
+        };
+        assert!(o.skeleton().is_none());
     }
 
     #[test]

@@ -33,6 +33,16 @@ impl<'a> Jx<'a> {
             Template::Literal(v) => Ok(v.clone()),
             Template::Jsonata(e) => self.expr(e, field),
             Template::Object(fields) => {
+                if let Some(skeleton) = fields.skeleton() {
+                    // The prebuilt object, copied (nothing hashed), its computed members filled.
+                    let mut m = skeleton.clone();
+                    for ((_, slot), f) in m.iter_mut().zip(fields) {
+                        if !f.value.is_literal() {
+                            *slot = self.value(&f.value, &format!("{field}/{}", f.key))?;
+                        }
+                    }
+                    return Ok(Value::Object(m));
+                }
                 let mut m = Map::with_capacity(fields.len());
                 for f in fields {
                     let v = match &f.value {

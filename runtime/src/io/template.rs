@@ -20,6 +20,20 @@ fn eval_at<'v>(
     match t {
         Template::Literal(v) => Ok(v.clone()),
         Template::Object(fields) => {
+            if let Some(skeleton) = fields.skeleton() {
+                // The prebuilt object, copied (keys and literals in place, nothing hashed), its
+                // computed members filled in.
+                let mut m = skeleton.clone();
+                for ((_, slot), TemplateField { key, value }) in m.iter_mut().zip(fields) {
+                    let field = match value {
+                        Template::Literal(_) => continue,
+                        Template::Path(_) | Template::Intrinsic(_) => Some(key.as_str()),
+                        _ => None,
+                    };
+                    *slot = eval_at(value, input, env, field)?;
+                }
+                return Ok(Value::Object(m));
+            }
             let mut m = Map::with_capacity(fields.len());
             for TemplateField { key, value } in fields {
                 let field = match value {
