@@ -60,7 +60,7 @@ pub struct EngineResult {
     pub transitions_per_execution: Option<u64>,
     #[serde(default)]
     pub first_run_peak_rss_bytes: Option<u64>,
-    /// Peak RSS once the workload is loaded and its input cloned, before any execution.
+    /// Peak RSS once the workload is loaded and its first input parsed, before any execution.
     #[serde(default)]
     pub loaded_peak_rss_bytes: Option<u64>,
     /// False when the workload ran with the 256 KiB payload limit lifted.
@@ -813,7 +813,7 @@ impl Notes {
             out,
             "  stepfn: Express-like (keep_history false), executions awaited one after another in \
              one block_on of a current-thread tokio runtime, allocator \
-             {}; a latency is the execute call (input cloned and output checked outside the \
+             {}; a latency is the execute call (input parsed and output checked outside the \
              timer); p50/p99 from a histogram (within 0.8 %). Engines: interpreter = the ASL \
              interpreter on the workload's .asl.json; compiled = the stepfn-examples workflow! \
              type (same ASL, checked) running its generated Rust from JSON input; \
@@ -1174,8 +1174,8 @@ fn render_scaling(outcomes: &[EngineOutcome]) -> String {
     }
     out.push_str(
         "\n×time and ×RSS: growth from the size 10× smaller (linear ≈ 10×, quadratic ≈ 100×; \
-         RSS includes a fixed ~8 MiB base). before run: peak RSS with the input loaded and \
-         cloned once, before the first execution.\n",
+         RSS includes a fixed ~8 MiB base). before run: peak RSS with the workload loaded and \
+         its first input parsed, before the first execution.\n",
     );
     out
 }
