@@ -69,7 +69,8 @@ impl ObjectTemplate {
             skeleton.insert(f.key.clone(), v);
         }
         // Two members with one key (`a` and `a.$`): the object keeps the last; no skeleton.
-        let skeleton = (skeleton.len() == fields.len()).then_some(skeleton);
+        let distinct = skeleton.len() == fields.len();
+        let skeleton = (distinct && copies_tightly(fields.len())).then_some(skeleton);
         Self { fields, skeleton }
     }
 
@@ -78,6 +79,26 @@ impl ObjectTemplate {
     pub fn skeleton(&self) -> Option<&Map<String, Value>> {
         self.skeleton.as_ref()
     }
+}
+
+/// True when a copy of an `n`-member `serde_json::Map` holds at most one unused entry. A copy
+/// reserves entries up to the capacity of its index table (3 for up to 3 members, 7 for up to
+/// 7, then 14, 28, …), and objects kept in bulk (a Map state's results) must not carry that
+/// slack: elsewhere members are inserted (and hashed) one by one.
+fn copies_tightly(n: usize) -> bool {
+    let buckets = if n < 4 {
+        4
+    } else if n < 8 {
+        8
+    } else {
+        (n * 8 / 7).next_power_of_two()
+    };
+    let capacity = if buckets < 8 {
+        buckets - 1
+    } else {
+        buckets / 8 * 7
+    };
+    capacity.saturating_sub(n) <= 1
 }
 
 impl std::ops::Deref for ObjectTemplate {
@@ -300,6 +321,10 @@ mod tests {
 
     #[test]
     fn object_skeleton_holds_keys_in_order_and_literals() {
+        assert_eq!(
+            (1..=16).filter(|n| copies_tightly(*n)).collect::<Vec<_>>(),
+            [2, 3, 6, 7, 13, 14]
+        );
         let v = json!({"a.$": "$.x", "b": 2, "c": {"d.$": "$.y"}});
         let Template::Object(o) = Template::parse_payload(&v, &mut Vec::new()) else {
             panic!("an object template")
