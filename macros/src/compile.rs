@@ -129,6 +129,12 @@ pub fn not_compilable(sm: &StateMachine, handlers: &HashMap<String, syn::Path>) 
 
 /// A Task whose typed handler is called with nothing around it: no Retry, Catch, InputPath,
 /// Parameters, ResultSelector, ResultPath, OutputPath or TimeoutSeconds.
+/// A local of the generated code, with mixed-site hygiene: the handler paths (the only user
+/// tokens in the generated functions) can never name it, whatever a handler is called.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
 fn plain_task(st: &State, t: &stepfn_asl::Task) -> bool {
     t.retry.is_empty()
         && t.catch.is_empty()
@@ -186,15 +192,16 @@ impl Gen<'_> {
     ) -> Ident {
         let run = self.scope(start, states, root);
         let fn_name = format_ident!("{}_boxed", run);
+        let (h_cx, h_data, h_prev) = (local("cx"), local("data"), local("prev"));
         self.fns.push(quote! {
             #[doc(hidden)]
             #[allow(non_snake_case, clippy::all)]
             fn #fn_name<'a>(
-                cx: &'a ::stepfn::compiled::Execution,
-                data: ::stepfn::compiled::Data,
-                prev: &'a mut u64,
+                #h_cx: &'a ::stepfn::compiled::Execution,
+                #h_data: ::stepfn::compiled::Data,
+                #h_prev: &'a mut u64,
             ) -> ::stepfn::__private::BoxFuture<'a, ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError>> {
-                ::std::boxed::Box::pin(#run(cx, data, prev))
+                ::std::boxed::Box::pin(#run(#h_cx, #h_data, #h_prev))
             }
         });
         fn_name
@@ -209,6 +216,17 @@ impl Gen<'_> {
     ) -> Ident {
         let fn_name = format_ident!("{}_scope_{}", self.prefix, self.counter);
         self.counter += 1;
+        let (h_cx, h_data, h_prev, h_states) =
+            (local("cx"), local("data"), local("prev"), local("states"));
+        let (h_s, h_state_enum, h_run, h_d) = (local("s"), local("S"), local("run"), local("d"));
+        let (h_which, h_next, h_input, h_out, h_e, h_attempt) = (
+            local("which"),
+            local("next"),
+            local("input"),
+            local("out"),
+            local("e"),
+            local("_attempt"),
+        );
         let machine = &self.machine_static;
         let states_expr = match &root {
             ScopeRoot::Top => quote!(&#machine.states),
@@ -227,12 +245,12 @@ impl Gen<'_> {
         let variant = |i: usize| format_ident!("S{}", i);
         let goto = |name: &str| -> TokenStream {
             let v = variant(index.get(name).copied().unwrap_or(0));
-            quote!(S::#v)
+            quote!(#h_state_enum::#v)
         };
         let after = |t: Option<&Transition>| -> TokenStream {
             match t {
                 Some(Transition::Next(n)) => goto(n),
-                _ => quote!(return ::core::result::Result::Ok(data)),
+                _ => quote!(return ::core::result::Result::Ok(#h_data)),
             }
         };
         let caught = |catch: &[Catcher]| -> Vec<TokenStream> {
@@ -279,22 +297,22 @@ impl Gen<'_> {
                 continue;
             }
             let v = variant(i);
-            let state_expr = quote!(::stepfn::compiled::state_at(states, #i));
+            let state_expr = quote!(::stepfn::compiled::state_at(#h_states, #i));
             let enter = quote! {
-                let run = cx.enter(prev, #name, #state_expr, &data);
+                let #h_run = #h_cx.enter(#h_prev, #name, #state_expr, &#h_data);
             };
             let body = match &st.kind {
                 StateKind::Pass(_) => {
                     let next = after(st.transition());
-                    quote! { #enter data = run.pass(prev, data)?; #next }
+                    quote! { #enter #h_data = #h_run.pass(#h_prev, #h_data)?; #next }
                 }
-                StateKind::Succeed => quote! { #enter return run.succeed(prev, data); },
+                StateKind::Succeed => quote! { #enter return #h_run.succeed(#h_prev, #h_data); },
                 StateKind::Fail(_) => {
-                    quote! { #enter return ::core::result::Result::Err(run.fail_state(data)); }
+                    quote! { #enter return ::core::result::Result::Err(#h_run.fail_state(#h_data)); }
                 }
                 StateKind::Wait(_) => {
                     let next = after(st.transition());
-                    quote! { #enter data = run.wait(prev, data).await?; #next }
+                    quote! { #enter #h_data = #h_run.wait(#h_prev, #h_data).await?; #next }
                 }
                 StateKind::Choice(c) => {
                     let rules = c.choices.iter().enumerate().map(|(ri, r)| {
@@ -312,9 +330,9 @@ impl Gen<'_> {
                     };
                     quote! {
                         #enter
-                        let (which, d) = run.choice(prev, data)?;
-                        data = d;
-                        match which { #(#rules)* #default }
+                        let (#h_which, #h_d) = #h_run.choice(#h_prev, #h_data)?;
+                        #h_data = #h_d;
+                        match #h_which { #(#rules)* #default }
                     }
                 }
                 StateKind::Task(_) if plain[i] => {
@@ -353,9 +371,9 @@ impl Gen<'_> {
                             let input_fn = Ident::new("task_input", span);
                             body.extend(quote! {
                                 let #out = {
-                                    let #run = cx.enter(prev, #name, ::stepfn::compiled::state_at(states, #i), &data);
-                                    let #input = #run.#input_fn(prev, data)?;
-                                    let #result = #run.#result_fn(prev, #handler(#input).#await_kw);
+                                    let #run = #h_cx.enter(#h_prev, #name, ::stepfn::compiled::state_at(#h_states, #i), &#h_data);
+                                    let #input = #run.#input_fn(#h_prev, #h_data)?;
+                                    let #result = #run.#result_fn(#h_prev, #handler(#input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
                                         return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
                                     };
@@ -366,8 +384,8 @@ impl Gen<'_> {
                             let input_fn = Ident::new("enter_task", span);
                             body.extend(quote! {
                                 let #out = {
-                                    let (#run, #input) = cx.#input_fn(prev, #at_name, ::stepfn::compiled::state_at(states, #at), ::core::result::Result::Ok(#out))?;
-                                    let #result = #run.#result_fn(prev, #handler(#input).#await_kw);
+                                    let (#run, #input) = #h_cx.#input_fn(#h_prev, #at_name, ::stepfn::compiled::state_at(#h_states, #at), ::core::result::Result::Ok(#out))?;
+                                    let #result = #run.#result_fn(#h_prev, #handler(#input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
                                         return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
                                     };
@@ -380,7 +398,7 @@ impl Gen<'_> {
                             _ => {
                                 let next = after(at_state.transition());
                                 body.extend(quote! {
-                                    data = ::stepfn::compiled::Data::from_state(::core::result::Result::Ok(#out), #at_name)?;
+                                    #h_data = ::stepfn::compiled::Data::from_state(::core::result::Result::Ok(#out), #at_name)?;
                                     #next
                                 });
                                 break;
@@ -395,17 +413,17 @@ impl Gen<'_> {
                     let catches = caught(&t.catch);
                     quote! {
                         #enter
-                        let (next, d) = run
-                            .task(prev, data, |d: ::stepfn::compiled::Data, _attempt: u64| async move {
-                                let input = d.into_typed()?;
-                                match #handler(input).await {
-                                    ::core::result::Result::Ok(out) => ::core::result::Result::Ok(::stepfn::compiled::Data::typed(out)),
-                                    ::core::result::Result::Err(e) => ::core::result::Result::Err(::stepfn::StatesError::from(::core::convert::Into::<::stepfn::TaskError>::into(e))),
+                        let (#h_next, #h_d) = #h_run
+                            .task(#h_prev, #h_data, |#h_d: ::stepfn::compiled::Data, #h_attempt: u64| async move {
+                                let #h_input = #h_d.into_typed()?;
+                                match #handler(#h_input).await {
+                                    ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::compiled::Data::typed(#h_out)),
+                                    ::core::result::Result::Err(#h_e) => ::core::result::Result::Err(::stepfn::StatesError::from(::core::convert::Into::<::stepfn::TaskError>::into(#h_e))),
                                 }
                             })
                             .await?;
-                        data = d;
-                        match next {
+                        #h_data = #h_d;
+                        match #h_next {
                             #(#catches)*
                             _ => { #next }
                         }
@@ -432,9 +450,9 @@ impl Gen<'_> {
                     let catches = caught(&p.catch);
                     quote! {
                         #enter
-                        let (next, d) = run.parallel(prev, data, &[#(#branches as ::stepfn::compiled::Scope),*]).await?;
-                        data = d;
-                        match next {
+                        let (#h_next, #h_d) = #h_run.parallel(#h_prev, #h_data, &[#(#branches as ::stepfn::compiled::Scope),*]).await?;
+                        #h_data = #h_d;
+                        match #h_next {
                             #(#catches)*
                             _ => { #next }
                         }
@@ -451,16 +469,16 @@ impl Gen<'_> {
                     let catches = caught(&m.catch);
                     quote! {
                         #enter
-                        let (next, d) = run.map(prev, data, #processor).await?;
-                        data = d;
-                        match next {
+                        let (#h_next, #h_d) = #h_run.map(#h_prev, #h_data, #processor).await?;
+                        #h_data = #h_d;
+                        match #h_next {
                             #(#catches)*
                             _ => { #next }
                         }
                     }
                 }
             };
-            arms.push(quote!(S::#v => { #body }));
+            arms.push(quote!(#h_state_enum::#v => { #body }));
         }
         let variants: Vec<Ident> = (0..states.len())
             .filter(|i| !fused.contains(i))
@@ -471,17 +489,17 @@ impl Gen<'_> {
             #[doc(hidden)]
             #[allow(non_snake_case, unreachable_code, unused_variables, clippy::all)]
             async fn #fn_name(
-                cx: &::stepfn::compiled::Execution,
-                data: ::stepfn::compiled::Data,
-                prev: &mut u64,
+                #h_cx: &::stepfn::compiled::Execution,
+                #h_data: ::stepfn::compiled::Data,
+                #h_prev: &mut u64,
             ) -> ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError> {
                 #[derive(Clone, Copy)]
-                enum S { #(#variants),* }
-                let states: &'static ::stepfn::__private::IndexMap<::std::string::String, ::stepfn::asl::State> = #states_expr;
-                let mut data = data;
-                let mut s = S::#start_v;
+                enum #h_state_enum { #(#variants),* }
+                let #h_states: &'static ::stepfn::__private::IndexMap<::std::string::String, ::stepfn::asl::State> = #states_expr;
+                let mut #h_data = #h_data;
+                let mut #h_s = #h_state_enum::#start_v;
                 loop {
-                    s = match s {
+                    #h_s = match #h_s {
                         #(#arms)*
                     };
                 }

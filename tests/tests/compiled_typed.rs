@@ -94,31 +94,50 @@ workflow! {
 mod names {
     use super::{Doc, TaskError};
 
-    pub async fn out(d: Doc) -> Result<Doc, TaskError> {
-        super::add(d).await
+    macro_rules! handlers {
+        ($($name:ident),*) => {$(
+            pub async fn $name(d: Doc) -> Result<Doc, TaskError> {
+                super::add(d).await
+            }
+        )*};
     }
-
-    pub async fn result(d: Doc) -> Result<Doc, TaskError> {
-        super::add(d).await
-    }
-
-    pub async fn input(d: Doc) -> Result<Doc, TaskError> {
-        super::add(d).await
-    }
-
-    pub async fn run(d: Doc) -> Result<Doc, TaskError> {
-        super::add(d).await
-    }
+    handlers!(out, result, input, run, cx, data, prev, states, s, d, e, which, next);
 }
-use names::{input, out, result, run};
+use names::{cx, d, data, e, input, next, out, prev, result, run, s, states, which};
 
 workflow! {
-    /// Generated locals do not shadow handlers.
+    /// Generated locals do not shadow handlers: plain typed tasks, tasks with Retry (run in a
+    /// closure), and tasks inside a Parallel branch and a Map processor.
     pub Hygiene(Doc) -> Doc {
         A: task out -> B;
         B: task result -> C;
         C: task input -> D;
-        D: task run end;
+        D: task run -> E;
+        E: task cx {
+            retry [States.ALL] every 1s, 1 times;
+        } -> F;
+        F: task data {
+            retry [States.ALL] every 1s, 1 times;
+        } -> G;
+        G: task prev -> H;
+        H: task states -> I;
+        I: task s -> J;
+        J: task d {
+            catch [States.ALL] -> K;
+        } -> K;
+        K: task e end;
+    }
+
+    /// The same inside a Parallel branch and a Map processor.
+    pub HygieneNested(Doc) -> serde_json::Value {
+        Both: parallel {
+            branch {
+                One: task which end;
+            }
+            branch {
+                Two: task next end;
+            }
+        } end;
     }
 }
 
@@ -211,7 +230,9 @@ fn typed_chains_agree() {
         "{r:?}"
     );
     let r = same::<Hygiene>(&rt, doc(0, ""), true);
-    assert_eq!(r.output.unwrap()["n"], 4);
+    assert_eq!(r.output.unwrap()["n"], 11);
+    let r = same::<HygieneNested>(&rt, doc(0, ""), true);
+    assert_eq!(r.output.unwrap()[1]["n"], 1);
     let r = same::<Loop>(&rt, doc(0, ""), true);
     assert_eq!(r.output.unwrap()["n"], 3);
     same::<Loop>(&rt, doc(0, "runtime"), true);
