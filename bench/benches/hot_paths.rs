@@ -419,42 +419,48 @@ fn bench_compiled(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("compiled");
     g.throughput(Throughput::Elements(TRANSITIONS));
-    g.bench_function("pass_chain_100/compiled", |b| {
-        b.to_async(&rt).iter_batched(
-            || pass_input.clone(),
-            |input| PassChain100::execute(input, options.clone()),
-            BatchSize::SmallInput,
-        )
+    runs(&mut g, "pass_chain_100/compiled", &rt, &pass_input, |i| {
+        PassChain100::execute(i, options.clone())
     });
-    g.bench_function("pass_chain_100/interpreter", |b| {
-        b.to_async(&rt).iter_batched(
-            || pass_input.clone(),
-            |input| pass_interpreter.execute(input, options.clone()),
-            BatchSize::SmallInput,
-        )
+    runs(
+        &mut g,
+        "pass_chain_100/interpreter",
+        &rt,
+        &pass_input,
+        |i| pass_interpreter.execute(i, options.clone()),
+    );
+    runs(&mut g, "typed_chain_100/compiled_typed", &rt, &typed, |i| {
+        TypedChain100::execute_typed(i, options.clone())
     });
-    g.bench_function("typed_chain_100/compiled_typed", |b| {
-        b.to_async(&rt).iter_batched(
-            || typed.clone(),
-            |input| TypedChain100::execute_typed(input, options.clone()),
-            BatchSize::SmallInput,
-        )
-    });
-    g.bench_function("typed_chain_100/compiled_json", |b| {
-        b.to_async(&rt).iter_batched(
-            || typed_json.clone(),
-            |input| TypedChain100::execute(input, options.clone()),
-            BatchSize::SmallInput,
-        )
-    });
-    g.bench_function("typed_chain_100/interpreter", |b| {
-        b.to_async(&rt).iter_batched(
-            || typed_json.clone(),
-            |input| typed_interpreter.execute(input, options.clone()),
-            BatchSize::SmallInput,
-        )
-    });
+    runs(
+        &mut g,
+        "typed_chain_100/compiled_json",
+        &rt,
+        &typed_json,
+        |i| TypedChain100::execute(i, options.clone()),
+    );
+    runs(
+        &mut g,
+        "typed_chain_100/interpreter",
+        &rt,
+        &typed_json,
+        |i| typed_interpreter.execute(i, options.clone()),
+    );
     g.finish();
+}
+
+/// Benchmark `name`: whole executions, `run` on a fresh copy of `input` each (copied untimed).
+fn runs<I: Clone, F: std::future::Future<Output = stepfn::ExecutionResult>>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    rt: &tokio::runtime::Runtime,
+    input: &I,
+    run: impl Fn(I) -> F,
+) {
+    g.bench_function(name, |b| {
+        b.to_async(rt)
+            .iter_batched(|| input.clone(), &run, BatchSize::SmallInput)
+    });
 }
 
 criterion_group!(

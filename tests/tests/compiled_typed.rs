@@ -271,11 +271,7 @@ fn oversized_typed_values_fail_where_they_become_json() {
 #[test]
 fn examples_agree_without_history() {
     let rt = runtime();
-    for (id, amount, card) in [
-        ("o1", 100, "visa"),
-        ("oos-2", 5, "visa"),
-        ("o3", 7, "declined"),
-    ] {
+    for (id, amount, card) in stepfn_tests::ORDERS {
         same::<order::ProcessOrder>(
             &rt,
             order::Order {
@@ -286,7 +282,7 @@ fn examples_agree_without_history() {
             true,
         );
     }
-    for id in ["job-1", "bad-2"] {
+    for id in stepfn_tests::JOBS {
         same::<choice_loop::PollJob>(&rt, id.to_string(), true);
     }
     for (name, country) in [("Ada", "GB"), ("Bob", "XX")] {

@@ -57,16 +57,12 @@ fn same<W: Workflow>(rt: &tokio::runtime::Runtime, input: Value) -> ExecutionRes
 #[test]
 fn examples_compiled_and_interpreted_agree() {
     let rt = runtime();
-    for (id, amount, card) in [
-        ("o1", 100, "visa"),
-        ("oos-2", 5, "visa"),
-        ("o3", 7, "declined"),
-    ] {
+    for (id, amount, card) in stepfn_tests::ORDERS {
         same::<order::ProcessOrder>(&rt, json!({"id": id, "amount": amount, "card": card}));
     }
     // A wrong input type fails the same way too.
     same::<order::ProcessOrder>(&rt, json!({"id": 5}));
-    for id in ["job-1", "bad-2"] {
+    for id in stepfn_tests::JOBS {
         same::<choice_loop::PollJob>(&rt, json!(id));
     }
     for (name, country) in [("Ada", "GB"), ("Bob", "XX"), ("", "FR")] {
