@@ -124,15 +124,41 @@ fn resolver<'a>(
     }
 }
 
+/// What the evaluation benchmarks read: the document, and a context and variables for `$$`
+/// and `$name`.
+struct Fixture {
+    doc: Value,
+    ctx: Context<'static>,
+    vars: Variables,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let doc = document();
+        let ctx = Context::new(
+            execution_info(&doc),
+            "Bench",
+            jiff::Timestamp::UNIX_EPOCH,
+            0,
+        );
+        Fixture {
+            doc,
+            ctx,
+            vars: Variables::new(),
+        }
+    }
+
+    fn env(&self) -> Env<'_> {
+        Env {
+            context: &self.ctx,
+            vars: &self.vars,
+        }
+    }
+}
+
 fn bench_path(c: &mut Criterion) {
-    let doc = document();
-    let info = execution_info(&doc);
-    let ctx = Context::new(info, "Bench", jiff::Timestamp::UNIX_EPOCH, 0);
-    let vars = Variables::new();
-    let env = Env {
-        context: &ctx,
-        vars: &vars,
-    };
+    let fixture = Fixture::new();
+    let (doc, env) = (fixture.doc.clone(), fixture.env());
     let definite = path("$.order.customer.address.city");
     let indefinite = path("$.order.items[*].id");
     let result_path = ResultPath::Path(path("$.result.summary"));
@@ -212,14 +238,8 @@ fn bench_template(c: &mut Criterion) {
 }
 
 fn bench_intrinsic(c: &mut Criterion) {
-    let doc = document();
-    let info = execution_info(&doc);
-    let ctx = Context::new(info, "Bench", jiff::Timestamp::UNIX_EPOCH, 0);
-    let vars = Variables::new();
-    let env = Env {
-        context: &ctx,
-        vars: &vars,
-    };
+    let fixture = Fixture::new();
+    let (doc, env) = (fixture.doc.clone(), fixture.env());
     let calls = [
         (
             "format",

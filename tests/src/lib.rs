@@ -10,3 +10,12 @@ pub const ORDERS: [(&str, u64, &str); 3] = [
 
 /// Jobs for the Choice-loop example: one that finishes, one that fails.
 pub const JOBS: [&str; 2] = ["job-1", "bad-2"];
+
+/// A current-thread tokio runtime on a paused clock: waits and retries take no time.
+pub fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a tokio runtime")
+}

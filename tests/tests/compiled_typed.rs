@@ -141,13 +141,7 @@ workflow! {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("runtime")
-}
+use stepfn_tests::paused_runtime as runtime;
 
 fn options(keep: bool) -> ExecutionOptions {
     ExecutionOptions {

@@ -8,13 +8,7 @@ use std::path::Path;
 use stepfn::{ExecutionOptions, ExecutionResult, Workflow};
 use stepfn_examples::{choice_loop, map, order, parallel, workloads};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("runtime")
-}
+use stepfn_tests::paused_runtime as runtime;
 
 fn options() -> ExecutionOptions {
     ExecutionOptions {
