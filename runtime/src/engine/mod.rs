@@ -1344,6 +1344,12 @@ impl Exec<'_> {
         let (entered, entered_time) =
             self.enter_state(name, st, &input, history, prev, resume.as_ref());
         let ctx = Context::new(self.info.clone(), name, entered_time, 0);
+        let at = At {
+            frame,
+            resume,
+            entered,
+            entered_time,
+        };
         let result = match &st.kind {
             StateKind::Wait(w) => {
                 self.wait_state(
@@ -1355,8 +1361,8 @@ impl Exec<'_> {
                     vars,
                     history,
                     prev,
-                    frame,
-                    resume,
+                    at.frame,
+                    at.resume,
                     jsonata,
                     entered,
                     entered_time,
@@ -1364,32 +1370,14 @@ impl Exec<'_> {
                 .await
             }
             StateKind::Task(t) => {
-                let at = At {
-                    frame,
-                    resume,
-                    entered,
-                    entered_time,
-                };
                 self.task(name, st, t, input, ctx, vars, history, prev, at)
                     .await
             }
             StateKind::Parallel(p) => {
-                let at = At {
-                    frame,
-                    resume,
-                    entered,
-                    entered_time,
-                };
                 self.parallel(name, st, p, input, ctx, vars, history, prev, at)
                     .await
             }
             StateKind::Map(m) => {
-                let at = At {
-                    frame,
-                    resume,
-                    entered,
-                    entered_time,
-                };
                 self.map(name, st, m, input, ctx, vars, history, prev, at)
                     .await
             }
