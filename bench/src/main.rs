@@ -824,30 +824,16 @@ async fn durable_runs(
     }
     let wall = start.elapsed();
     let stats = latencies.stats();
-    let executions_per_sec = stats.executions as f64 / wall.as_secs_f64();
-    Ok(json!({
-        "name": name,
-        "engine": "durable",
-        "executions": stats.executions,
-        "seconds": wall.as_secs_f64(),
-        "executions_per_sec": executions_per_sec,
-        "transitions_per_sec": executions_per_sec * w.transitions as f64,
-        "p50_us": stats.p50_us,
-        "p99_us": stats.p99_us,
-        "peak_rss_bytes": peak_rss_bytes().unwrap_or(0),
-        "transitions_per_execution": w.transitions,
-        "mean_us": stats.mean_us,
-        "min_us": stats.min_us,
-        "max_us": stats.max_us,
-        "wall_seconds": wall.as_secs_f64(),
-        "in_flight": window,
-        "first_run_us": first_run.as_secs_f64() * 1e6,
-        "first_run_peak_rss_bytes": first_run_rss.unwrap_or(0),
-        "loaded_peak_rss_bytes": loaded_rss.unwrap_or(0),
-        "payload_limit": true,
-        "paused_clock": w.paused_clock,
-        "allocator": "mimalloc",
-    }))
+    let mut record = timing_record(
+        (name, "durable", w),
+        &stats,
+        (wall, wall, first_run),
+        (first_run_rss, loaded_rss),
+    );
+    record["in_flight"] = json!(window);
+    // The durable runtime always enforces the payload limit.
+    record["payload_limit"] = json!(true);
+    Ok(record)
 }
 
 /// Runs `run` once on a clone of `input` and checks the output, then times runs for
@@ -909,12 +895,28 @@ async fn time_runs<I>(
     }
     let wall = start.elapsed();
     let stats = latencies.stats();
-    let executions_per_sec = stats.executions as f64 / stats.total.as_secs_f64();
-    Ok(json!({
+    Ok(timing_record(
+        (name, engine, w),
+        &stats,
+        (stats.total, wall, first_run),
+        (first_run_rss, loaded_rss),
+    ))
+}
+
+/// The JSON record of one timed engine: `seconds` is the time the rate is taken over (the
+/// latencies' sum, or the wall time of overlapping executions), `wall` the whole loop's.
+fn timing_record(
+    (name, engine, w): (&str, &str, &Workload),
+    stats: &Stats,
+    (seconds, wall, first_run): (Duration, Duration, Duration),
+    (first_run_rss, loaded_rss): (Option<u64>, Option<u64>),
+) -> Value {
+    let executions_per_sec = stats.executions as f64 / seconds.as_secs_f64();
+    json!({
         "name": name,
         "engine": engine,
         "executions": stats.executions,
-        "seconds": stats.total.as_secs_f64(),
+        "seconds": seconds.as_secs_f64(),
         "executions_per_sec": executions_per_sec,
         "transitions_per_sec": executions_per_sec * w.transitions as f64,
         "p50_us": stats.p50_us,
@@ -931,7 +933,7 @@ async fn time_runs<I>(
         "payload_limit": w.payload_limit,
         "paused_clock": w.paused_clock,
         "allocator": "mimalloc",
-    }))
+    })
 }
 
 /// Latency figures of the timed executions.
