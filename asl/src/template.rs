@@ -55,13 +55,20 @@ pub enum Template {
 pub struct ObjectTemplate {
     fields: Vec<TemplateField>,
     skeleton: Option<Map<String, Value>>,
+    fixed_len: usize,
 }
 
 impl ObjectTemplate {
     /// The template of an object with these members.
     pub fn new(fields: Vec<TemplateField>) -> Self {
         let mut skeleton = Map::with_capacity(fields.len());
+        // Braces, commas, and every member's quoted key and colon; literal values too.
+        let mut fixed_len = 2 + fields.len().saturating_sub(1);
         for f in &fields {
+            fixed_len += json_len(&Value::String(f.key.clone())) + 1;
+            if let Template::Literal(v) = &f.value {
+                fixed_len += json_len(v);
+            }
             let v = match &f.value {
                 Template::Literal(v) => v.clone(),
                 _ => Value::Null,
@@ -71,7 +78,23 @@ impl ObjectTemplate {
         // Two members with one key (`a` and `a.$`): the object keeps the last; no skeleton.
         let distinct = skeleton.len() == fields.len();
         let skeleton = (distinct && copies_tightly(fields.len())).then_some(skeleton);
-        Self { fields, skeleton }
+        Self {
+            fields,
+            skeleton,
+            fixed_len,
+        }
+    }
+
+    /// The members, in source order.
+    pub fn fields(&self) -> &[TemplateField] {
+        &self.fields
+    }
+
+    /// The length of the compact JSON text the object takes besides its computed members'
+    /// values: braces, commas, keys and literal members. The made object's text is at most this
+    /// plus its computed values' texts (less when two members share a key).
+    pub fn fixed_len(&self) -> usize {
+        self.fixed_len
     }
 
     /// The prebuilt object, its entries in the order of the members (`None` when two members
@@ -79,6 +102,11 @@ impl ObjectTemplate {
     pub fn skeleton(&self) -> Option<&Map<String, Value>> {
         self.skeleton.as_ref()
     }
+}
+
+/// The length of `v`'s compact JSON text.
+fn json_len(v: &Value) -> usize {
+    serde_json::to_string(v).map_or(0, |t| t.len())
 }
 
 /// True when a copy of an `n`-member `serde_json::Map` holds at most one unused entry. A copy

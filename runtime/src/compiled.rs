@@ -494,8 +494,8 @@ impl Execution {
 }
 
 impl StateRun<'_> {
-    fn context(&self) -> Context<'static> {
-        Context::new(self.cx.info.clone(), self.name, self.entered_time, 0)
+    fn context(&self) -> Context<'_> {
+        Context::new(&self.cx.info, self.name, self.entered_time, 0)
     }
 
     /// Records `…StateExited` after checking the output's size.

@@ -98,6 +98,9 @@ impl History {
 
     /// Moves the kept events out (they are being written to a store).
     pub fn take_events(&self) -> Vec<HistoryEvent> {
+        if !self.keep {
+            return Vec::new();
+        }
         std::mem::take(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()).events)
     }
 
@@ -107,6 +110,7 @@ impl History {
     }
 
     /// Appends an event and returns its id. `details` is called only when events are kept.
+    #[inline]
     pub fn push(
         &self,
         previous: u64,
@@ -114,22 +118,36 @@ impl History {
         timestamp: impl FnOnce() -> String,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) -> u64 {
-        use std::sync::atomic::Ordering::SeqCst;
         if !self.keep {
-            return self.next_id.fetch_add(1, SeqCst);
+            // Only counted: one atomic add, inlined into the caller.
+            return self
+                .next_id
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
-        // Kept events: the id and the append happen under one lock, so ids follow the list.
+        self.push_kept(previous, kind, timestamp, details)
+    }
+
+    /// [`Self::push`] when events are kept: the id and the append happen under one lock, so ids
+    /// follow the list.
+    #[inline(never)]
+    fn push_kept(
+        &self,
+        previous: u64,
+        kind: &str,
+        timestamp: impl FnOnce() -> String,
+        details: impl FnOnce() -> Option<(&'static str, Value)>,
+    ) -> u64 {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let id = self.next_id.fetch_add(1, SeqCst);
-        {
-            inner.events.push(HistoryEvent {
-                id,
-                previous_event_id: previous,
-                timestamp: timestamp(),
-                kind: kind.to_string(),
-                details: details(),
-            });
-        }
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        inner.events.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp: timestamp(),
+            kind: kind.to_string(),
+            details: details(),
+        });
         id
     }
 

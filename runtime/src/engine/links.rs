@@ -38,7 +38,9 @@ impl Hasher for AddrHasher {
 /// The resolved transitions of one machine.
 #[derive(Debug, Default)]
 pub(crate) struct Links {
-    by_addr: HashMap<usize, usize, BuildHasherDefault<AddrHasher>>,
+    /// A target string's address → the address of the scope it was resolved in, and the index
+    /// of the state it names there.
+    by_addr: HashMap<usize, (usize, usize), BuildHasherDefault<AddrHasher>>,
 }
 
 impl Links {
@@ -55,7 +57,8 @@ impl Links {
             return;
         }
         if let Some(i) = states.get_index_of(target) {
-            self.by_addr.insert(target.as_ptr() as usize, i);
+            self.by_addr
+                .insert(target.as_ptr() as usize, (scope_addr(states), i));
         }
     }
 
@@ -85,16 +88,21 @@ impl Links {
         states: &'s IndexMap<String, State>,
         target: &str,
     ) -> Option<(&'s String, &'s State)> {
-        if let Some(&i) = self.by_addr.get(&(target.as_ptr() as usize)) {
-            if let Some((k, s)) = states.get_index(i) {
-                // The same string (a cheap check: equal names of one scope are one state).
-                if k.as_str() == target {
+        if let Some(&(scope, i)) = self.by_addr.get(&(target.as_ptr() as usize)) {
+            // Resolved in this very scope (the machine is immutable while it runs).
+            if scope == scope_addr(states) {
+                if let Some((k, s)) = states.get_index(i) {
                     return Some((k, s));
                 }
             }
         }
         states.get_key_value(target)
     }
+}
+
+/// A scope's identity: the address of its states.
+fn scope_addr(states: &IndexMap<String, State>) -> usize {
+    std::ptr::from_ref(states) as usize
 }
 
 #[cfg(test)]

@@ -180,6 +180,8 @@ impl Interpreter {
             state_machine_id: arns.state_machine_id.clone(),
             state_machine_name: name.clone(),
         });
+        // Shared and never moved again: the resolved links name its scopes by address.
+        let machine = Arc::new(machine);
         Self {
             uses_context,
             needs_identity: uses_context || has_tasks(&machine.states),
@@ -187,7 +189,7 @@ impl Interpreter {
             jsonata,
             links: Arc::new(Links::new(&machine)),
             arns: Arc::new(arns),
-            machine: Arc::new(machine),
+            machine,
             name,
             tasks: Arc::new(tasks),
         }
@@ -974,6 +976,7 @@ impl Exec<'_> {
         result_path: Option<&ResultPath>,
         input: Option<usize>,
         result: &Value,
+        result_bound: Option<usize>,
     ) -> Option<usize> {
         let limit = self.payload_limit?;
         if !reads_input(st.output_path.as_ref()) {
@@ -981,7 +984,7 @@ impl Exec<'_> {
         }
         let placed = match result_path {
             Some(ResultPath::Discard) => input?,
-            None => size::bound(result, limit),
+            None => result_bound.unwrap_or_else(|| size::bound(result, limit)),
             Some(ResultPath::Path(path)) => {
                 // Each field on the path adds at most its quoted, escaped key, a colon, a comma
                 // and the braces of an object made on the way.
@@ -993,7 +996,7 @@ impl Exec<'_> {
                         _ => 0,
                     })
                     .sum();
-                input? + size::bound(result, limit) + keys
+                input? + result_bound.unwrap_or_else(|| size::bound(result, limit)) + keys
             }
         };
         Some(placed + 2)
@@ -1320,7 +1323,7 @@ impl Exec<'_> {
     ) -> Result<Step<'m>, StatesError> {
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let (entered, entered_time) = self.enter_state(name, st, &input, history, prev, None);
-        let ctx = Context::new(self.info.clone(), name, entered_time, 0);
+        let ctx = Context::new(&self.info, name, entered_time, 0);
         let result = self.simple_body(
             name, st, input, size, &ctx, vars, history, prev, jsonata, entered,
         );
@@ -1343,7 +1346,7 @@ impl Exec<'_> {
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let (entered, entered_time) =
             self.enter_state(name, st, &input, history, prev, resume.as_ref());
-        let ctx = Context::new(self.info.clone(), name, entered_time, 0);
+        let ctx = Context::new(&self.info, name, entered_time, 0);
         let at = At {
             frame,
             resume,
@@ -1515,6 +1518,12 @@ impl Exec<'_> {
         vars: &mut Variables,
     ) -> Result<Value, StatesError> {
         let env = Env { context: ctx, vars };
+        // A bound of the result's text known without counting it.
+        let result_bound = match (&p.result, &p.parameters) {
+            (Some(_), _) => None,
+            (None, Some(t)) => size.and_then(|b| template::output_bound(t, b)),
+            (None, None) => *size,
+        };
         let result = match (&p.result, &p.parameters) {
             (Some(r), _) => r.clone(),
             (None, Some(t)) => template::evaluate(
@@ -1525,7 +1534,7 @@ impl Exec<'_> {
             (None, None) => paths::input_path(st.input_path.as_ref(), &input, &env)?.into_owned(),
         };
         let assigned = self.assign(st, &result, &env)?;
-        *size = self.placed_bound(st, p.result_path.as_ref(), *size, &result);
+        *size = self.placed_bound(st, p.result_path.as_ref(), *size, &result, result_bound);
         let out = paths::apply_result_path(p.result_path.as_ref(), input, result)?;
         let out = paths::apply_io_path(st.output_path.as_ref(), out, &env)?;
         if let Some(a) = assigned {
@@ -1832,7 +1841,7 @@ impl Exec<'_> {
                         .unwrap_or_else(|| callbacks::new_token(&self.info.id))
                 });
                 let tctx = token.as_ref().map(|tok| {
-                    Context::new(ctx.execution.clone(), ctx.state_name, ctx.entered_time, ctx.retry_count)
+                    Context::new(ctx.execution, ctx.state_name, ctx.entered_time, ctx.retry_count)
                         .with_task_token(tok.clone())
                 });
                 let ectx = tctx.as_ref().unwrap_or(&ctx);

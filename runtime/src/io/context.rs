@@ -3,7 +3,7 @@
 //! It is built lazily: most states never read `$$`, so the JSON form is made only on first use.
 
 use serde_json::{json, Value};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// Facts fixed for a whole execution.
 #[derive(Debug, Clone)]
@@ -38,8 +38,8 @@ pub struct MapItem {
 /// The context object of one state attempt.
 #[derive(Debug)]
 pub struct Context<'n> {
-    /// The execution's facts.
-    pub execution: Arc<ExecutionInfo>,
+    /// The execution's facts (borrowed: a state's context lives inside its execution).
+    pub execution: &'n ExecutionInfo,
     /// `State.Name`.
     pub state_name: &'n str,
     /// `State.EnteredTime`.
@@ -56,7 +56,7 @@ pub struct Context<'n> {
 impl<'n> Context<'n> {
     /// The context of a state entered at `entered_time`.
     pub fn new(
-        execution: Arc<ExecutionInfo>,
+        execution: &'n ExecutionInfo,
         state_name: &'n str,
         entered_time: jiff::Timestamp,
         retry_count: u64,
@@ -75,7 +75,7 @@ impl<'n> Context<'n> {
     /// The same context with a Map item (for ItemSelector).
     pub fn with_map_item(&self, index: usize, value: Value) -> Self {
         Self {
-            execution: self.execution.clone(),
+            execution: self.execution,
             state_name: self.state_name,
             entered_time: self.entered_time,
             retry_count: self.retry_count,

@@ -649,8 +649,8 @@ mod tests {
     use crate::io::context::ExecutionInfo;
     use serde_json::json;
 
-    fn info() -> Arc<ExecutionInfo> {
-        Arc::new(ExecutionInfo {
+    fn info() -> ExecutionInfo {
+        ExecutionInfo {
             id: "arn:aws:states:us-east-1:1:execution:m:e".into(),
             name: "e".into(),
             start_time: "2024-01-01T00:00:00.000Z".into(),
@@ -659,13 +659,14 @@ mod tests {
             redrive_count: 0,
             state_machine_id: "arn:sm".into(),
             state_machine_name: "m".into(),
-        })
+        }
     }
 
     fn eval_with(src: &str, input: Value, vars: &Variables) -> Result<Option<Value>, EvalError> {
         let engine = CoreEngine;
         let c = engine.compile(src).expect("parses");
-        let ctx = Context::new(info(), "S", jiff::Timestamp::UNIX_EPOCH, 0);
+        let info = info();
+        let ctx = Context::new(&info, "S", jiff::Timestamp::UNIX_EPOCH, 0);
         let b = Bindings {
             input: &input,
             result: Some(&json!({"r": 2})),

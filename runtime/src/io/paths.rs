@@ -183,7 +183,8 @@ mod tests {
     use serde_json::json;
 
     fn env_parts() -> (Context<'static>, Variables) {
-        let exec = std::sync::Arc::new(crate::io::context::ExecutionInfo {
+        // Leaked: a test's context borrows its execution for the whole test.
+        let exec = Box::leak(Box::new(crate::io::context::ExecutionInfo {
             id: "arn:x".into(),
             name: "n".into(),
             start_time: "t".into(),
@@ -192,7 +193,7 @@ mod tests {
             redrive_count: 0,
             state_machine_id: "sm".into(),
             state_machine_name: "smn".into(),
-        });
+        }));
         (
             Context::new(exec, "S", jiff::Timestamp::UNIX_EPOCH, 0),
             Variables::new(),

@@ -4,11 +4,31 @@ use super::{intrinsics, paths, Env};
 use crate::error::StatesError;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use stepfn_asl::path::PathRoot;
 use stepfn_asl::{Template, TemplateField};
 
 /// Evaluates a template against `input` (the value `$` names).
 pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, StatesError> {
     eval_at(t, input, env, None)
+}
+
+/// An upper bound of the compact JSON text length of what `t` makes from an input whose text is
+/// at most `input_bound` bytes, when one is known without evaluating: objects of literals and
+/// definite paths into the input (a value found there is part of the input). `None` for
+/// anything else (intrinsics, arrays, context and variable paths, …): the result is counted.
+pub fn output_bound(t: &Template, input_bound: usize) -> Option<usize> {
+    match t {
+        Template::Object(o) => o.fields().iter().try_fold(o.fixed_len(), |n, f| {
+            Some(
+                n + match &f.value {
+                    Template::Literal(_) => 0,
+                    v => output_bound(v, input_bound)?,
+                },
+            )
+        }),
+        Template::Path(p) if *p.root() == PathRoot::Input && p.is_definite() => Some(input_bound),
+        _ => None,
+    }
 }
 
 fn eval_at<'v>(
@@ -73,5 +93,64 @@ fn eval_at<'v>(
             "a JSONata expression `{}` appeared in a JSONPath template",
             e.source
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::context::{Context, ExecutionInfo};
+    use crate::io::vars::Variables;
+    use serde_json::json;
+
+    fn template(v: Value) -> Template {
+        let mut errors = Vec::new();
+        let t = Template::parse_payload(&v, &mut errors);
+        assert!(errors.is_empty(), "{v}: {errors:?}");
+        t
+    }
+
+    #[test]
+    fn output_bound_covers_what_the_template_makes() {
+        let info = ExecutionInfo {
+            id: "arn:x".into(),
+            name: "n".into(),
+            start_time: "t".into(),
+            input: Value::Null,
+            role_arn: "r".into(),
+            redrive_count: 0,
+            state_machine_id: "sm".into(),
+            state_machine_name: "smn".into(),
+        };
+        let ctx = Context::new(&info, "S", jiff::Timestamp::UNIX_EPOCH, 0);
+        let vars = Variables::new();
+        let env = Env {
+            context: &ctx,
+            vars: &vars,
+        };
+        let input = json!({"a": {"a": 1, "s": "x\"y\n"}, "n": [1, 2.5, null], "b": true});
+        let input_len = serde_json::to_string(&input).unwrap().len();
+        for t in [
+            json!({"a.$": "$.a.a", "b": 2}),
+            json!({"whole.$": "$", "lit": {"k": "v\u{1}é"}, "deep": {"x.$": "$.a.s", "y": [1, "z"]}}),
+            json!({"n.$": "$.n", "dup": 1, "dup.$": "$.b"}),
+        ] {
+            let t = template(t);
+            let made = evaluate(&t, &input, &env).unwrap();
+            let made_len = serde_json::to_string(&made).unwrap().len();
+            let bound = output_bound(&t, input_len).expect("literals and definite input paths");
+            assert!(
+                made_len <= bound,
+                "{made} is {made_len} bytes, bound {bound}"
+            );
+        }
+        // Intrinsics, indefinite paths and the context object have no bound without evaluating.
+        for t in [
+            json!({"x.$": "States.ArrayRange(1, 100, 1)"}),
+            json!({"x.$": "$..a"}),
+            json!({"x.$": "$$.Execution.Id"}),
+        ] {
+            assert_eq!(output_bound(&template(t), input_len), None);
+        }
     }
 }
