@@ -134,21 +134,25 @@ impl Path {
     }
 
     /// What the path is evaluated against.
+    #[inline]
     pub fn root(&self) -> &PathRoot {
         &self.root
     }
 
     /// The steps after the root.
+    #[inline]
     pub fn segments(&self) -> &[PathSegment] {
         &self.segments
     }
 
     /// True when the path selects at most one value.
+    #[inline]
     pub fn is_definite(&self) -> bool {
         self.segments.iter().all(|s| s.is_definite())
     }
 
     /// True for `$` alone.
+    #[inline]
     pub fn is_root(&self) -> bool {
         self.root == PathRoot::Input && self.segments.is_empty()
     }

@@ -86,6 +86,7 @@ impl ObjectTemplate {
     }
 
     /// The members, in source order.
+    #[inline]
     pub fn fields(&self) -> &[TemplateField] {
         &self.fields
     }
@@ -93,12 +94,14 @@ impl ObjectTemplate {
     /// The length of the compact JSON text the object takes besides its computed members'
     /// values: braces, commas, keys and literal members. The made object's text is at most this
     /// plus its computed values' texts (less when two members share a key).
+    #[inline]
     pub fn fixed_len(&self) -> usize {
         self.fixed_len
     }
 
     /// The prebuilt object, its entries in the order of the members (`None` when two members
     /// share a key).
+    #[inline]
     pub fn skeleton(&self) -> Option<&Map<String, Value>> {
         self.skeleton.as_ref()
     }

@@ -259,10 +259,15 @@ impl Interpreter {
         };
         let info = if self.needs_identity || options.name.is_some() || options.keep_history {
             let exec_name = options.name.unwrap_or_else(new_uuid);
-            Arc::new(self.execution_info(exec_name, || clock.now_rfc3339(), &input, 0))
+            Info::Own(Arc::new(self.execution_info(
+                exec_name,
+                || clock.now_rfc3339(),
+                &input,
+                0,
+            )))
         } else {
             // Nothing can read the execution's name or ARN: no UUID, no strings.
-            self.anonymous.clone()
+            Info::Shared(&self.anonymous)
         };
         let history = History::new(options.keep_history);
         let exec = Exec {
@@ -385,7 +390,7 @@ impl Interpreter {
         );
         // The stored ARN, as the store knows it.
         info.id = rec.arn.clone();
-        let info = Arc::new(info);
+        let info = Info::Own(Arc::new(info));
         let history = History::resume(last_event);
         let dur = Arc::new(Durable::new(rec.arn.clone(), store, frames));
         let top = dur.take_resume("");
@@ -634,7 +639,7 @@ struct Exec<'i> {
     needs_time: bool,
     machine: &'i StateMachine,
     tasks: &'i TaskRegistry,
-    info: Arc<ExecutionInfo>,
+    info: Info<'i>,
     clock: Clock,
     payload_limit: Option<usize>,
     jsonata: Option<&'i JsonataCache>,
@@ -643,6 +648,23 @@ struct Exec<'i> {
     dur: Option<Arc<Durable>>,
     /// The pending activity and callback tasks of the runtime (durable runs only).
     broker: Option<Arc<callbacks::Broker>>,
+}
+
+/// An execution's facts: its own, or the interpreter's shared anonymous ones (borrowed, so an
+/// execution nothing can identify costs no reference count).
+enum Info<'i> {
+    Own(Arc<ExecutionInfo>),
+    Shared(&'i ExecutionInfo),
+}
+
+impl std::ops::Deref for Info<'_> {
+    type Target = ExecutionInfo;
+    fn deref(&self) -> &ExecutionInfo {
+        match self {
+            Info::Own(i) => i,
+            Info::Shared(i) => i,
+        }
+    }
 }
 
 /// Where a frame parks: what a durable await needs to set its checkpoint.
@@ -1174,6 +1196,7 @@ impl Exec<'_> {
     }
 
     /// The work of a state that never awaits (Pass, Choice, Succeed, Fail).
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     ///
     /// `size`: a bound of the input's JSON text length on entry (if known); on return, a bound
@@ -1257,6 +1280,7 @@ impl Exec<'_> {
     ///
     /// `size` holds, on entry, an upper bound of the output's JSON text length when the state
     /// knows one (else `None`: the output is counted), and on return a bound for the output.
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn leave_state<'m>(
         &self,
@@ -1483,13 +1507,25 @@ impl Exec<'_> {
     }
 
     /// Applies a state's `Assign` (JSONPath): `$` is `basis`; values take effect after the state.
+    #[inline(always)]
     fn assign(
         &self,
         st: &State,
         basis: &Value,
         env: &Env<'_>,
     ) -> Result<Option<Vec<(String, Value)>>, StatesError> {
-        let Some(a) = &st.assign else { return Ok(None) };
+        match &st.assign {
+            None => Ok(None),
+            Some(a) => self.assign_some(a, basis, env),
+        }
+    }
+
+    fn assign_some(
+        &self,
+        a: &stepfn_asl::Assign,
+        basis: &Value,
+        env: &Env<'_>,
+    ) -> Result<Option<Vec<(String, Value)>>, StatesError> {
         let assigned = Self::eval_assign(&a.template, basis, env)?;
         self.check_assigned(&assigned)?;
         Ok(Some(assigned))

@@ -48,9 +48,10 @@ pub struct Context<'n> {
     pub retry_count: u64,
     /// `Task.Token`, for `.waitForTaskToken` tasks and activities.
     pub task_token: Option<String>,
-    /// `Map.Item`, inside a Map's ItemSelector.
-    pub map_item: Option<MapItem>,
-    value: OnceLock<Value>,
+    /// `Map.Item`, inside a Map's ItemSelector (boxed, like the built object: a context is made
+    /// for every state, and these are rare).
+    pub map_item: Option<Box<MapItem>>,
+    value: OnceLock<Box<Value>>,
 }
 
 impl<'n> Context<'n> {
@@ -80,7 +81,7 @@ impl<'n> Context<'n> {
             entered_time: self.entered_time,
             retry_count: self.retry_count,
             task_token: self.task_token.clone(),
-            map_item: Some(MapItem { index, value }),
+            map_item: Some(Box::new(MapItem { index, value })),
             value: OnceLock::new(),
         }
     }
@@ -94,40 +95,42 @@ impl<'n> Context<'n> {
 
     /// The context object as JSON (built once).
     pub fn value(&self) -> &Value {
-        self.value.get_or_init(|| {
-            let e = &self.execution;
-            let execution = json!({
-                "Id": e.id,
-                "Input": e.input,
-                "Name": e.name,
-                "RoleArn": e.role_arn,
-                "StartTime": e.start_time,
-                "RedriveCount": e.redrive_count,
-            });
-            let mut v = json!({
-                "Execution": execution,
-                "State": {
-                    "EnteredTime": format!("{:.3}", self.entered_time),
-                    "Name": self.state_name,
-                    "RetryCount": self.retry_count,
-                },
-                "StateMachine": {
-                    "Id": e.state_machine_id,
-                    "Name": e.state_machine_name,
-                },
-            });
-            if let Some(m) = v.as_object_mut() {
-                if let Some(t) = &self.task_token {
-                    m.insert("Task".into(), json!({ "Token": t }));
-                }
-                if let Some(item) = &self.map_item {
-                    m.insert(
-                        "Map".into(),
-                        json!({ "Item": { "Index": item.index, "Value": item.value } }),
-                    );
-                }
+        self.value.get_or_init(|| Box::new(self.build()))
+    }
+
+    fn build(&self) -> Value {
+        let e = &self.execution;
+        let execution = json!({
+            "Id": e.id,
+            "Input": e.input,
+            "Name": e.name,
+            "RoleArn": e.role_arn,
+            "StartTime": e.start_time,
+            "RedriveCount": e.redrive_count,
+        });
+        let mut v = json!({
+            "Execution": execution,
+            "State": {
+                "EnteredTime": format!("{:.3}", self.entered_time),
+                "Name": self.state_name,
+                "RetryCount": self.retry_count,
+            },
+            "StateMachine": {
+                "Id": e.state_machine_id,
+                "Name": e.state_machine_name,
+            },
+        });
+        if let Some(m) = v.as_object_mut() {
+            if let Some(t) = &self.task_token {
+                m.insert("Task".into(), json!({ "Token": t }));
             }
-            v
-        })
+            if let Some(item) = &self.map_item {
+                m.insert(
+                    "Map".into(),
+                    json!({ "Item": { "Index": item.index, "Value": item.value } }),
+                );
+            }
+        }
+        v
     }
 }

@@ -40,6 +40,7 @@ pub fn select_ref<'v>(
 }
 
 /// Applies `InputPath` (or `OutputPath`): absent keeps the value, `null` gives `{}`.
+#[inline]
 pub fn apply_io_path(
     p: Option<&IoPath>,
     value: Value,
@@ -47,20 +48,29 @@ pub fn apply_io_path(
 ) -> Result<Value, StatesError> {
     match p {
         None => Ok(value),
-        Some(IoPath::Null) => Ok(Value::Object(Map::new())),
-        Some(IoPath::Path(path)) if path.is_root() => Ok(value),
-        Some(IoPath::Path(path)) => match select(path, &value, env)? {
-            Some(v) => Ok(v),
-            None => Err(StatesError::runtime(format!(
-                "Invalid path '{}' : No results for path: {}",
-                path.as_str(),
-                path.normalized()
-            ))),
-        },
+        Some(p) => apply_present_io_path(p, value, env),
     }
 }
 
+fn apply_present_io_path(p: &IoPath, value: Value, env: &Env<'_>) -> Result<Value, StatesError> {
+    match p {
+        IoPath::Null => Ok(Value::Object(Map::new())),
+        IoPath::Path(path) if path.is_root() => Ok(value),
+        IoPath::Path(path) => select(path, &value, env)?.ok_or_else(|| no_results(path)),
+    }
+}
+
+/// AWS's `States.Runtime` cause for an InputPath or OutputPath that matches nothing.
+fn no_results(path: &Path) -> StatesError {
+    StatesError::runtime(format!(
+        "Invalid path '{}' : No results for path: {}",
+        path.as_str(),
+        path.normalized()
+    ))
+}
+
 /// Applies `InputPath` without copying: the selected part of `input`, borrowed where possible.
+#[inline]
 pub fn input_path<'v>(
     p: Option<&IoPath>,
     input: &'v Value,
@@ -68,21 +78,25 @@ pub fn input_path<'v>(
 ) -> Result<Cow<'v, Value>, StatesError> {
     match p {
         None => Ok(Cow::Borrowed(input)),
-        Some(IoPath::Null) => Ok(Cow::Owned(Value::Object(Map::new()))),
-        Some(IoPath::Path(path)) if path.is_root() => Ok(Cow::Borrowed(input)),
-        Some(IoPath::Path(path)) => {
+        Some(p) => present_input_path(p, input, env),
+    }
+}
+
+fn present_input_path<'v>(
+    p: &IoPath,
+    input: &'v Value,
+    env: &Env<'v>,
+) -> Result<Cow<'v, Value>, StatesError> {
+    match p {
+        IoPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
+        IoPath::Path(path) if path.is_root() => Ok(Cow::Borrowed(input)),
+        IoPath::Path(path) => {
             let found = if path.is_definite() {
                 select_ref(path, input, env)?.map(Cow::Borrowed)
             } else {
                 select(path, input, env)?.map(Cow::Owned)
             };
-            found.ok_or_else(|| {
-                StatesError::runtime(format!(
-                    "Invalid path '{}' : No results for path: {}",
-                    path.as_str(),
-                    path.normalized()
-                ))
-            })
+            found.ok_or_else(|| no_results(path))
         }
     }
 }

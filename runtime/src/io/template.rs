@@ -18,14 +18,16 @@ pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, Sta
 /// anything else (intrinsics, arrays, context and variable paths, …): the result is counted.
 pub fn output_bound(t: &Template, input_bound: usize) -> Option<usize> {
     match t {
-        Template::Object(o) => o.fields().iter().try_fold(o.fixed_len(), |n, f| {
-            Some(
-                n + match &f.value {
+        Template::Object(o) => {
+            let mut n = o.fixed_len();
+            for f in o.fields() {
+                n += match &f.value {
                     Template::Literal(_) => 0,
                     v => output_bound(v, input_bound)?,
-                },
-            )
-        }),
+                };
+            }
+            Some(n)
+        }
         Template::Path(p) if *p.root() == PathRoot::Input && p.is_definite() => Some(input_bound),
         _ => None,
     }
