@@ -55,7 +55,7 @@ pub enum Template {
 pub struct ObjectTemplate {
     fields: Vec<TemplateField>,
     skeleton: Option<Map<String, Value>>,
-    fixed_len: usize,
+    input_bound: Option<(usize, usize)>,
 }
 
 impl ObjectTemplate {
@@ -78,11 +78,20 @@ impl ObjectTemplate {
         // Two members with one key (`a` and `a.$`): the object keeps the last; no skeleton.
         let distinct = skeleton.len() == fields.len();
         let skeleton = (distinct && copies_tightly(fields.len())).then_some(skeleton);
+        let input_bound = input_bound_parts(&fields, fixed_len);
         Self {
             fields,
             skeleton,
-            fixed_len,
+            input_bound,
         }
+    }
+
+    /// When every computed member (nested objects included) is a definite path into the
+    /// input (`$…`): `(fixed, paths)`, so the made object's text is at most `fixed + paths × n`
+    /// bytes for an input of at most `n`. `None` when some member is anything else.
+    #[inline]
+    pub fn input_bound_parts(&self) -> Option<(usize, usize)> {
+        self.input_bound
     }
 
     /// The members, in source order.
@@ -91,20 +100,30 @@ impl ObjectTemplate {
         &self.fields
     }
 
-    /// The length of the compact JSON text the object takes besides its computed members'
-    /// values: braces, commas, keys and literal members. The made object's text is at most this
-    /// plus its computed values' texts (less when two members share a key).
-    #[inline]
-    pub fn fixed_len(&self) -> usize {
-        self.fixed_len
-    }
-
-    /// The prebuilt object, its entries in the order of the members (`None` when two members
-    /// share a key).
     #[inline]
     pub fn skeleton(&self) -> Option<&Map<String, Value>> {
         self.skeleton.as_ref()
     }
+}
+
+/// [`ObjectTemplate::input_bound_parts`] of an object with these members.
+fn input_bound_parts(fields: &[TemplateField], fixed_len: usize) -> Option<(usize, usize)> {
+    let (mut fixed, mut paths) = (fixed_len, 0);
+    for f in fields {
+        match &f.value {
+            Template::Literal(_) => {}
+            Template::Path(p) if *p.root() == crate::path::PathRoot::Input && p.is_definite() => {
+                paths += 1;
+            }
+            Template::Object(o) => {
+                let (f, p) = o.input_bound?;
+                fixed += f;
+                paths += p;
+            }
+            _ => return None,
+        }
+    }
+    Some((fixed, paths))
 }
 
 /// The length of `v`'s compact JSON text.

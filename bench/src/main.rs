@@ -22,15 +22,23 @@
 //! scaling runs): load the workload once,
 //! run it once untimed and check the output equals `NAME.expected.json` exactly (as JSON
 //! values), then run executions one after another, awaited in one `block_on` of a
-//! current-thread tokio runtime (as the peer awaits its executions in one Node event loop), until
-//! the time budget is spent (3 s; `--quick` 0.5 s), at least one. A latency is the execute
-//! call alone: the input is made (parsed from the JSON text the harness keeps) before the timer
-//! starts (the API takes it by value), and the result is checked against the expected output
-//! and dropped after it stops. `seconds` is the sum of the latencies; `wall_seconds` is the
-//! whole loop, harness included. Latencies go into a fixed-size histogram (p50/p99 within
-//! 0.8 %), and the workload's input and expected output are kept as text, so the harness's
-//! memory does not grow with the number of executions and the peak RSS is the engine's (plus
-//! the loaded workload).
+//! current-thread tokio runtime (as the peer awaits its executions in one Node event loop), for
+//! the time budget (3 s; `--quick` 0.5 s), in two halves:
+//! 1. latencies: each execution timed alone, at least one. A latency is the execute call
+//!    alone: the input is made (parsed from the JSON text the harness keeps) before the timer
+//!    starts (the API takes it by value), and the result is checked against the expected
+//!    output and dropped after it stops. Latencies go into a fixed-size histogram (p50/p99
+//!    within 0.8 %);
+//! 2. throughput: batches of executions (about 50 µs of them by the mean latency, 1 to 64)
+//!    timed as a whole, inputs made before a batch's timer starts and outputs checked and
+//!    dropped after it stops, at least one batch. `executions_per_sec` is the executions of
+//!    this phase over `seconds`, the sum of the batches' times: no clock read sits between
+//!    two executions of a batch (a read costs tens of nanoseconds, a tenth of the shortest
+//!    execution). The peer's runner measures the same two phases the same way.
+//!
+//! `wall_seconds` is both phases' wall time, harness included. The workload's input and
+//! expected output are kept as text, so the harness's memory does not grow with the number of
+//! executions and the peak RSS is the engine's (plus the loaded workload and one batch).
 //!
 //! Engines:
 //! * `interpreter`: `Interpreter::execute` over the workload's `.asl.json` (validated once).
@@ -827,7 +835,7 @@ async fn durable_runs(
     let mut record = timing_record(
         (name, "durable", w),
         &stats,
-        (wall, wall, first_run),
+        ((stats.executions, wall), wall, first_run),
         (first_run_rss, loaded_rss),
     );
     record["in_flight"] = json!(window);
@@ -872,8 +880,9 @@ async fn time_runs<I>(
     drop(output);
     let first_run_rss = peak_rss_bytes();
 
-    // Timed executions, one after another, until the budget is spent (at least one).
-    let budget = Duration::from_secs_f64(seconds);
+    // Two phases, each half the budget, executions one after another in both.
+    // 1. Latencies: each execution timed alone (at least one).
+    let half = Duration::from_secs_f64(seconds / 2.0);
     let mut latencies = Latencies::new();
     let start = Instant::now();
     loop {
@@ -889,33 +898,78 @@ async fn time_runs<I>(
             ));
         }
         drop(output);
-        if start.elapsed() >= budget {
+        if start.elapsed() >= half {
+            break;
+        }
+    }
+    let stats = latencies.stats();
+
+    // 2. Throughput: batches of executions timed as a whole, so no clock read falls between
+    // two executions (one costs more than some whole executions); the batch's inputs are made
+    // before its timer starts, its outputs checked and dropped after it stops (at least one
+    // batch).
+    let batch = throughput_batch(stats.mean_us);
+    let mut inputs = Vec::with_capacity(batch);
+    let mut outputs = Vec::with_capacity(batch);
+    let (mut executions, mut timed) = (0u64, Duration::ZERO);
+    let phase = Instant::now();
+    loop {
+        inputs.extend((0..batch).map(|_| make_input()));
+        let t0 = Instant::now();
+        for input in inputs.drain(..) {
+            outputs.push(run_once(input).await);
+        }
+        timed += t0.elapsed();
+        for output in outputs.drain(..) {
+            executions += 1;
+            if let Some(d) = w.check.difference(&output?) {
+                return Err(format!(
+                    "wrong output on execution {}: {d}",
+                    latencies.count + executions
+                ));
+            }
+        }
+        if phase.elapsed() >= half {
             break;
         }
     }
     let wall = start.elapsed();
-    let stats = latencies.stats();
-    Ok(timing_record(
+    let mut record = timing_record(
         (name, engine, w),
         &stats,
-        (stats.total, wall, first_run),
+        ((executions, timed), wall, first_run),
         (first_run_rss, loaded_rss),
-    ))
+    );
+    record["latency_executions"] = json!(stats.executions);
+    record["throughput_batch"] = json!(batch);
+    Ok(record)
 }
 
-/// The JSON record of one timed engine: `seconds` is the time the rate is taken over (the
-/// latencies' sum, or the wall time of overlapping executions), `wall` the whole loop's.
+/// How many executions a throughput batch holds: about 50 µs of them (by the mean latency),
+/// 1 to [`MAX_BATCH`]. A clock read costs tens of nanoseconds, a rounding error from 64
+/// executions on; a small batch keeps what the harness holds (inputs, outputs) small.
+fn throughput_batch(mean_us: f64) -> usize {
+    if mean_us.is_nan() || mean_us <= 0.0 {
+        return 1;
+    }
+    ((50.0 / mean_us).round() as usize).clamp(1, MAX_BATCH)
+}
+
+const MAX_BATCH: usize = 64;
+
+/// The JSON record of one timed engine: the rate is `executions` over `seconds` (timed
+/// batches, or the wall time of overlapping executions), `wall` is the whole timed part's.
 fn timing_record(
     (name, engine, w): (&str, &str, &Workload),
     stats: &Stats,
-    (seconds, wall, first_run): (Duration, Duration, Duration),
+    ((executions, seconds), wall, first_run): ((u64, Duration), Duration, Duration),
     (first_run_rss, loaded_rss): (Option<u64>, Option<u64>),
 ) -> Value {
-    let executions_per_sec = stats.executions as f64 / seconds.as_secs_f64();
+    let executions_per_sec = executions as f64 / seconds.as_secs_f64();
     json!({
         "name": name,
         "engine": engine,
-        "executions": stats.executions,
+        "executions": executions,
         "seconds": seconds.as_secs_f64(),
         "executions_per_sec": executions_per_sec,
         "transitions_per_sec": executions_per_sec * w.transitions as f64,
@@ -1470,7 +1524,17 @@ mod tests {
         );
     }
 
-    /// Every shared workload passes its check with a zero time budget (one timed run).
+    #[test]
+    fn throughput_batches_hold_about_50_us() {
+        assert_eq!(throughput_batch(0.4), MAX_BATCH);
+        assert_eq!(throughput_batch(20.0), 3);
+        assert_eq!(throughput_batch(1_000.0), 1);
+        assert_eq!(throughput_batch(0.0), 1);
+        assert_eq!(throughput_batch(f64::NAN), 1);
+    }
+
+    /// Every shared workload passes its check with a zero time budget (one timed run, then one
+    /// batch).
     #[test]
     fn shared_workloads_run_and_check() {
         let Some(dir) = workload_dir() else {
@@ -1482,12 +1546,12 @@ mod tests {
             for engine in SHARED_ENGINES {
                 let v = time_workload(name, engine, &w, 0.0).unwrap();
                 // The durable engine fills its window once (its executions overlap).
-                let want = if *engine == "durable" {
-                    durable_window(w.transitions)
+                if *engine == "durable" {
+                    assert_eq!(v["executions"], durable_window(w.transitions), "{name}");
                 } else {
-                    1
-                };
-                assert_eq!(v["executions"], want, "{name} {engine}");
+                    assert_eq!(v["latency_executions"], 1, "{name} {engine}");
+                    assert_eq!(v["executions"], v["throughput_batch"], "{name} {engine}");
+                }
                 assert_eq!(v["engine"], *engine);
             }
         }

@@ -15,8 +15,11 @@
 // Every workload runs in a node process of its own (this script re-spawns itself
 // with --child), so one workload's heap never counts towards the next one's peak RSS.
 // For each workload: build one StateMachine (validation on), run it once and check the
-// output deep-equals NAME.expected.json (not timed), then run executions one after
-// another until the time budget is spent (at least one), timing each.
+// output deep-equals NAME.expected.json (not timed), then run executions one after another for
+// the time budget, in two halves (the protocol of stepfn-bench): latencies, each execution
+// timed alone (at least one); then throughput, batches of executions (about 50 us of them by
+// the mean latency, 1 to 64) timed as a whole, every output checked after its batch.
+// `executions_per_sec` is the second phase's executions over `seconds`, its batches' time.
 //
 // Output: one JSON line per workload on stdout, in the order given:
 //   {"name","executions","seconds","executions_per_sec","transitions_per_sec",
@@ -35,6 +38,8 @@ const PEER_PACKAGE = 'aws-local-stepfunctions';
 const PEER_VERSION = '3.0.0';
 const FULL_SECONDS = 3.0;
 const QUICK_SECONDS = 0.5;
+// The most executions a throughput batch holds.
+const MAX_BATCH = 64;
 
 // Per-workload run options, as the workloads' README prescribes.
 const RUN_OPTIONS = {
@@ -243,8 +248,10 @@ async function childMain(args) {
     // execution on workloads with Parallel or Map).
     const firstRunRssBytes = process.resourceUsage().maxRSS * 1024;
 
-    // Timed executions, one after another, until the budget is spent.
-    const budgetNs = BigInt(Math.round(args.seconds * 1e9));
+    // Two phases, each half the budget, executions one after another in both (the same
+    // protocol as stepfn-bench).
+    // 1. Latencies: each execution timed alone (at least one).
+    const halfNs = BigInt(Math.round((args.seconds / 2) * 1e9));
     const latenciesNs = [];
     let last;
     const start = process.hrtime.bigint();
@@ -254,20 +261,42 @@ async function childMain(args) {
       last = await runOnce();
       now = process.hrtime.bigint();
       latenciesNs.push(Number(now - t0));
-    } while (now - start < budgetNs);
-    const seconds = Number(now - start) / 1e9;
+    } while (now - start < halfNs);
 
     // The last timed execution must still give the right answer (catches input mutation).
     const lastDiff = firstDifference(last, expected);
     if (lastDiff) throw new Error(`wrong output on a repeated execution: ${lastDiff}`);
 
     latenciesNs.sort((a, b) => a - b);
-    const executions = latenciesNs.length;
+    const meanUs = latenciesNs.reduce((s, v) => s + v, 0) / latenciesNs.length / 1e3;
+
+    // 2. Throughput: batches of executions (about 50 us of them by the mean latency, 1 to 64)
+    // timed as a whole, outputs checked after a batch's timer stops (at least one batch).
+    const batch = Math.min(MAX_BATCH, Math.max(1, Math.round(50 / meanUs)));
+    const outputs = new Array(batch);
+    let executions = 0;
+    let timedNs = 0n;
+    const phase = process.hrtime.bigint();
+    do {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < batch; i++) outputs[i] = await runOnce();
+      now = process.hrtime.bigint();
+      timedNs += now - t0;
+      for (let i = 0; i < batch; i++) {
+        const d = firstDifference(outputs[i], expected);
+        if (d) throw new Error(`wrong output on a repeated execution: ${d}`);
+        outputs[i] = undefined;
+      }
+      executions += batch;
+    } while (now - phase < halfNs);
+    const seconds = Number(timedNs) / 1e9;
     const executionsPerSec = executions / seconds;
-    const meanUs = latenciesNs.reduce((s, v) => s + v, 0) / executions / 1e3;
     const result = {
       name,
       executions,
+      latency_executions: latenciesNs.length,
+      throughput_batch: batch,
+      wall_seconds: Number(now - start) / 1e9,
       seconds,
       executions_per_sec: executionsPerSec,
       transitions_per_sec: executionsPerSec * transitions,
@@ -278,7 +307,7 @@ async function childMain(args) {
       transitions_per_execution: transitions,
       mean_us: meanUs,
       min_us: latenciesNs[0] / 1e3,
-      max_us: latenciesNs[executions - 1] / 1e3,
+      max_us: latenciesNs[latenciesNs.length - 1] / 1e3,
       first_run_us: firstRunUs,
       first_run_peak_rss_bytes: firstRunRssBytes,
       peer: `${PEER_PACKAGE}@${version}`,

@@ -16,18 +16,12 @@ pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, Sta
 /// at most `input_bound` bytes, when one is known without evaluating: objects of literals and
 /// definite paths into the input (a value found there is part of the input). `None` for
 /// anything else (intrinsics, arrays, context and variable paths, …): the result is counted.
+#[inline]
 pub fn output_bound(t: &Template, input_bound: usize) -> Option<usize> {
     match t {
-        Template::Object(o) => {
-            let mut n = o.fixed_len();
-            for f in o.fields() {
-                n += match &f.value {
-                    Template::Literal(_) => 0,
-                    v => output_bound(v, input_bound)?,
-                };
-            }
-            Some(n)
-        }
+        Template::Object(o) => o
+            .input_bound_parts()
+            .map(|(fixed, paths)| fixed.saturating_add(paths.saturating_mul(input_bound))),
         Template::Path(p) if *p.root() == PathRoot::Input && p.is_definite() => Some(input_bound),
         _ => None,
     }
