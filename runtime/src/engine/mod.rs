@@ -1335,6 +1335,7 @@ impl Exec<'_> {
     /// `size`: a bound of the input's JSON text length on entry (if known), of the output's on
     /// return.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn run_simple_state<'m>(
         &self,
         name: &'m str,
@@ -1544,6 +1545,7 @@ impl Exec<'_> {
 
     /// A JSONPath Pass state. `size`: a bound of the input's JSON text length on entry (if
     /// known), of the output's on return.
+    #[inline(always)]
     fn pass(
         &self,
         st: &State,
