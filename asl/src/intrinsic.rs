@@ -95,6 +95,32 @@ impl IntrinsicFunction {
         }
     }
 
+    /// The most bytes the compact JSON text of this function's result takes, whatever its
+    /// arguments, when the function alone fixes it: integers (`MathAdd`, `MathRandom`,
+    /// `ArrayLength`: at most 20 characters, a 64-bit integer's longest), booleans
+    /// (`ArrayContains`), a quoted UUID, a quoted hex digest (`Hash`, SHA-512 the longest).
+    /// `None` for results that grow with their arguments.
+    pub fn result_len_bound(self) -> Option<usize> {
+        match self {
+            Self::MathAdd | Self::MathRandom | Self::ArrayLength => Some(20),
+            Self::ArrayContains => Some(5),
+            Self::Uuid => Some(36 + 2),
+            Self::Hash => Some(128 + 2),
+            Self::Format
+            | Self::StringToJson
+            | Self::JsonToString
+            | Self::Array
+            | Self::ArrayPartition
+            | Self::ArrayRange
+            | Self::ArrayGetItem
+            | Self::ArrayUnique
+            | Self::Base64Encode
+            | Self::Base64Decode
+            | Self::JsonMerge
+            | Self::StringSplit => None,
+        }
+    }
+
     /// Looks a function up by its full name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.name() == name)

@@ -87,8 +87,10 @@ impl ObjectTemplate {
     }
 
     /// When every computed member (nested objects included) is a definite path into the
-    /// input (`$…`): `(fixed, paths)`, so the made object's text is at most `fixed + paths × n`
-    /// bytes for an input of at most `n`. `None` when some member is anything else.
+    /// input (`$…`) or an intrinsic whose result's length is bounded
+    /// ([`crate::intrinsic::IntrinsicFunction::result_len_bound`]): `(fixed, paths)`, so the
+    /// made object's text is at most `fixed + paths × n` bytes for an input of at most `n`.
+    /// `None` when some member is anything else.
     #[inline]
     pub fn input_bound_parts(&self) -> Option<(usize, usize)> {
         self.input_bound
@@ -115,6 +117,7 @@ fn input_bound_parts(fields: &[TemplateField], fixed_len: usize) -> Option<(usiz
             Template::Path(p) if *p.root() == crate::path::PathRoot::Input && p.is_definite() => {
                 paths += 1;
             }
+            Template::Intrinsic(call) => fixed += call.function.result_len_bound()?,
             Template::Object(o) => {
                 let (f, p) = o.input_bound?;
                 fixed += f;

@@ -124,7 +124,8 @@ impl History {
             // spawned), so a plain load and store suffice: no atomic read-modify-write (a locked
             // instruction) per event.
             let id = self.next_id.load(std::sync::atomic::Ordering::Relaxed);
-            self.next_id.store(id + 1, std::sync::atomic::Ordering::Relaxed);
+            self.next_id
+                .store(id + 1, std::sync::atomic::Ordering::Relaxed);
             return id;
         }
         self.push_kept(previous, kind, timestamp, details)

@@ -14,8 +14,9 @@ pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, Sta
 
 /// An upper bound of the compact JSON text length of what `t` makes from an input whose text is
 /// at most `input_bound` bytes, when one is known without evaluating: objects of literals and
-/// definite paths into the input (a value found there is part of the input). `None` for
-/// anything else (intrinsics, arrays, context and variable paths, …): the result is counted.
+/// definite paths into the input (a value found there is part of the input), and intrinsics
+/// whose result's length the function bounds. `None` for anything else (other intrinsics,
+/// arrays, context and variable paths, …): the result is counted.
 #[inline]
 pub fn output_bound(t: &Template, input_bound: usize) -> Option<usize> {
     match t {
@@ -23,6 +24,7 @@ pub fn output_bound(t: &Template, input_bound: usize) -> Option<usize> {
             .input_bound_parts()
             .map(|(fixed, paths)| fixed.saturating_add(paths.saturating_mul(input_bound))),
         Template::Path(p) if *p.root() == PathRoot::Input && p.is_definite() => Some(input_bound),
+        Template::Intrinsic(call) => call.function.result_len_bound(),
         _ => None,
     }
 }
@@ -140,7 +142,26 @@ mod tests {
                 "{made} is {made_len} bytes, bound {bound}"
             );
         }
-        // Intrinsics, indefinite paths and the context object have no bound without evaluating.
+        // Intrinsics whose function bounds its result, at their longest.
+        let input = json!({"n": [1, 2], "s": "x".repeat(1000), "big": -2147483648i64});
+        let input_len = serde_json::to_string(&input).unwrap().len();
+        for t in [
+            json!({"a.$": "States.MathAdd($.big, $.big)", "r.$": "States.MathRandom($.big, 2147483647)"}),
+            json!({"l.$": "States.ArrayLength($.n)", "c.$": "States.ArrayContains($.n, 1)"}),
+            json!({"u.$": "States.UUID()", "h.$": "States.Hash($.s, 'SHA-512')"}),
+            json!({"m.$": "States.Hash($.s, 'MD5')", "in.$": "$.s", "x": [1, 2]}),
+        ] {
+            let t = template(t);
+            let made = evaluate(&t, &input, &env).unwrap();
+            let made_len = serde_json::to_string(&made).unwrap().len();
+            let bound = output_bound(&t, input_len).expect("bounded intrinsics");
+            assert!(
+                made_len <= bound,
+                "{made} is {made_len} bytes, bound {bound}"
+            );
+        }
+        // Other intrinsics, indefinite paths and the context object have no bound without
+        // evaluating.
         for t in [
             json!({"x.$": "States.ArrayRange(1, 100, 1)"}),
             json!({"x.$": "$..a"}),
