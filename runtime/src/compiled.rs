@@ -28,6 +28,7 @@ use crate::engine::locate;
 use crate::engine::tasks::TaskError;
 use crate::engine::{choice, retry, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus};
 use crate::engine::{error_details, resource_parts, state_event, to_text, wait_duration};
+use crate::engine::{pass_output, subset_bound};
 use crate::error::{names, StatesError};
 use crate::io::context::ExecutionInfo;
 use crate::io::{paths, size, template, Context, Env, Variables};
@@ -38,7 +39,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::any::Any;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use stepfn_asl::{
@@ -76,12 +76,23 @@ impl<T: Serialize + Send + 'static> TypedValue for T {
 pub enum Data {
     /// JSON.
     Json(Value),
+    /// JSON whose compact text is known to be at most this many bytes (worked out by the state
+    /// that made it from its own input's bound), so the next size check need not count it.
+    Sized(Value, usize),
     /// A typed value (serialized on demand) and the state that produced it (`None`: it is the
     /// execution input), which a payload-size error names.
     Typed(Box<dyn TypedValue>, Option<&'static str>),
 }
 
 impl Data {
+    /// JSON, with its text's bound when known.
+    fn with_bound(v: Value, bound: Option<usize>) -> Self {
+        match bound {
+            Some(b) => Data::Sized(v, b),
+            None => Data::Json(v),
+        }
+    }
+
     /// Wraps a typed execution input.
     pub fn typed<T: Serialize + Send + 'static>(v: T) -> Self {
         Data::Typed(Box::new(v), None)
@@ -98,7 +109,7 @@ impl Data {
     /// The value as JSON text for event details.
     fn text(&self) -> String {
         match self {
-            Data::Json(v) => to_text(v),
+            Data::Json(v) | Data::Sized(v, _) => to_text(v),
             Data::Typed(t, _) => t.to_json().map(|v| to_text(&v)).unwrap_or_default(),
         }
     }
@@ -113,7 +124,7 @@ impl Data {
                     "a typed value reached a handler of another type",
                 )),
             },
-            Data::Json(v) => serde_json::from_value(v).map_err(|e| {
+            Data::Json(v) | Data::Sized(v, _) => serde_json::from_value(v).map_err(|e| {
                 StatesError::new(
                     names::TASK_FAILED,
                     format!("the task input does not match the handler's input type: {e}"),
@@ -147,13 +158,10 @@ fn too_big(state: Option<&str>) -> StatesError {
 /// One execution of a compiled workflow: its facts, clock and history.
 pub struct Execution {
     info: Arc<ExecutionInfo>,
+    /// Its events, or (not kept) their count.
     history: History,
-    /// Events are kept (else only counted, by `next_id`).
+    /// Events are kept (else only counted).
     keep: bool,
-    /// The next event id when events are not kept. Only the futures of this one execution touch
-    /// it, and they run as one task (branches and iterations are joined, never spawned), so a
-    /// plain load and store suffice: no atomic read-modify-write per event.
-    next_id: AtomicU64,
     clock: Clock,
     payload_limit: Option<usize>,
     needs_time: bool,
@@ -210,7 +218,7 @@ impl Execution {
         let keep = options.keep_history;
         // JSON of a typed input is made only when the history or `$$` needs it.
         let json = match &input {
-            Data::Json(v) => Some(v),
+            Data::Json(v) | Data::Sized(v, _) => Some(v),
             Data::Typed(..) => None,
         };
         let made = match (&input, keep || uses_context) {
@@ -250,7 +258,6 @@ impl Execution {
             info,
             history: History::new(keep),
             keep,
-            next_id: AtomicU64::new(1),
             clock,
             payload_limit: options.payload_limit,
             needs_time,
@@ -262,12 +269,17 @@ impl Execution {
                 json!({"input": json.map(to_text).unwrap_or_default(), "inputDetails": {"truncated": false}, "roleArn": ROLE_ARN}),
             ))
         });
-        // The input is measured when it is JSON (a typed one: when it was serialized here).
-        let over = match (cx.payload_limit, json) {
-            (Some(l), Some(v)) => size::exceeds(v, l),
-            _ => false,
+        // The input is measured when it is JSON (a typed one: when it was serialized here); a
+        // JSON input carries its bound on to the first state.
+        let checked = match (cx.payload_limit, json) {
+            (Some(l), Some(v)) => Some(size::checked(v, l)),
+            _ => None,
         };
-        let input = if over { Err(too_big(None)) } else { Ok(input) };
+        let input = match (checked, input) {
+            (Some(None), _) => Err(too_big(None)),
+            (Some(Some(b)), Data::Json(v)) => Ok(Data::Sized(v, b)),
+            (_, input) => Ok(input),
+        };
         (cx, started, input)
     }
 
@@ -278,11 +290,28 @@ impl Execution {
         }
     }
 
+    /// [`Self::check_size`] of JSON data: a value whose bound fits the limit is not counted.
+    fn check_data_size(&self, d: &Data, what: &str) -> Result<(), StatesError> {
+        match (d, self.payload_limit) {
+            (Data::Sized(_, b), Some(l)) if *b <= l => Ok(()),
+            (Data::Json(v) | Data::Sized(v, _), _) => self.check_size(v, what),
+            (Data::Typed(..), _) => Ok(()),
+        }
+    }
+
+    /// The bound of JSON data's text, when known.
+    fn bound_of(d: &Data) -> Option<usize> {
+        match d {
+            Data::Sized(_, b) => Some(*b),
+            _ => None,
+        }
+    }
+
     /// The value as JSON. A typed value is serialized and measured (JSON was measured where it
     /// was made); an oversized one fails as the state that produced it would have.
     pub fn json(&self, d: Data) -> Result<Value, StatesError> {
         match d {
-            Data::Json(v) => Ok(v),
+            Data::Json(v) | Data::Sized(v, _) => Ok(v),
             Data::Typed(t, from) => {
                 let v = t.to_json()?;
                 match self.payload_limit {
@@ -301,40 +330,25 @@ impl Execution {
         kind: &'static str,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) {
-        if self.keep {
-            *prev = self
-                .history
-                .push(*prev, kind, || self.clock.now_rfc3339(), details);
-        } else {
-            *prev = self.count();
-        }
+        *prev = self
+            .history
+            .push(*prev, kind, || self.clock.now_rfc3339(), details);
     }
 
-    /// The id of an event not kept.
+    /// The id of an event not kept (only counted).
     #[inline]
     fn count(&self) -> u64 {
-        // One execution's events are counted by one task at a time (see `next_id`).
-        let id = self.next_id.load(Relaxed);
-        self.next_id.store(id + 1, Relaxed);
-        id
+        self.history.push(0, "", String::new, || None)
     }
 
     /// The kept events (none when they are only counted).
     fn kept_events(&self) -> Vec<crate::engine::history::HistoryEvent> {
-        if self.keep {
-            self.history.events()
-        } else {
-            Vec::new()
-        }
+        self.history.take_events()
     }
 
     /// The number of events so far.
     fn events(&self) -> u64 {
-        if self.keep {
-            self.history.len()
-        } else {
-            self.next_id.load(Relaxed) - 1
-        }
+        self.history.len()
     }
 
     /// Records `…StateEntered` and opens the state.
@@ -503,16 +517,14 @@ impl StateRun<'_> {
         let cx = self.cx;
         if !cx.keep {
             // A typed output is measured when it is serialized (see the module's notes).
-            if let Data::Json(v) = out {
-                cx.check_size(v, self.name)?;
-            }
+            cx.check_data_size(out, self.name)?;
             *prev = cx.count();
             return Ok(());
         }
         // Kept events carry the output as text: a typed one is serialized, so measured, here.
         let text = match out {
-            Data::Json(v) => {
-                cx.check_size(v, self.name)?;
+            Data::Json(v) | Data::Sized(v, _) => {
+                cx.check_data_size(out, self.name)?;
                 to_text(v)
             }
             Data::Typed(t, _) => match t.to_json() {
@@ -553,24 +565,23 @@ impl StateRun<'_> {
             context: &ctx,
             vars: &NO_VARIABLES,
         };
-        let out = (|| {
-            let input = self.cx.json(input)?;
-            let result = match (&p.result, &p.parameters) {
-                (Some(r), _) => r.clone(),
-                (None, Some(t)) => template::evaluate(
-                    t,
-                    &*paths::input_path(self.state.input_path.as_ref(), &input, &env)?,
+        let mut bound = Execution::bound_of(&input);
+        let out = self
+            .cx
+            .json(input)
+            .and_then(|input| {
+                pass_output(
+                    self.state,
+                    p,
+                    input,
+                    &mut bound,
+                    self.cx.payload_limit,
                     &env,
-                )?,
-                (None, None) => {
-                    paths::input_path(self.state.input_path.as_ref(), &input, &env)?.into_owned()
-                }
-            };
-            let out = paths::apply_result_path(p.result_path.as_ref(), input, result)?;
-            paths::apply_io_path(self.state.output_path.as_ref(), out, &env)
-        })()
-        .map_err(|e| self.fail(e))?;
-        let out = Data::Json(out);
+                    |_| Ok(()),
+                )
+            })
+            .map_err(|e| self.fail(e))?;
+        let out = Data::with_bound(out, bound);
         self.exit(prev, &out)?;
         Ok(out)
     }
@@ -589,6 +600,7 @@ impl StateRun<'_> {
             context: &ctx,
             vars: &NO_VARIABLES,
         };
+        let bound = subset_bound(self.state, Execution::bound_of(&input));
         let (which, out) = (|| {
             let input = self.cx.json(input)?;
             let effective = paths::input_path(self.state.input_path.as_ref(), &input, &env)?;
@@ -609,7 +621,7 @@ impl StateRun<'_> {
             ))
         })()
         .map_err(|e| self.fail(e))?;
-        let out = Data::Json(out);
+        let out = Data::with_bound(out, bound);
         self.exit(prev, &out)?;
         Ok((which, out))
     }
@@ -1065,7 +1077,9 @@ impl StateRun<'_> {
                         None => Ok(Data::Typed(t, Some(name))),
                     }
                 }
-                Data::Json(j) => cx.check_size(&j, name).map(|()| Data::Json(j)),
+                Data::Json(j) | Data::Sized(j, _) => {
+                    cx.check_size(&j, name).map(|()| Data::Json(j))
+                }
             };
             match v {
                 Ok(v) => {

@@ -67,6 +67,24 @@ workflow! {
 }
 
 workflow! {
+    /// JSON states whose outputs' size bounds follow from their inputs': doubling a field can
+    /// pass the limit; a bound over the limit whose output is small must not fail.
+    pub Bounded(Value) -> Value {
+        A: pass {
+            parameters {"small.$": "$.small", "big.$": "$.big", "n.$": "$.n", "both": {"s.$": "$.small"}};
+        } -> B;
+        B: pass {
+            result_path "$.copy";
+            parameters {"s.$": "$.small", "n.$": "States.MathAdd($.n, 1)"};
+        } -> C;
+        C: pass {
+            parameters {"twice.$": "$.big", "again.$": "$.big", "n.$": "$.copy.n"};
+        } -> D;
+        D: succeed;
+    }
+}
+
+workflow! {
     /// An oversized result under a Catch.
     pub Caught(Doc) -> Value {
         A: task grow {
@@ -260,6 +278,24 @@ fn oversized_typed_values_fail_where_they_become_json() {
         "States.DataLimitExceeded"
     );
     same::<Caught>(&rt, doc(1, "custom"), true);
+}
+
+#[test]
+fn json_size_bounds_agree() {
+    let rt = runtime();
+    let input = |big: usize| json!({"small": "s", "big": "x".repeat(big), "n": 1});
+    // 2 × 100 KiB fits; the bounds carried from state to state exceed the limit well before
+    // (each path counts as the whole input), so the outputs are counted, and pass.
+    let r = same::<Bounded>(&rt, input(100 * 1024), true);
+    assert_eq!(r.status, ExecutionStatus::Succeeded, "{r:?}");
+    assert_eq!(r.output.unwrap()["n"], 2);
+    // 2 × 140 KiB does not: C fails, in both engines.
+    let r = same::<Bounded>(&rt, input(140 * 1024), true);
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert!(r.cause.as_deref().unwrap().contains("'C'"), "{r:?}");
+    // Small: every bound fits, nothing is counted after the input.
+    let r = same::<Bounded>(&rt, input(10), true);
+    assert_eq!(r.output.unwrap()["twice"], "x".repeat(10));
 }
 
 #[test]

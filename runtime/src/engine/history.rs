@@ -157,7 +157,7 @@ impl History {
 
     /// The number of events so far.
     pub fn len(&self) -> u64 {
-        self.next_id.load(std::sync::atomic::Ordering::SeqCst) - 1
+        self.next_id.load(std::sync::atomic::Ordering::Relaxed) - 1
     }
 
     /// True before the first event.
