@@ -78,17 +78,25 @@ pub enum Data {
     Json(Value),
     /// JSON whose compact text is known to be at most this many bytes (worked out by the state
     /// that made it from its own input's bound), so the next size check need not count it.
-    Sized(Value, usize),
+    Bounded(Value, usize),
     /// A typed value (serialized on demand) and the state that produced it (`None`: it is the
     /// execution input), which a payload-size error names.
     Typed(Box<dyn TypedValue>, Option<&'static str>),
 }
 
 impl Data {
+    /// The bound of JSON data's text, when known.
+    fn bound(&self) -> Option<usize> {
+        match self {
+            Data::Bounded(_, b) => Some(*b),
+            _ => None,
+        }
+    }
+
     /// JSON, with its text's bound when known.
     fn with_bound(v: Value, bound: Option<usize>) -> Self {
         match bound {
-            Some(b) => Data::Sized(v, b),
+            Some(b) => Data::Bounded(v, b),
             None => Data::Json(v),
         }
     }
@@ -109,7 +117,7 @@ impl Data {
     /// The value as JSON text for event details.
     fn text(&self) -> String {
         match self {
-            Data::Json(v) | Data::Sized(v, _) => to_text(v),
+            Data::Json(v) | Data::Bounded(v, _) => to_text(v),
             Data::Typed(t, _) => t.to_json().map(|v| to_text(&v)).unwrap_or_default(),
         }
     }
@@ -124,7 +132,7 @@ impl Data {
                     "a typed value reached a handler of another type",
                 )),
             },
-            Data::Json(v) | Data::Sized(v, _) => serde_json::from_value(v).map_err(|e| {
+            Data::Json(v) | Data::Bounded(v, _) => serde_json::from_value(v).map_err(|e| {
                 StatesError::new(
                     names::TASK_FAILED,
                     format!("the task input does not match the handler's input type: {e}"),
@@ -218,7 +226,7 @@ impl Execution {
         let keep = options.keep_history;
         // JSON of a typed input is made only when the history or `$$` needs it.
         let json = match &input {
-            Data::Json(v) | Data::Sized(v, _) => Some(v),
+            Data::Json(v) | Data::Bounded(v, _) => Some(v),
             Data::Typed(..) => None,
         };
         let made = match (&input, keep || uses_context) {
@@ -277,7 +285,7 @@ impl Execution {
         };
         let input = match (checked, input) {
             (Some(None), _) => Err(too_big(None)),
-            (Some(Some(b)), Data::Json(v)) => Ok(Data::Sized(v, b)),
+            (Some(Some(b)), Data::Json(v)) => Ok(Data::Bounded(v, b)),
             (_, input) => Ok(input),
         };
         (cx, started, input)
@@ -293,17 +301,9 @@ impl Execution {
     /// [`Self::check_size`] of JSON data: a value whose bound fits the limit is not counted.
     fn check_data_size(&self, d: &Data, what: &str) -> Result<(), StatesError> {
         match (d, self.payload_limit) {
-            (Data::Sized(_, b), Some(l)) if *b <= l => Ok(()),
-            (Data::Json(v) | Data::Sized(v, _), _) => self.check_size(v, what),
+            (Data::Bounded(_, b), Some(l)) if *b <= l => Ok(()),
+            (Data::Json(v) | Data::Bounded(v, _), _) => self.check_size(v, what),
             (Data::Typed(..), _) => Ok(()),
-        }
-    }
-
-    /// The bound of JSON data's text, when known.
-    fn bound_of(d: &Data) -> Option<usize> {
-        match d {
-            Data::Sized(_, b) => Some(*b),
-            _ => None,
         }
     }
 
@@ -311,7 +311,7 @@ impl Execution {
     /// was made); an oversized one fails as the state that produced it would have.
     pub fn json(&self, d: Data) -> Result<Value, StatesError> {
         match d {
-            Data::Json(v) | Data::Sized(v, _) => Ok(v),
+            Data::Json(v) | Data::Bounded(v, _) => Ok(v),
             Data::Typed(t, from) => {
                 let v = t.to_json()?;
                 match self.payload_limit {
@@ -523,7 +523,7 @@ impl StateRun<'_> {
         }
         // Kept events carry the output as text: a typed one is serialized, so measured, here.
         let text = match out {
-            Data::Json(v) | Data::Sized(v, _) => {
+            Data::Json(v) | Data::Bounded(v, _) => {
                 cx.check_data_size(out, self.name)?;
                 to_text(v)
             }
@@ -565,7 +565,7 @@ impl StateRun<'_> {
             context: &ctx,
             vars: &NO_VARIABLES,
         };
-        let mut bound = Execution::bound_of(&input);
+        let mut bound = input.bound();
         let out = self
             .cx
             .json(input)
@@ -600,7 +600,7 @@ impl StateRun<'_> {
             context: &ctx,
             vars: &NO_VARIABLES,
         };
-        let bound = subset_bound(self.state, Execution::bound_of(&input));
+        let bound = subset_bound(self.state, input.bound());
         let (which, out) = (|| {
             let input = self.cx.json(input)?;
             let effective = paths::input_path(self.state.input_path.as_ref(), &input, &env)?;
@@ -1077,7 +1077,7 @@ impl StateRun<'_> {
                         None => Ok(Data::Typed(t, Some(name))),
                     }
                 }
-                Data::Json(j) | Data::Sized(j, _) => {
+                Data::Json(j) | Data::Bounded(j, _) => {
                     cx.check_size(&j, name).map(|()| Data::Json(j))
                 }
             };
