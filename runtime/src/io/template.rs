@@ -19,6 +19,9 @@ pub fn evaluate(t: &Template, input: &Value, env: &Env<'_>) -> Result<Value, Sta
 /// arrays, context and variable paths, …): the result is counted.
 #[inline]
 pub fn output_bound(t: &Template, input_bound: usize) -> Option<usize> {
+    // A selection is at most the input, except that InputPath `null` makes the input `{}`,
+    // which can be longer than a one-byte raw input.
+    let input_bound = input_bound.max(2);
     match t {
         Template::Object(o) => o
             .input_bound_parts()
@@ -126,40 +129,50 @@ mod tests {
             context: &ctx,
             vars: &vars,
         };
-        let input = json!({"a": {"a": 1, "s": "x\"y\n"}, "n": [1, 2.5, null], "b": true});
-        let input_len = serde_json::to_string(&input).unwrap().len();
-        for t in [
-            json!({"a.$": "$.a.a", "b": 2}),
-            json!({"whole.$": "$", "lit": {"k": "v\u{1}é"}, "deep": {"x.$": "$.a.s", "y": [1, "z"]}}),
-            json!({"n.$": "$.n", "dup": 1, "dup.$": "$.b"}),
-        ] {
+        // Every (template, input) pair: the made object's text fits the bound.
+        let plain = json!({"a": {"a": 1, "s": "x\"y\n"}, "n": [1, 2.5, null], "b": true});
+        let long = json!({"n": [1, 2], "s": "x".repeat(1000), "big": -2147483648i64});
+        let cases = [
+            // Literals and definite input paths.
+            (json!({"a.$": "$.a.a", "b": 2}), &plain),
+            (
+                json!({"whole.$": "$", "lit": {"k": "v\u{1}é"}, "deep": {"x.$": "$.a.s", "y": [1, "z"]}}),
+                &plain,
+            ),
+            (json!({"n.$": "$.n", "dup": 1, "dup.$": "$.b"}), &plain),
+            (json!({"whole.$": "$"}), &json!({})),
+            // Intrinsics whose function bounds its result, at their longest.
+            (
+                json!({"a.$": "States.MathAdd($.big, $.big)", "r.$": "States.MathRandom($.big, 2147483647)"}),
+                &long,
+            ),
+            (
+                json!({"l.$": "States.ArrayLength($.n)", "c.$": "States.ArrayContains($.n, 1)"}),
+                &long,
+            ),
+            (
+                json!({"u.$": "States.UUID()", "h.$": "States.Hash($.s, 'SHA-512')"}),
+                &long,
+            ),
+            (
+                json!({"m.$": "States.Hash($.s, 'MD5')", "in.$": "$.s", "x": [1, 2]}),
+                &long,
+            ),
+        ];
+        for (t, input) in cases {
             let t = template(t);
-            let made = evaluate(&t, &input, &env).unwrap();
+            let input_len = serde_json::to_string(input).unwrap().len();
+            let made = evaluate(&t, input, &env).unwrap();
             let made_len = serde_json::to_string(&made).unwrap().len();
-            let bound = output_bound(&t, input_len).expect("literals and definite input paths");
+            let bound = output_bound(&t, input_len).expect("a bounded template");
             assert!(
                 made_len <= bound,
                 "{made} is {made_len} bytes, bound {bound}"
             );
         }
-        // Intrinsics whose function bounds its result, at their longest.
-        let input = json!({"n": [1, 2], "s": "x".repeat(1000), "big": -2147483648i64});
-        let input_len = serde_json::to_string(&input).unwrap().len();
-        for t in [
-            json!({"a.$": "States.MathAdd($.big, $.big)", "r.$": "States.MathRandom($.big, 2147483647)"}),
-            json!({"l.$": "States.ArrayLength($.n)", "c.$": "States.ArrayContains($.n, 1)"}),
-            json!({"u.$": "States.UUID()", "h.$": "States.Hash($.s, 'SHA-512')"}),
-            json!({"m.$": "States.Hash($.s, 'MD5')", "in.$": "$.s", "x": [1, 2]}),
-        ] {
-            let t = template(t);
-            let made = evaluate(&t, &input, &env).unwrap();
-            let made_len = serde_json::to_string(&made).unwrap().len();
-            let bound = output_bound(&t, input_len).expect("bounded intrinsics");
-            assert!(
-                made_len <= bound,
-                "{made} is {made_len} bytes, bound {bound}"
-            );
-        }
+        // InputPath `null` makes a one-byte input `{}`.
+        assert!(output_bound(&template(json!({"w.$": "$"})), 1).unwrap() >= r#"{"w":{}}"#.len());
+        let input_len = serde_json::to_string(&long).unwrap().len();
         // Other intrinsics, indefinite paths and the context object have no bound without
         // evaluating.
         for t in [
