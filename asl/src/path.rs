@@ -177,9 +177,9 @@ impl Path {
         }
         let mut cur = root;
         for seg in &self.segments {
-            let next = match (seg, cur) {
-                (PathSegment::Field(f), Value::Object(m)) => crate::object::get(m, f),
-                (PathSegment::Index(i), Value::Array(a)) if *i >= 0 => a.get(*i as usize),
+            let next = match seg {
+                PathSegment::Field(f) => field(cur, f),
+                PathSegment::Index(i) => index(cur, *i),
                 _ => None,
             };
             match next {
@@ -198,6 +198,25 @@ impl Path {
             Selected::Many(vs) => Some(Value::Array(vs.into_iter().cloned().collect())),
             Selected::Missing => None,
         }
+    }
+}
+
+/// One `.name` step of a definite path: the field of an object, `None` on anything else.
+#[inline]
+pub fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(m) => crate::object::get(m, name),
+        _ => None,
+    }
+}
+
+/// One `[i]` step of a definite path: the element of an array, `None` on anything else (and
+/// for a negative index).
+#[inline]
+pub fn index(v: &Value, i: i64) -> Option<&Value> {
+    match (v, usize::try_from(i)) {
+        (Value::Array(a), Ok(i)) => a.get(i),
+        _ => None,
     }
 }
 

@@ -160,13 +160,18 @@ struct Gen<'a> {
     handlers: &'a HashMap<String, syn::Path>,
     fns: Vec<TokenStream>,
     counter: usize,
+    specialize: bool,
 }
 
 /// Generates the compiled scopes and returns the name of the top-level scope function.
+///
+/// `specialize`: the top-level scope also gets a specialized path (see [`crate::fast`]); only for
+/// a workflow that never reads `$$`, which that path does not provide.
 pub fn generate(
     workflow: &Ident,
     sm: &StateMachine,
     handlers: &HashMap<String, syn::Path>,
+    specialize: bool,
 ) -> (TokenStream, Ident, Ident) {
     let machine_static = format_ident!("__STEPFN_MACHINE_{}", workflow);
     let mut g = Gen {
@@ -175,6 +180,7 @@ pub fn generate(
         handlers,
         fns: Vec::new(),
         counter: 0,
+        specialize,
     };
     let top = g.scope(&sm.start_at, &sm.states, ScopeRoot::Top);
     let fns = g.fns;
@@ -485,6 +491,34 @@ impl Gen<'_> {
             .map(variant)
             .collect();
         let start_v = variant(index.get(start).copied().unwrap_or(0));
+        // The specialized path runs first; where it deoptimizes, the loop below continues.
+        let fast_fn = format_ident!("{}_fast", fn_name);
+        let fast = match root {
+            ScopeRoot::Top if self.specialize => crate::fast::generate(&fast_fn, start, states),
+            _ => None,
+        };
+        let begin = match fast {
+            Some(code) => {
+                self.fns.push(code);
+                let resume = (0..states.len()).filter(|i| !fused.contains(i)).map(|i| {
+                    let v = variant(i);
+                    quote!(#i => #h_state_enum::#v,)
+                });
+                quote! {
+                    let (mut #h_data, mut #h_s) = match #fast_fn(#h_cx, #h_data, #h_prev) {
+                        ::stepfn::compiled::fast::Exit::Done(r) => return r,
+                        ::stepfn::compiled::fast::Exit::Deopt(i, d) => (d, match i {
+                            #(#resume)*
+                            _ => ::core::unreachable!("the specialized path resumes at a fused state"),
+                        }),
+                    };
+                }
+            }
+            None => quote! {
+                let mut #h_data = #h_data;
+                let mut #h_s = #h_state_enum::#start_v;
+            },
+        };
         self.fns.push(quote! {
             #[doc(hidden)]
             #[allow(non_snake_case, unreachable_code, unused_variables, clippy::all)]
@@ -496,8 +530,7 @@ impl Gen<'_> {
                 #[derive(Clone, Copy)]
                 enum #h_state_enum { #(#variants),* }
                 let #h_states: &'static ::stepfn::__private::IndexMap<::std::string::String, ::stepfn::asl::State> = #states_expr;
-                let mut #h_data = #h_data;
-                let mut #h_s = #h_state_enum::#start_v;
+                #begin
                 loop {
                     #h_s = match #h_s {
                         #(#arms)*

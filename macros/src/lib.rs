@@ -12,6 +12,7 @@ mod check;
 mod codegen;
 mod compile;
 mod fallback;
+mod fast;
 mod lower;
 mod parse;
 

@@ -23,6 +23,8 @@
 //! increments besides its handler when the history is not kept: no clock, no JSON, no futures but
 //! the handler's own.
 
+pub mod fast;
+
 use crate::engine::history::History;
 use crate::engine::locate;
 use crate::engine::tasks::TaskError;

@@ -45,6 +45,21 @@ fn same<W: Workflow>(rt: &tokio::runtime::Runtime, input: Value) -> ExecutionRes
         types(&interpreted, concurrent),
         "{ctx}"
     );
+    // Events only counted: the compiled form may take its specialized path.
+    for payload_limit in [Some(stepfn::io::size::PAYLOAD_LIMIT), None] {
+        let counted = ExecutionOptions {
+            keep_history: false,
+            payload_limit,
+            ..options()
+        };
+        let c = rt.block_on(W::execute(input.clone(), counted.clone()));
+        let i = rt.block_on(W::interpreter().execute(input.clone(), counted));
+        let ctx = format!("{ctx}, history counted, payload limit {payload_limit:?}");
+        assert_eq!(c.status, i.status, "{ctx}: {c:?} vs {i:?}");
+        assert_eq!(c.output, i.output, "{ctx}");
+        assert_eq!(c.error, i.error, "{ctx}");
+        assert_eq!(c.cause, i.cause, "{ctx}");
+    }
     compiled
 }
 

@@ -44,10 +44,7 @@ pub fn evaluate(c: &Condition, input: &Value, env: &Env<'_>) -> Result<bool, Sta
                 None => None,
             };
             if *op == Comparison::IsPresent {
-                let want = operand_literal(operand)
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
-                return Ok(value.is_some() == want);
+                return Ok(is_present(value, operand_literal(operand)));
             }
             let Some(value) = value else {
                 return Err(StatesError::runtime(format!(
@@ -87,6 +84,22 @@ fn operand_literal(o: &Operand) -> Option<&Value> {
     match o {
         Operand::Literal(v) => Some(v),
         Operand::Path(_) => None,
+    }
+}
+
+/// `IsPresent` of what a `Variable` selected, against its literal operand.
+fn is_present(value: Option<&Value>, operand: Option<&Value>) -> bool {
+    value.is_some() == operand.and_then(Value::as_bool).unwrap_or(true)
+}
+
+/// A comparison with a literal operand of what its `Variable` selected (`None`: nothing).
+/// `None` when that is an error: a missing `Variable` tested with anything but `IsPresent`.
+#[inline]
+pub fn compare_selected(op: Comparison, value: Option<&Value>, rhs: &Value) -> Option<bool> {
+    match (op, value) {
+        (Comparison::IsPresent, v) => Some(is_present(v, Some(rhs))),
+        (_, Some(v)) => Some(compare(op, v, rhs)),
+        (_, None) => None,
     }
 }
 

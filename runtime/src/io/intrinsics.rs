@@ -259,12 +259,7 @@ impl Func {
                 )))
             }
         };
-        let rounded = match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Some(i128::from(i)),
-            (None, Some(x)) => java_round(x),
-            _ => None,
-        };
-        rounded.and_then(|r| i32::try_from(r).ok()).ok_or_else(|| {
+        rounded_i32(n).ok_or_else(|| {
             self.fail(format!(
                 "the {what} must be an integer between {} and {}, found {v}",
                 i32::MIN,
@@ -272,6 +267,24 @@ impl Func {
             ))
         })
     }
+}
+
+/// A number rounded as Java's `Math.round` does (halves go up), if the result fits in 32 bits:
+/// how the math functions read their arguments.
+fn rounded_i32(n: &Number) -> Option<i32> {
+    let rounded = match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => Some(i128::from(i)),
+        (None, Some(x)) => java_round(x),
+        _ => None,
+    };
+    rounded.and_then(|r| i32::try_from(r).ok())
+}
+
+/// `States.MathAdd` of two numbers, or `None` where the call fails (an argument that does not
+/// round to a 32-bit integer).
+#[inline]
+pub fn math_add(a: &Number, b: &Number) -> Option<i64> {
+    Some(i64::from(rounded_i32(a)?) + i64::from(rounded_i32(b)?))
 }
 
 /// Java's `Math.round`: the nearest integer, halves rounded towards positive infinity.
@@ -346,7 +359,7 @@ fn format(f: Func, call: &IntrinsicCall, args: &[Cow<'_, Value>]) -> Result<Valu
 
 /// How `States.Format` prints a value: strings as they are, numbers and literals as Java
 /// prints them, objects as `{key=value, …}` and arrays as `[a, b]` (Java's `toString`).
-fn write_format_value(out: &mut String, v: &Value) {
+pub fn write_format_value(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

@@ -85,6 +85,12 @@ fn number_len(x: &serde_json::Number) -> usize {
     c.0
 }
 
+/// An upper bound of the length of a string's JSON text (quotes and escapes included).
+#[inline]
+pub fn string_bound(s: &str) -> usize {
+    string_len::<false>(s)
+}
+
 /// The length of a string's JSON text (quotes and escapes included); when not `EXACT`, an upper
 /// bound that counts every escaped byte as a `\u00XX` escape, in one vectorizable pass.
 fn string_len<const EXACT: bool>(s: &str) -> usize {

@@ -1,0 +1,965 @@
+//! Code generation of the specialized path of the top-level scope (see `stepfn::compiled::fast`
+//! for what it is and when it runs).
+//!
+//! The Pass, Choice and Succeed states are evaluated symbolically: each state's data is a
+//! [`Sym`], whose parts are constants, integers in Rust locals, JSON values in Rust locals, or
+//! objects whose members are known. A *node* is a state entered with data of one shape (the
+//! same structure, constants and kinds of locals); the first node is the start state with the
+//! input as one JSON local. Each node becomes one arm of a `loop { match }` over node numbers, so
+//! a loop of states becomes a loop of arms. Locals of a node live in numbered registers
+//! (`fi0`… integers, `fv0`… JSON values with their size bounds `fb0`…) declared before the loop.
+//!
+//! Anything the symbolic evaluation does not cover makes its node a deoptimization: the arm
+//! builds the state's input as JSON and hands it to the general form of the scope. Checks that
+//! can only be made at run time (a value's type, a missing field, the payload limit) deoptimize
+//! the same way when they fail.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use serde_json::Value;
+use std::collections::HashMap;
+use stepfn_asl::intrinsic::{split_format_template, FormatPart};
+use stepfn_asl::path::PathSegment;
+use stepfn_asl::{
+    Condition, IntrinsicArg, IntrinsicCall, IntrinsicFunction, Operand, Path, PathRoot, ResultPath,
+    State, StateKind, Template, Transition,
+};
+
+/// At most this many nodes are generated; a state reached with a shape past them deoptimizes.
+const MAX_NODES: usize = 512;
+
+/// The size bound of an integer made by an intrinsic (an `i64`'s longest text).
+const INT_BOUND: usize = 20;
+
+/// A local of the generated code (mixed-site hygiene: user tokens can never name it).
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// A state's data, symbolically.
+#[derive(Clone)]
+enum Sym {
+    /// A constant.
+    Const(Value),
+    /// An integer held in an `i64` local.
+    Int(Ident),
+    /// A JSON value held in a local, with the local holding its size bound.
+    Val(Ident, Ident),
+    /// An object whose members are known, in order.
+    Obj(Vec<(String, Sym)>),
+    /// A JSON object held in a local (checked to be an object), with members set over it: each
+    /// replaces the object's member of that name or is appended, as `ResultPath` does.
+    Overlay(Ident, Ident, Vec<(String, Sym)>),
+}
+
+/// What a path reads from a [`Sym`].
+enum Got {
+    /// A part known symbolically.
+    Sym(Sym),
+    /// A part read at run time: an expression of type `Option<&Value>`, and the bound of the
+    /// value it reads from (a bound of the part too).
+    Dyn(TokenStream, Ident),
+    /// Nothing: the path selects nothing (an error where a value is required).
+    Missing,
+}
+
+/// The symbolic evaluation gave up on this state (the general form runs it).
+struct Static;
+
+/// The shape of a [`Sym`] with its locals in canonical registers.
+struct Canon {
+    sig: String,
+    ints: Vec<Ident>,
+    vals: Vec<(Ident, Ident)>,
+}
+
+fn json_len(v: &Value) -> usize {
+    serde_json::to_string(v).map_or(0, |s| s.len())
+}
+
+fn key_len(k: &str) -> usize {
+    json_len(&Value::String(k.to_string()))
+}
+
+/// The code of a constant JSON value.
+fn const_expr(v: &Value) -> TokenStream {
+    let value = quote!(::stepfn::__private::serde_json::Value);
+    match v {
+        Value::Null => quote!(#value::Null),
+        Value::Bool(b) => quote!(#value::Bool(#b)),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                quote!(#value::from(#i))
+            } else if let Some(u) = n.as_u64() {
+                quote!(#value::from(#u))
+            } else {
+                let f = n.as_f64().unwrap_or_default();
+                quote!(#value::from(#f))
+            }
+        }
+        Value::String(s) => quote!(#value::String(::std::string::String::from(#s))),
+        Value::Array(items) => {
+            let items = items.iter().map(const_expr);
+            quote!(#value::Array(::std::vec![#(#items),*]))
+        }
+        Value::Object(m) => {
+            let n = m.len();
+            let inserts = m.iter().map(|(k, v)| {
+                let v = const_expr(v);
+                quote!(m.insert(::std::string::String::from(#k), #v);)
+            });
+            quote!({
+                let mut m = ::stepfn::compiled::fast::object(#n);
+                #(#inserts)*
+                #value::Object(m)
+            })
+        }
+    }
+}
+
+/// The nodes of the specialized path and the code of their arms.
+struct Gen<'a> {
+    states: &'a indexmap::IndexMap<String, State>,
+    index: HashMap<&'a str, usize>,
+    /// (state, shape signature) → node.
+    nodes: HashMap<(usize, String), usize>,
+    /// Each node's state and input.
+    pending: Vec<(usize, Sym)>,
+    arms: Vec<TokenStream>,
+    max_ints: usize,
+    max_vals: usize,
+    temps: usize,
+}
+
+/// Generates the specialized path of a scope as a function named `name`, or `None` when its
+/// start state is one the specialized path does not cover (it would only deoptimize).
+pub fn generate(
+    name: &Ident,
+    start: &str,
+    states: &indexmap::IndexMap<String, State>,
+) -> Option<TokenStream> {
+    let index: HashMap<&str, usize> = states
+        .keys()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let start_i = *index.get(start)?;
+    let mut g = Gen {
+        states,
+        index,
+        nodes: HashMap::new(),
+        pending: Vec::new(),
+        arms: Vec::new(),
+        max_ints: 0,
+        max_vals: 1,
+        temps: 0,
+    };
+    let input = Sym::Val(local("fv0"), local("fb0"));
+    g.node(start_i, &input);
+    let mut n = 0;
+    let mut covered_start = false;
+    while n < g.pending.len() {
+        let (state, sym) = g.pending[n].clone();
+        let arm = match g.step(state, &sym) {
+            Ok(code) => {
+                covered_start |= n == 0;
+                code
+            }
+            Err(Static) => {
+                let deopt = deopt(state, &sym);
+                quote!(#deopt)
+            }
+        };
+        let n_lit = n as u32;
+        g.arms.push(quote!(#n_lit => { #arm }));
+        n += 1;
+    }
+    if !covered_start {
+        return None;
+    }
+    let ints = (0..g.max_ints).map(|k| {
+        let r = local(&format!("fi{k}"));
+        quote!(let mut #r: i64 = 0;)
+    });
+    let vals = (1..g.max_vals).map(|k| {
+        let (v, b) = (local(&format!("fv{k}")), local(&format!("fb{k}")));
+        quote! {
+            let mut #v = ::stepfn::__private::serde_json::Value::Null;
+            let mut #b: usize = 0;
+        }
+    });
+    let arms = &g.arms;
+    let (cx, prev, data, limit, node) = (
+        local("cx"),
+        local("prev"),
+        local("data"),
+        local("limit"),
+        local("node"),
+    );
+    let (fv0, fb0) = (local("fv0"), local("fb0"));
+    Some(quote! {
+        #[doc(hidden)]
+        #[allow(non_snake_case, unused_mut, unused_variables, unreachable_code, clippy::all)]
+        fn #name(
+            #cx: &::stepfn::compiled::Execution,
+            #data: ::stepfn::compiled::Data,
+            #prev: &mut u64,
+        ) -> ::stepfn::compiled::fast::Exit {
+            let (mut #fv0, mut #fb0) = match ::stepfn::compiled::fast::entry(#cx, #data) {
+                ::core::result::Result::Ok(x) => x,
+                ::core::result::Result::Err(d) => return ::stepfn::compiled::fast::Exit::Deopt(#start_i, d),
+            };
+            let #limit: ::core::option::Option<usize> = ::stepfn::compiled::fast::limit(#cx);
+            #(#ints)*
+            #(#vals)*
+            let mut #node: u32 = 0;
+            loop {
+                match #node {
+                    #(#arms)*
+                    _ => ::core::unreachable!("no such node"),
+                }
+            }
+        }
+    })
+}
+
+/// Deoptimizes at `state` with input `sym` (an expression that returns).
+fn deopt(state: usize, sym: &Sym) -> TokenStream {
+    let cx = local("cx");
+    let v = materialize(sym);
+    let b = bound(sym);
+    quote!(return ::stepfn::compiled::fast::deopt(#cx, #state, #v, #b))
+}
+
+/// The JSON of `sym`, moving its locals.
+fn materialize(sym: &Sym) -> TokenStream {
+    match sym {
+        Sym::Const(v) => const_expr(v),
+        Sym::Int(x) => quote!(::stepfn::__private::serde_json::Value::from(#x)),
+        Sym::Val(v, _) => quote!(#v),
+        Sym::Obj(fields) => {
+            let n = fields.len();
+            let inserts = fields.iter().map(|(k, s)| {
+                let v = materialize(s);
+                quote!(m.insert(::std::string::String::from(#k), #v);)
+            });
+            quote!({
+                let mut m = ::stepfn::compiled::fast::object(#n);
+                #(#inserts)*
+                ::stepfn::__private::serde_json::Value::Object(m)
+            })
+        }
+        Sym::Overlay(base, _, fields) => {
+            let sets = fields.iter().map(|(k, s)| {
+                let v = materialize(s);
+                quote!(::stepfn::compiled::fast::set_field(&mut t, #k, #v);)
+            });
+            quote!({
+                let mut t = #base;
+                #(#sets)*
+                t
+            })
+        }
+    }
+}
+
+/// An upper bound of the length of `sym`'s JSON text (an expression of type `usize`).
+fn bound(sym: &Sym) -> TokenStream {
+    let mut fixed = 0usize;
+    let mut dynamic = Vec::new();
+    bound_parts(sym, &mut fixed, &mut dynamic);
+    quote!(#fixed #(+ #dynamic)*)
+}
+
+fn bound_parts(sym: &Sym, fixed: &mut usize, dynamic: &mut Vec<Ident>) {
+    match sym {
+        Sym::Const(v) => *fixed += json_len(v),
+        Sym::Int(_) => *fixed += INT_BOUND,
+        Sym::Val(_, b) => dynamic.push(b.clone()),
+        Sym::Obj(fields) => {
+            // Braces, commas, each quoted key and its colon.
+            *fixed += 2 + fields.len().saturating_sub(1);
+            for (k, s) in fields {
+                *fixed += key_len(k) + 1;
+                bound_parts(s, fixed, dynamic);
+            }
+        }
+        Sym::Overlay(_, b, fields) => {
+            // The object's own bound, and for each member set over it a comma, its key and colon
+            // (a replaced member's old value stays counted: still an upper bound).
+            dynamic.push(b.clone());
+            for (k, s) in fields {
+                *fixed += 1 + key_len(k) + 1;
+                bound_parts(s, fixed, dynamic);
+            }
+        }
+    }
+}
+
+/// `sym`'s shape, and its locals in the order of the canonical registers.
+fn canon(sym: &Sym) -> (Canon, Sym) {
+    fn walk(sym: &Sym, c: &mut Canon) -> Sym {
+        match sym {
+            Sym::Const(v) => {
+                c.sig.push('C');
+                c.sig
+                    .push_str(&serde_json::to_string(v).unwrap_or_default());
+                Sym::Const(v.clone())
+            }
+            Sym::Int(x) => {
+                c.sig.push('I');
+                let r = local(&format!("fi{}", c.ints.len()));
+                c.ints.push(x.clone());
+                Sym::Int(r)
+            }
+            Sym::Val(v, b) => {
+                c.sig.push('V');
+                let k = c.vals.len();
+                c.vals.push((v.clone(), b.clone()));
+                Sym::Val(local(&format!("fv{k}")), local(&format!("fb{k}")))
+            }
+            Sym::Obj(fields) => {
+                c.sig.push_str("O{");
+                let fields = walk_fields(fields, c);
+                c.sig.push('}');
+                Sym::Obj(fields)
+            }
+            Sym::Overlay(v, b, fields) => {
+                c.sig.push_str("L{");
+                let k = c.vals.len();
+                c.vals.push((v.clone(), b.clone()));
+                let fields = walk_fields(fields, c);
+                c.sig.push('}');
+                Sym::Overlay(local(&format!("fv{k}")), local(&format!("fb{k}")), fields)
+            }
+        }
+    }
+    fn walk_fields(fields: &[(String, Sym)], c: &mut Canon) -> Vec<(String, Sym)> {
+        fields
+            .iter()
+            .map(|(k, s)| {
+                c.sig
+                    .push_str(&serde_json::to_string(k).unwrap_or_default());
+                c.sig.push(':');
+                let s = walk(s, c);
+                c.sig.push(',');
+                (k.clone(), s)
+            })
+            .collect()
+    }
+    let mut c = Canon {
+        sig: String::new(),
+        ints: Vec::new(),
+        vals: Vec::new(),
+    };
+    let s = walk(sym, &mut c);
+    (c, s)
+}
+
+impl Gen<'_> {
+    fn temp(&mut self, kind: &str) -> Ident {
+        self.temps += 1;
+        local(&format!("t{kind}{}", self.temps))
+    }
+
+    /// The node of `state` entered with `sym` (made if new), or `None` past [`MAX_NODES`].
+    fn node(&mut self, state: usize, sym: &Sym) -> Option<(usize, Canon)> {
+        let (c, canonical) = canon(sym);
+        let key = (state, c.sig.clone());
+        if let Some(&n) = self.nodes.get(&key) {
+            return Some((n, c));
+        }
+        if self.pending.len() >= MAX_NODES {
+            return None;
+        }
+        let n = self.pending.len();
+        self.max_ints = self.max_ints.max(c.ints.len());
+        self.max_vals = self.max_vals.max(c.vals.len());
+        self.nodes.insert(key, n);
+        self.pending.push((state, canonical));
+        Some((n, c))
+    }
+
+    /// The code that continues at `state` with `out` (the current state done): moves into the
+    /// registers of its node and jumps, or deoptimizes there past [`MAX_NODES`].
+    fn goto(&mut self, state: usize, out: &Sym) -> TokenStream {
+        let Some((n, c)) = self.node(state, out) else {
+            return deopt(state, out);
+        };
+        let mut binds = Vec::new();
+        let mut sets = Vec::new();
+        for (k, src) in c.ints.iter().enumerate() {
+            let dst = local(&format!("fi{k}"));
+            if *src == dst {
+                continue;
+            }
+            let m = local(&format!("mi{k}"));
+            binds.push(quote!(let #m: i64 = #src;));
+            sets.push(quote!(#dst = #m;));
+        }
+        for (k, (v, b)) in c.vals.iter().enumerate() {
+            let (dv, db) = (local(&format!("fv{k}")), local(&format!("fb{k}")));
+            if *v == dv {
+                continue;
+            }
+            let (mv, mb) = (local(&format!("mv{k}")), local(&format!("mb{k}")));
+            binds.push(quote! {
+                let #mv = ::core::mem::take(&mut #v);
+                let #mb: usize = #b;
+            });
+            sets.push(quote!(#dv = #mv; #db = #mb;));
+        }
+        let n = n as u32;
+        let node = local("node");
+        quote! {
+            #(#binds)*
+            #(#sets)*
+            #node = #n;
+        }
+    }
+
+    /// The code of one node's arm.
+    fn step(&mut self, i: usize, inp: &Sym) -> Result<TokenStream, Static> {
+        let (_, st) = self.states.get_index(i).ok_or(Static)?;
+        if st.input_path.is_some() || st.output_path.is_some() || st.assign.is_some() {
+            return Err(Static);
+        }
+        let (cx, prev, limit) = (local("cx"), local("prev"), local("limit"));
+        let count = quote! {
+            ::stepfn::compiled::fast::count(#cx, #prev);
+            ::stepfn::compiled::fast::count(#cx, #prev);
+        };
+        let fail = deopt(i, inp);
+        match &st.kind {
+            StateKind::Pass(p) => {
+                let mut pre = Vec::new();
+                let result = match (&p.result, &p.parameters) {
+                    (Some(r), _) => Sym::Const(r.clone()),
+                    (None, Some(t)) => self.template(t, inp, &fail, &mut pre)?,
+                    (None, None) => match &p.result_path {
+                        None | Some(ResultPath::Discard) => inp.clone(),
+                        Some(ResultPath::Path(_)) => self.dup(inp, &mut pre),
+                    },
+                };
+                let out = match &p.result_path {
+                    None => result,
+                    Some(ResultPath::Discard) => inp.clone(),
+                    Some(ResultPath::Path(path)) => {
+                        if *path.root() != PathRoot::Input {
+                            return Err(Static);
+                        }
+                        self.place(inp.clone(), path.segments(), 0, result, &fail, &mut pre)?
+                    }
+                };
+                let b = bound(&out);
+                let out_bound = local("out_bound");
+                let then = match &p.transition {
+                    Transition::Next(next) => {
+                        let j = *self.index.get(next.as_str()).ok_or(Static)?;
+                        self.goto(j, &out)
+                    }
+                    Transition::End => {
+                        let v = materialize(&out);
+                        quote!(return ::stepfn::compiled::fast::done(#cx, #v, #out_bound);)
+                    }
+                };
+                Ok(quote! {
+                    #(#pre)*
+                    let #out_bound: usize = #b;
+                    if let ::core::option::Option::Some(l) = #limit {
+                        if #out_bound > l { #fail; }
+                    }
+                    #count
+                    #then
+                })
+            }
+            StateKind::Succeed => {
+                let v = materialize(inp);
+                let b = bound(inp);
+                Ok(quote! {
+                    #count
+                    return ::stepfn::compiled::fast::done(#cx, #v, #b);
+                })
+            }
+            StateKind::Choice(c) => {
+                let mut pre = Vec::new();
+                let mut branches = Vec::new();
+                for rule in &c.choices {
+                    let test = self.condition(&rule.condition, inp, &fail, &mut pre)?;
+                    let j = *self
+                        .index
+                        .get(rule.next.as_deref().unwrap_or_default())
+                        .ok_or(Static)?;
+                    let to = self.goto(j, inp);
+                    branches.push((test, to));
+                }
+                let default = match &c.default {
+                    Some(d) => {
+                        let j = *self.index.get(d.as_str()).ok_or(Static)?;
+                        self.goto(j, inp)
+                    }
+                    None => quote!(#fail;),
+                };
+                // The matching rule is found before anything is counted: a rule that would
+                // raise an error deoptimizes with nothing of this state done.
+                let which = local("which");
+                let tests = branches.iter().enumerate().map(|(k, (t, _))| {
+                    let k = k as u32;
+                    quote!(if #t { #k } else)
+                });
+                let n = branches.len() as u32;
+                let arms = branches.iter().enumerate().map(|(k, (_, to))| {
+                    let k = k as u32;
+                    quote!(#k => { #to })
+                });
+                Ok(quote! {
+                    #(#pre)*
+                    let #which: u32 = #(#tests)* { #n };
+                    #count
+                    match #which {
+                        #(#arms)*
+                        _ => { #default }
+                    }
+                })
+            }
+            _ => Err(Static),
+        }
+    }
+
+    /// A copy of `sym`: JSON locals cloned.
+    fn dup(&mut self, sym: &Sym, pre: &mut Vec<TokenStream>) -> Sym {
+        match sym {
+            Sym::Const(_) | Sym::Int(_) => sym.clone(),
+            Sym::Val(v, b) => {
+                let t = self.temp("v");
+                pre.push(quote!(let mut #t = ::core::clone::Clone::clone(&#v);));
+                Sym::Val(t, b.clone())
+            }
+            Sym::Obj(fields) => Sym::Obj(
+                fields
+                    .iter()
+                    .map(|(k, s)| (k.clone(), self.dup(s, pre)))
+                    .collect(),
+            ),
+            Sym::Overlay(v, b, fields) => {
+                let t = self.temp("v");
+                pre.push(quote!(let mut #t = ::core::clone::Clone::clone(&#v);));
+                Sym::Overlay(
+                    t,
+                    b.clone(),
+                    fields
+                        .iter()
+                        .map(|(k, s)| (k.clone(), self.dup(s, pre)))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// What a definite `$` path reads from `sym`.
+    fn read(&self, sym: &Sym, path: &Path) -> Result<Got, Static> {
+        if *path.root() != PathRoot::Input || !path.is_definite() {
+            return Err(Static);
+        }
+        for seg in path.segments() {
+            match seg {
+                PathSegment::Field(_) => {}
+                PathSegment::Index(i) if *i >= 0 => {}
+                _ => return Err(Static),
+            }
+        }
+        Ok(read_segments(sym, path.segments()))
+    }
+
+    /// A path's value as data of its own (copied).
+    fn own(
+        &mut self,
+        got: Got,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<Sym, Static> {
+        match got {
+            Got::Sym(s) => Ok(self.dup(&s, pre)),
+            Got::Dyn(e, b) => {
+                let t = self.temp("v");
+                pre.push(quote! {
+                    let mut #t = match #e {
+                        ::core::option::Option::Some(v) => ::core::clone::Clone::clone(v),
+                        ::core::option::Option::None => #fail,
+                    };
+                });
+                Ok(Sym::Val(t, b))
+            }
+            Got::Missing => Err(Static),
+        }
+    }
+
+    /// A Parameters template evaluated against `inp`.
+    fn template(
+        &mut self,
+        t: &Template,
+        inp: &Sym,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<Sym, Static> {
+        match t {
+            Template::Literal(v) => Ok(Sym::Const(v.clone())),
+            Template::Object(o) => {
+                let mut fields = Vec::with_capacity(o.fields().len());
+                for f in o.fields() {
+                    fields.push((f.key.clone(), self.template(&f.value, inp, fail, pre)?));
+                }
+                Ok(Sym::Obj(fields))
+            }
+            Template::Path(p) => {
+                let got = self.read(inp, p)?;
+                self.own(got, fail, pre)
+            }
+            Template::Intrinsic(call) => self.intrinsic(call, inp, fail, pre),
+            Template::Array(_) | Template::Jsonata(_) => Err(Static),
+        }
+    }
+
+    /// An intrinsic call: `States.MathAdd` and `States.Format` (others: [`Static`]).
+    fn intrinsic(
+        &mut self,
+        call: &IntrinsicCall,
+        inp: &Sym,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<Sym, Static> {
+        match call.function {
+            IntrinsicFunction::MathAdd if call.args.len() == 2 => {
+                let a = self.number_arg(&call.args[0], inp)?;
+                let b = self.number_arg(&call.args[1], inp)?;
+                let t = self.temp("i");
+                pre.push(quote! {
+                    let #t: i64 = match (#a, #b) {
+                        (::core::option::Option::Some(a), ::core::option::Option::Some(b)) => {
+                            match ::stepfn::compiled::fast::math_add(a, b) {
+                                ::core::option::Option::Some(x) => x,
+                                ::core::option::Option::None => #fail,
+                            }
+                        }
+                        _ => #fail,
+                    };
+                });
+                Ok(Sym::Int(t))
+            }
+            IntrinsicFunction::Format if !call.args.is_empty() => {
+                let Some(IntrinsicArg::Literal(Value::String(template))) = call.args.first() else {
+                    return Err(Static);
+                };
+                let parts = split_format_template(template);
+                let placeholders = parts
+                    .iter()
+                    .filter(|p| matches!(p, FormatPart::Placeholder))
+                    .count();
+                if placeholders != call.args.len() - 1 {
+                    return Err(Static);
+                }
+                let mut args = Vec::new();
+                for arg in &call.args[1..] {
+                    args.push(self.value_arg(arg, inp, fail, pre)?);
+                }
+                let s = local("s");
+                let mut args = args.into_iter();
+                let pushes = parts.iter().map(|p| match p {
+                    FormatPart::Text(text) => quote!(#s.push_str(#text);),
+                    FormatPart::Placeholder => {
+                        let a = args.next().unwrap_or_else(|| {
+                            quote!(&::stepfn::__private::serde_json::Value::Null)
+                        });
+                        quote!(::stepfn::compiled::fast::format_arg(&mut #s, #a);)
+                    }
+                });
+                let (t, tb) = (self.temp("v"), self.temp("b"));
+                pre.push(quote! {
+                    let (mut #t, #tb) = {
+                        let mut #s = ::std::string::String::new();
+                        #(#pushes)*
+                        let b = ::stepfn::compiled::fast::string_bound(&#s);
+                        (::stepfn::__private::serde_json::Value::String(#s), b)
+                    };
+                });
+                Ok(Sym::Val(t, tb))
+            }
+            _ => Err(Static),
+        }
+    }
+
+    /// A numeric argument: an expression of type `Option<&Number>`.
+    fn number_arg(&self, arg: &IntrinsicArg, inp: &Sym) -> Result<TokenStream, Static> {
+        let number = quote!(::stepfn::__private::serde_json::Number);
+        let of_const = |v: &Value| match v {
+            Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Ok(quote!(::core::option::Option::Some(&#number::from(#i))))
+                } else if let Some(u) = n.as_u64() {
+                    Ok(quote!(::core::option::Option::Some(&#number::from(#u))))
+                } else {
+                    let f = n.as_f64().ok_or(Static)?;
+                    Ok(quote!(#number::from_f64(#f).as_ref()))
+                }
+            }
+            _ => Err(Static),
+        };
+        match arg {
+            IntrinsicArg::Literal(v) => of_const(v),
+            IntrinsicArg::Path(p) => match self.read(inp, p)? {
+                Got::Sym(Sym::Const(v)) => of_const(&v),
+                Got::Sym(Sym::Int(x)) => {
+                    Ok(quote!(::core::option::Option::Some(&#number::from(#x))))
+                }
+                Got::Sym(Sym::Val(v, _)) => Ok(quote!(::stepfn::compiled::fast::number(&#v))),
+                Got::Dyn(e, _) => Ok(quote!(#e.and_then(::stepfn::compiled::fast::number))),
+                Got::Sym(_) | Got::Missing => Err(Static),
+            },
+            IntrinsicArg::Call(_) => Err(Static),
+        }
+    }
+
+    /// An argument as a value: an expression of type `&Value` (its statements in `pre`).
+    fn value_arg(
+        &mut self,
+        arg: &IntrinsicArg,
+        inp: &Sym,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<TokenStream, Static> {
+        let got = match arg {
+            IntrinsicArg::Literal(v) => Got::Sym(Sym::Const(v.clone())),
+            IntrinsicArg::Path(p) => self.read(inp, p)?,
+            IntrinsicArg::Call(_) => return Err(Static),
+        };
+        match got {
+            Got::Sym(Sym::Val(v, _)) => Ok(quote!(&#v)),
+            Got::Dyn(e, _) => {
+                let t = self.temp("r");
+                pre.push(quote! {
+                    let #t: &::stepfn::__private::serde_json::Value = match #e {
+                        ::core::option::Option::Some(v) => v,
+                        ::core::option::Option::None => #fail,
+                    };
+                });
+                Ok(quote!(#t))
+            }
+            Got::Sym(s) => {
+                let copy = self.dup(&s, pre);
+                let v = materialize(&copy);
+                let t = self.temp("c");
+                pre.push(quote!(let #t = #v;));
+                Ok(quote!(&#t))
+            }
+            Got::Missing => Err(Static),
+        }
+    }
+
+    /// `ResultPath`: `value` placed at `segs` inside `target` (at depth `depth`).
+    fn place(
+        &mut self,
+        target: Sym,
+        segs: &[PathSegment],
+        depth: usize,
+        value: Sym,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<Sym, Static> {
+        let Some((seg, rest)) = segs.split_first() else {
+            return Ok(value);
+        };
+        let PathSegment::Field(key) = seg else {
+            return Err(Static);
+        };
+        let set = |this: &mut Self,
+                   fields: &mut Vec<(String, Sym)>,
+                   pre: &mut Vec<TokenStream>,
+                   open: bool|
+         -> Result<(), Static> {
+            let at = fields.iter().position(|(k, _)| k == key);
+            if rest.is_empty() {
+                match at {
+                    Some(p) => fields[p].1 = value.clone(),
+                    None => fields.push((key.clone(), value.clone())),
+                }
+                return Ok(());
+            }
+            match at {
+                Some(p) => {
+                    let inner = std::mem::replace(&mut fields[p].1, Sym::Const(Value::Null));
+                    fields[p].1 = this.place(inner, rest, depth + 1, value.clone(), fail, pre)?;
+                }
+                // A member not known to be absent from the object underneath: the general form.
+                None if open => return Err(Static),
+                None => {
+                    let inner = this.place(
+                        Sym::Obj(Vec::new()),
+                        rest,
+                        depth + 1,
+                        value.clone(),
+                        fail,
+                        pre,
+                    )?;
+                    fields.push((key.clone(), inner));
+                }
+            }
+            Ok(())
+        };
+        match target {
+            Sym::Obj(mut fields) => {
+                set(self, &mut fields, pre, false)?;
+                Ok(Sym::Obj(fields))
+            }
+            Sym::Overlay(v, b, mut fields) => {
+                set(self, &mut fields, pre, true)?;
+                Ok(Sym::Overlay(v, b, fields))
+            }
+            Sym::Const(Value::Object(m)) => {
+                let mut fields: Vec<(String, Sym)> =
+                    m.into_iter().map(|(k, v)| (k, Sym::Const(v))).collect();
+                set(self, &mut fields, pre, false)?;
+                Ok(Sym::Obj(fields))
+            }
+            // A `null` on the way (not the input itself) becomes an object.
+            Sym::Const(Value::Null) if depth > 0 => {
+                let mut fields = Vec::new();
+                set(self, &mut fields, pre, false)?;
+                Ok(Sym::Obj(fields))
+            }
+            Sym::Val(v, b) => {
+                pre.push(quote! {
+                    if !#v.is_object() { #fail; }
+                });
+                let mut fields = Vec::new();
+                set(self, &mut fields, pre, true)?;
+                Ok(Sym::Overlay(v, b, fields))
+            }
+            Sym::Const(_) | Sym::Int(_) => Err(Static),
+        }
+    }
+
+    /// A Choice condition as a `bool` expression (a rule that raises an error deoptimizes).
+    fn condition(
+        &mut self,
+        c: &Condition,
+        inp: &Sym,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<TokenStream, Static> {
+        match c {
+            Condition::And(cs) | Condition::Or(cs) => {
+                let parts = cs
+                    .iter()
+                    .map(|c| self.condition(c, inp, fail, pre))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(if matches!(c, Condition::And(_)) {
+                    quote!((true #(&& #parts)*))
+                } else {
+                    quote!((false #(|| #parts)*))
+                })
+            }
+            Condition::Not(c) => {
+                let inner = self.condition(c, inp, fail, pre)?;
+                Ok(quote!((!#inner)))
+            }
+            Condition::Compare {
+                variable,
+                op,
+                operand,
+            } => {
+                let Operand::Literal(rhs) = operand else {
+                    return Err(Static);
+                };
+                let value = match self.read(inp, variable)? {
+                    Got::Dyn(e, _) => e,
+                    Got::Sym(Sym::Val(v, _)) => quote!(::core::option::Option::Some(&#v)),
+                    Got::Sym(Sym::Int(x)) => quote!(::core::option::Option::Some(
+                        &::stepfn::__private::serde_json::Value::from(#x)
+                    )),
+                    Got::Sym(s) => {
+                        let copy = self.dup(&s, pre);
+                        let v = materialize(&copy);
+                        quote!(::core::option::Option::Some(&#v))
+                    }
+                    Got::Missing => quote!(::core::option::Option::None),
+                };
+                let rhs = match rhs {
+                    Value::Null | Value::Bool(_) | Value::Number(_) => {
+                        let v = const_expr(rhs);
+                        quote!(&#v)
+                    }
+                    other => {
+                        let v = const_expr(other);
+                        quote!(&*{
+                            static RHS: ::std::sync::LazyLock<::stepfn::__private::serde_json::Value> =
+                                ::std::sync::LazyLock::new(|| #v);
+                            &RHS
+                        })
+                    }
+                };
+                let op = Ident::new(&format!("{op:?}"), Span::call_site());
+                Ok(quote! {
+                    match ::stepfn::compiled::fast::compare(::stepfn::asl::Comparison::#op, #value, #rhs) {
+                        ::core::option::Option::Some(b) => b,
+                        ::core::option::Option::None => #fail,
+                    }
+                })
+            }
+            Condition::Jsonata(_) | Condition::Constant(_) => Err(Static),
+        }
+    }
+}
+
+/// Reads definite segments (fields and non-negative indexes) from `sym`.
+fn read_segments(sym: &Sym, segs: &[PathSegment]) -> Got {
+    let Some((seg, rest)) = segs.split_first() else {
+        return Got::Sym(sym.clone());
+    };
+    match sym {
+        Sym::Const(v) => {
+            let mut cur = v;
+            for seg in segs {
+                let next = match seg {
+                    PathSegment::Field(f) => stepfn_asl::path::field(cur, f),
+                    PathSegment::Index(i) => stepfn_asl::path::index(cur, *i),
+                    _ => None,
+                };
+                match next {
+                    Some(n) => cur = n,
+                    None => return Got::Missing,
+                }
+            }
+            Got::Sym(Sym::Const(cur.clone()))
+        }
+        Sym::Int(_) => Got::Missing,
+        Sym::Val(v, b) => Got::Dyn(dyn_read(quote!(&#v), segs), b.clone()),
+        Sym::Obj(fields) => match seg {
+            PathSegment::Field(f) => match fields.iter().find(|(k, _)| k == f) {
+                Some((_, s)) => read_segments(s, rest),
+                None => Got::Missing,
+            },
+            _ => Got::Missing,
+        },
+        Sym::Overlay(v, b, fields) => {
+            if let PathSegment::Field(f) = seg {
+                if let Some((_, s)) = fields.iter().find(|(k, _)| k == f) {
+                    return read_segments(s, rest);
+                }
+            }
+            Got::Dyn(dyn_read(quote!(&#v), segs), b.clone())
+        }
+    }
+}
+
+/// The run-time read of `segs` from `base` (an expression of type `&Value`): an expression of
+/// type `Option<&Value>`.
+fn dyn_read(base: TokenStream, segs: &[PathSegment]) -> TokenStream {
+    let steps = segs.iter().map(|seg| match seg {
+        PathSegment::Field(f) => {
+            quote!(.and_then(|v| ::stepfn::compiled::fast::field(v, #f)))
+        }
+        PathSegment::Index(i) => quote!(.and_then(|v| ::stepfn::compiled::fast::index(v, #i))),
+        _ => quote!(.and(::core::option::Option::None)),
+    });
+    quote!(::core::option::Option::Some(#base) #(#steps)*)
+}

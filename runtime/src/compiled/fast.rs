@@ -1,0 +1,158 @@
+//! The specialized path of a compiled workflow.
+//!
+//! `workflow!` evaluates the Pass, Choice and Succeed states of the top-level scope symbolically
+//! at compile time: it knows which parts of each state's data are constants, which are integers
+//! computed by `States.MathAdd`, which are copies of the execution input, and how objects are
+//! put together. It then generates a second form of the scope, used when the history is only
+//! counted and nothing reads `$$`: integers stay in Rust locals, objects are made only when a
+//! state needs them whole (the output, a deoptimization), and a loop of Choice and Pass states
+//! becomes a Rust loop.
+//!
+//! Whenever the specialized path meets what it does not handle (a state of another type, a value
+//! of an unexpected type, anything that would raise an error, an output whose size bound passes
+//! the payload limit), it *deoptimizes*: it builds the JSON of the current state's input and
+//! hands it, with the state, to the general form of the scope ([`Exit::Deopt`]), which runs that
+//! state again from the start with the interpreter's rules and raises the right error. The
+//! specialized path has no side effects to undo: Pass and Choice states only compute, and the
+//! events it counts are those of the states it completed.
+//!
+//! The functions here are the specialized path's share of the rules; each is the function the
+//! interpreter uses (or a piece of it), so the two forms cannot drift apart.
+
+use super::{Data, Execution};
+use crate::error::StatesError;
+use serde_json::{Number, Value};
+use stepfn_asl::Comparison;
+
+/// How the specialized path of a scope ended.
+pub enum Exit {
+    /// The scope ended: its output, or its error.
+    Done(Result<Data, StatesError>),
+    /// The general form continues at this state (its index in the scope) with this input.
+    Deopt(usize, Data),
+}
+
+/// What the specialized path starts from: the input as JSON and its size bound, or the data as
+/// it came when the specialized path does not run (the history is kept, the input is typed, or a
+/// payload limit applies to an input without a known bound).
+#[inline]
+pub fn entry(cx: &Execution, data: Data) -> Result<(Value, usize), Data> {
+    if cx.keep {
+        return Err(data);
+    }
+    match data {
+        Data::Bounded(v, b) => Ok((v, b)),
+        Data::Json(v) if cx.payload_limit.is_none() => Ok((v, 0)),
+        other => Err(other),
+    }
+}
+
+/// The payload limit outputs are checked against, if any.
+#[inline]
+pub fn limit(cx: &Execution) -> Option<usize> {
+    cx.payload_limit
+}
+
+/// Counts one event (the history is only counted on the specialized path): `*prev` becomes its
+/// id.
+#[inline]
+pub fn count(cx: &Execution, prev: &mut u64) {
+    *prev = cx.count();
+}
+
+/// The scope's output: `bound` is the specialized path's bound of its JSON text, known to be
+/// within the payload limit when there is one.
+#[inline]
+pub fn done(cx: &Execution, v: Value, bound: usize) -> Exit {
+    Exit::Done(Ok(match cx.payload_limit {
+        Some(_) => Data::Bounded(v, bound),
+        None => Data::Json(v),
+    }))
+}
+
+/// A state's input handed to the general form; `bound` is the specialized path's bound of its
+/// JSON text, known to be within the payload limit when there is one (the input of a state is
+/// the checked output of the one before it, or the checked execution input).
+#[inline(never)]
+#[cold]
+pub fn deopt(cx: &Execution, state: usize, v: Value, bound: usize) -> Exit {
+    Exit::Deopt(
+        state,
+        match cx.payload_limit {
+            Some(_) => Data::Bounded(v, bound),
+            None => Data::Json(v),
+        },
+    )
+}
+
+/// `.name` of a definite path.
+#[inline]
+pub fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    stepfn_asl::path::field(v, name)
+}
+
+/// `[i]` of a definite path.
+#[inline]
+pub fn index(v: &Value, i: i64) -> Option<&Value> {
+    stepfn_asl::path::index(v, i)
+}
+
+/// The number a value is, if it is one.
+#[inline]
+pub fn number(v: &Value) -> Option<&Number> {
+    match v {
+        Value::Number(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// `States.MathAdd`, or `None` where it fails.
+#[inline]
+pub fn math_add(a: &Number, b: &Number) -> Option<i64> {
+    crate::io::intrinsics::math_add(a, b)
+}
+
+/// Appends a `States.Format` argument as the function prints it.
+#[inline]
+pub fn format_arg(out: &mut String, v: &Value) {
+    crate::io::intrinsics::write_format_value(out, v);
+}
+
+/// A Choice comparison of what the `Variable` selected with a literal operand; `None` where the
+/// rule raises an error (a missing `Variable`).
+#[inline]
+pub fn compare(op: Comparison, value: Option<&Value>, rhs: &Value) -> Option<bool> {
+    crate::engine::choice::compare_selected(op, value, rhs)
+}
+
+/// An upper bound of a value's JSON text, given the payload limit: counted.
+#[inline]
+pub fn value_bound(v: &Value, limit: usize) -> usize {
+    crate::io::size::bound(v, limit)
+}
+
+/// An upper bound of a string's JSON text.
+#[inline]
+pub fn string_bound(s: &str) -> usize {
+    crate::io::size::string_bound(s)
+}
+
+/// `ResultPath` `$.name` on an object known to be one: the field is replaced in place, or
+/// appended (see [`crate::io::paths::place`]).
+#[inline]
+pub fn set_field(target: &mut Value, name: &str, value: Value) {
+    if let Value::Object(m) = target {
+        match stepfn_asl::object::get_mut(m, name) {
+            Some(slot) => *slot = value,
+            None => {
+                m.insert(name.to_string(), value);
+            }
+        }
+    }
+}
+
+/// An object with room for `n` members.
+#[inline]
+pub fn object(n: usize) -> serde_json::Map<String, Value> {
+    serde_json::Map::with_capacity(n)
+}
