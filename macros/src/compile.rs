@@ -498,8 +498,8 @@ impl Gen<'_> {
             _ => None,
         };
         let begin = match fast {
-            Some(code) => {
-                self.fns.push(code);
+            Some(plan) => {
+                self.fns.push(plan.code);
                 let resume = (0..states.len()).filter(|i| !fused.contains(i)).map(|i| {
                     let v = variant(i);
                     quote!(#i => #h_state_enum::#v,)

@@ -131,13 +131,23 @@ struct Gen<'a> {
     temps: usize,
 }
 
+/// The specialized path of a scope.
+pub struct Plan {
+    /// The function.
+    pub code: TokenStream,
+    /// How many nodes (state entered with a shape of data) it has.
+    pub nodes: usize,
+    /// The states of the nodes that deoptimize as soon as they are entered, in node order.
+    pub deopts: Vec<String>,
+}
+
 /// Generates the specialized path of a scope as a function named `name`, or `None` when its
 /// start state is one the specialized path does not cover (it would only deoptimize).
 pub fn generate(
     name: &Ident,
     start: &str,
     states: &indexmap::IndexMap<String, State>,
-) -> Option<TokenStream> {
+) -> Option<Plan> {
     let index: HashMap<&str, usize> = states
         .keys()
         .enumerate()
@@ -158,6 +168,7 @@ pub fn generate(
     g.node(start_i, &input);
     let mut n = 0;
     let mut covered_start = false;
+    let mut deopts = Vec::new();
     while n < g.pending.len() {
         let (state, sym) = g.pending[n].clone();
         let arm = match g.step(state, &sym) {
@@ -166,6 +177,7 @@ pub fn generate(
                 code
             }
             Err(Static) => {
+                deopts.push(states.get_index(state).map(|(n, _)| n.clone()).unwrap_or_default());
                 let deopt = deopt(state, &sym);
                 quote!(#deopt)
             }
@@ -197,7 +209,7 @@ pub fn generate(
         local("node"),
     );
     let (fv0, fb0) = (local("fv0"), local("fb0"));
-    Some(quote! {
+    let code = quote! {
         #[doc(hidden)]
         #[allow(non_snake_case, unused_mut, unused_variables, unreachable_code, clippy::all)]
         fn #name(
@@ -220,6 +232,11 @@ pub fn generate(
                 }
             }
         }
+    };
+    Some(Plan {
+        code,
+        nodes: g.pending.len(),
+        deopts,
     })
 }
 
@@ -962,4 +979,81 @@ fn dyn_read(base: TokenStream, segs: &[PathSegment]) -> TokenStream {
         _ => quote!(.and(::core::option::Option::None)),
     });
     quote!(::core::option::Option::Some(#base) #(#steps)*)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(asl: Value) -> Option<Plan> {
+        let (sm, diags) = stepfn_asl::parse::read(&asl);
+        let sm = sm.unwrap_or_else(|| panic!("{diags:?}"));
+        generate(&local("f"), &sm.start_at, &sm.states)
+    }
+
+    #[test]
+    fn a_pass_chain_is_one_node_per_state() {
+        let mut states = serde_json::Map::new();
+        for i in 0..5 {
+            let mut st = serde_json::json!({
+                "Type": "Pass",
+                "Parameters": {"n.$": "States.MathAdd($.c.n, 1)", "last": format!("P{i}")},
+                "ResultPath": "$.c",
+            });
+            if i < 4 {
+                st["Next"] = format!("P{}", i + 1).into();
+            } else {
+                st["End"] = true.into();
+            }
+            states.insert(format!("P{i}"), st);
+        }
+        let p = plan(serde_json::json!({"StartAt": "P0", "States": states})).unwrap();
+        assert_eq!(p.nodes, 5);
+        assert!(p.deopts.is_empty(), "{:?}", p.deopts);
+    }
+
+    #[test]
+    fn a_choice_loop_closes_on_its_second_round() {
+        let p = plan(serde_json::json!({
+            "StartAt": "Check",
+            "States": {
+                "Check": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.i", "NumericLessThan": 10, "Next": "Incr"}
+                ], "Default": "Done"},
+                "Incr": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Check"},
+                "Done": {"Type": "Succeed"}
+            }
+        }))
+        .unwrap();
+        // Check and Done with the input, Incr with the input; then Check, Incr and Done with
+        // `{"i": <integer>}`, the loop's shape.
+        assert_eq!(p.nodes, 6);
+        assert!(p.deopts.is_empty(), "{:?}", p.deopts);
+    }
+
+    #[test]
+    fn what_it_does_not_cover_deoptimizes() {
+        let p = plan(serde_json::json!({
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.a", "Next": "W"},
+                "W": {"Type": "Wait", "Seconds": 1, "Next": "B"},
+                "B": {"Type": "Pass", "InputPath": "$.a", "End": true}
+            }
+        }))
+        .unwrap();
+        assert_eq!(p.deopts, ["W"]);
+        // A scope that starts with a state it does not cover has no specialized path.
+        assert!(plan(serde_json::json!({
+            "StartAt": "W",
+            "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}
+        }))
+        .is_none());
+        // Nor does one whose first state reads the context object.
+        assert!(plan(serde_json::json!({
+            "StartAt": "A",
+            "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "$$.Execution.Id"}, "End": true}}
+        }))
+        .is_none());
+    }
 }

@@ -26,17 +26,21 @@ workflow! {
                 "raw.$": "$.extra",
                 "deep": {"n.$": "$.n", "fixed": [true, null]}
             };
+            result_path "$.built";
+        } -> Extend;
+        Extend: pass {
+            result {"more": [1]};
             result_path "$.built.inner";
         } -> Route;
         Route: choice {
-            $.built.inner.sum > 10 && $.name == "big" => Big,
-            !($.built.inner.first == 1) => Small,
+            $.built.sum > 10 && $.name == "big" => Big,
+            !($.built.first == 1) => Small,
             $.flag is present && $.flag == true => Flagged,
             $.n < 0 || $.name matches "neg*" => Negative,
             _ => Small,
         }
         Big: pass {
-            parameters {"total.$": "States.MathAdd($.built.inner.sum, 100)", "all.$": "$"};
+            parameters {"total.$": "States.MathAdd($.built.sum, 100)", "all.$": "$"};
         } -> Done;
         Flagged: pass {
             result "flagged";
