@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use stepfn_asl::intrinsic::{split_format_template, FormatPart};
 use stepfn_asl::path::PathSegment;
 use stepfn_asl::{
-    Condition, IntrinsicArg, IntrinsicCall, IntrinsicFunction, Operand, Path, PathRoot, ResultPath,
-    State, StateKind, Template, Transition,
+    Condition, Expr, IntrinsicArg, IntrinsicCall, IntrinsicFunction, Operand, Path, PathRoot,
+    ResultPath, State, StateKind, Template, Transition,
 };
 
 /// At most this many nodes are generated; a state reached with a shape past them deoptimizes.
@@ -45,6 +45,8 @@ enum Sym {
     Int(Ident),
     /// A JSON value held in a local, with the local holding its size bound.
     Val(Ident, Ident),
+    /// The borrowed input of a branch or processor (`&Value`), with its size bound.
+    Ref(Ident, Ident),
     /// An object whose members are known, in order.
     Obj(Vec<(String, Sym)>),
     /// A JSON object held in a local (checked to be an object), with members set over it: each
@@ -117,8 +119,22 @@ fn const_expr(v: &Value) -> TokenStream {
     }
 }
 
+/// Which kind of scope a specialized path is made for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The workflow's top level: owns its input; deoptimizes to the general form.
+    Top,
+    /// A Parallel branch or Map processor run by a specialized Parallel or Map: borrows its
+    /// input; gives up ([`Sub::Bail`](stepfn::compiled::fast::Sub)) where the top level would
+    /// deoptimize, and the Parallel or Map state deoptimizes as a whole.
+    Sub,
+}
+
 /// The nodes of the specialized path and the code of their arms.
 struct Gen<'a> {
+    mode: Mode,
+    /// The function's name; branch and processor functions are named after it.
+    name: Ident,
     states: &'a indexmap::IndexMap<String, State>,
     index: HashMap<&'a str, usize>,
     /// (state, shape signature) → node.
@@ -129,11 +145,16 @@ struct Gen<'a> {
     max_ints: usize,
     max_vals: usize,
     temps: usize,
+    /// The functions of specialized branches and processors.
+    subs: Vec<TokenStream>,
+    /// (state, branch) → its specialized function, or `None` when it has none.
+    sub_fns: HashMap<(usize, usize), Option<Ident>>,
 }
 
 /// The specialized path of a scope.
+#[cfg_attr(not(test), allow(dead_code))] // The statistics are read by the tests.
 pub struct Plan {
-    /// The function.
+    /// The function, and those of the branches and processors it runs.
     pub code: TokenStream,
     /// How many nodes (state entered with a shape of data) it has.
     pub nodes: usize,
@@ -141,9 +162,18 @@ pub struct Plan {
     pub deopts: Vec<String>,
 }
 
-/// Generates the specialized path of a scope as a function named `name`, or `None` when its
-/// start state is one the specialized path does not cover (it would only deoptimize).
+/// Generates the specialized path of the top-level scope as a function named `name`, or `None`
+/// when its start state is one the specialized path does not cover (it would only deoptimize).
 pub fn generate(
+    name: &Ident,
+    start: &str,
+    states: &indexmap::IndexMap<String, State>,
+) -> Option<Plan> {
+    generate_scope(Mode::Top, name, start, states)
+}
+
+fn generate_scope(
+    mode: Mode,
     name: &Ident,
     start: &str,
     states: &indexmap::IndexMap<String, State>,
@@ -155,16 +185,23 @@ pub fn generate(
         .collect();
     let start_i = *index.get(start)?;
     let mut g = Gen {
+        mode,
+        name: name.clone(),
         states,
         index,
         nodes: HashMap::new(),
         pending: Vec::new(),
         arms: Vec::new(),
         max_ints: 0,
-        max_vals: 1,
+        max_vals: 0,
         temps: 0,
+        subs: Vec::new(),
+        sub_fns: HashMap::new(),
     };
-    let input = Sym::Val(local("fv0"), local("fb0"));
+    let input = match mode {
+        Mode::Top => Sym::Val(local("fv0"), local("fb0")),
+        Mode::Sub => Sym::Ref(local("input"), local("input_bound")),
+    };
     g.node(start_i, &input);
     let mut n = 0;
     let mut covered_start = false;
@@ -177,8 +214,13 @@ pub fn generate(
                 code
             }
             Err(Static) => {
-                deopts.push(states.get_index(state).map(|(n, _)| n.clone()).unwrap_or_default());
-                let deopt = deopt(state, &sym);
+                deopts.push(
+                    states
+                        .get_index(state)
+                        .map(|(n, _)| n.clone())
+                        .unwrap_or_default(),
+                );
+                let deopt = g.deopt(state, &sym);
                 quote!(#deopt)
             }
         };
@@ -189,11 +231,12 @@ pub fn generate(
     if !covered_start {
         return None;
     }
+    let first_val = usize::from(mode == Mode::Top);
     let ints = (0..g.max_ints).map(|k| {
         let r = local(&format!("fi{k}"));
         quote!(let mut #r: i64 = 0;)
     });
-    let vals = (1..g.max_vals).map(|k| {
+    let vals = (first_val..g.max_vals).map(|k| {
         let (v, b) = (local(&format!("fv{k}")), local(&format!("fb{k}")));
         quote! {
             let mut #v = ::stepfn::__private::serde_json::Value::Null;
@@ -209,29 +252,50 @@ pub fn generate(
         local("node"),
     );
     let (fv0, fb0) = (local("fv0"), local("fb0"));
-    let code = quote! {
-        #[doc(hidden)]
-        #[allow(non_snake_case, unused_mut, unused_variables, unreachable_code, clippy::all)]
-        fn #name(
-            #cx: &::stepfn::compiled::Execution,
-            #data: ::stepfn::compiled::Data,
-            #prev: &mut u64,
-        ) -> ::stepfn::compiled::fast::Exit {
-            let (mut #fv0, mut #fb0) = match ::stepfn::compiled::fast::entry(#cx, #data) {
-                ::core::result::Result::Ok(x) => x,
-                ::core::result::Result::Err(d) => return ::stepfn::compiled::fast::Exit::Deopt(#start_i, d),
-            };
-            let #limit: ::core::option::Option<usize> = ::stepfn::compiled::fast::limit(#cx);
-            #(#ints)*
-            #(#vals)*
-            let mut #node: u32 = 0;
-            loop {
-                match #node {
-                    #(#arms)*
-                    _ => ::core::unreachable!("no such node"),
-                }
+    let (input, input_bound) = (local("input"), local("input_bound"));
+    let body = quote! {
+        let #limit: ::core::option::Option<usize> = ::stepfn::compiled::fast::limit(#cx);
+        #(#ints)*
+        #(#vals)*
+        let mut #node: u32 = 0;
+        loop {
+            match #node {
+                #(#arms)*
+                _ => ::core::unreachable!("no such node"),
             }
         }
+    };
+    let subs = &g.subs;
+    let code = match mode {
+        Mode::Top => quote! {
+            #(#subs)*
+            #[doc(hidden)]
+            #[allow(non_snake_case, unused_mut, unused_variables, unreachable_code, clippy::all)]
+            fn #name(
+                #cx: &::stepfn::compiled::Execution,
+                #data: ::stepfn::compiled::Data,
+                #prev: &mut u64,
+            ) -> ::stepfn::compiled::fast::Exit {
+                let (mut #fv0, mut #fb0) = match ::stepfn::compiled::fast::entry(#cx, #data) {
+                    ::core::result::Result::Ok(x) => x,
+                    ::core::result::Result::Err(d) => return ::stepfn::compiled::fast::Exit::Deopt(#start_i, d),
+                };
+                #body
+            }
+        },
+        Mode::Sub => quote! {
+            #(#subs)*
+            #[doc(hidden)]
+            #[allow(non_snake_case, unused_mut, unused_variables, unreachable_code, clippy::all)]
+            fn #name(
+                #cx: &::stepfn::compiled::Execution,
+                #input: &::stepfn::__private::serde_json::Value,
+                #input_bound: usize,
+                #prev: &mut u64,
+            ) -> ::stepfn::compiled::fast::Sub {
+                #body
+            }
+        },
     };
     Some(Plan {
         code,
@@ -240,20 +304,13 @@ pub fn generate(
     })
 }
 
-/// Deoptimizes at `state` with input `sym` (an expression that returns).
-fn deopt(state: usize, sym: &Sym) -> TokenStream {
-    let cx = local("cx");
-    let v = materialize(sym);
-    let b = bound(sym);
-    quote!(return ::stepfn::compiled::fast::deopt(#cx, #state, #v, #b))
-}
-
 /// The JSON of `sym`, moving its locals.
 fn materialize(sym: &Sym) -> TokenStream {
     match sym {
         Sym::Const(v) => const_expr(v),
         Sym::Int(x) => quote!(::stepfn::__private::serde_json::Value::from(#x)),
         Sym::Val(v, _) => quote!(#v),
+        Sym::Ref(r, _) => quote!(::core::clone::Clone::clone(#r)),
         Sym::Obj(fields) => {
             let n = fields.len();
             let inserts = fields.iter().map(|(k, s)| {
@@ -292,7 +349,7 @@ fn bound_parts(sym: &Sym, fixed: &mut usize, dynamic: &mut Vec<Ident>) {
     match sym {
         Sym::Const(v) => *fixed += json_len(v),
         Sym::Int(_) => *fixed += INT_BOUND,
-        Sym::Val(_, b) => dynamic.push(b.clone()),
+        Sym::Val(_, b) | Sym::Ref(_, b) => dynamic.push(b.clone()),
         Sym::Obj(fields) => {
             // Braces, commas, each quoted key and its colon.
             *fixed += 2 + fields.len().saturating_sub(1);
@@ -335,6 +392,10 @@ fn canon(sym: &Sym) -> (Canon, Sym) {
                 c.vals.push((v.clone(), b.clone()));
                 Sym::Val(local(&format!("fv{k}")), local(&format!("fb{k}")))
             }
+            Sym::Ref(..) => {
+                c.sig.push('R');
+                sym.clone()
+            }
             Sym::Obj(fields) => {
                 c.sig.push_str("O{");
                 let fields = walk_fields(fields, c);
@@ -374,6 +435,32 @@ fn canon(sym: &Sym) -> (Canon, Sym) {
 }
 
 impl Gen<'_> {
+    /// Leaves the specialized path at `state` with input `sym` (an expression that returns):
+    /// the top level deoptimizes, a branch or processor gives up.
+    fn deopt(&self, state: usize, sym: &Sym) -> TokenStream {
+        match self.mode {
+            Mode::Top => {
+                let cx = local("cx");
+                let v = materialize(sym);
+                let b = bound(sym);
+                quote!(return ::stepfn::compiled::fast::deopt(#cx, #state, #v, #b))
+            }
+            Mode::Sub => quote!(return ::stepfn::compiled::fast::Sub::Bail),
+        }
+    }
+
+    /// Ends the scope with output `sym` of bound `b` (a statement that returns).
+    fn done(&self, sym: &Sym, b: &TokenStream) -> TokenStream {
+        let v = materialize(sym);
+        match self.mode {
+            Mode::Top => {
+                let cx = local("cx");
+                quote!(return ::stepfn::compiled::fast::done(#cx, #v, #b);)
+            }
+            Mode::Sub => quote!(return ::stepfn::compiled::fast::Sub::Done(#v, #b);),
+        }
+    }
+
     fn temp(&mut self, kind: &str) -> Ident {
         self.temps += 1;
         local(&format!("t{kind}{}", self.temps))
@@ -401,7 +488,7 @@ impl Gen<'_> {
     /// registers of its node and jumps, or deoptimizes there past [`MAX_NODES`].
     fn goto(&mut self, state: usize, out: &Sym) -> TokenStream {
         let Some((n, c)) = self.node(state, out) else {
-            return deopt(state, out);
+            return self.deopt(state, out);
         };
         let mut binds = Vec::new();
         let mut sets = Vec::new();
@@ -446,7 +533,7 @@ impl Gen<'_> {
             ::stepfn::compiled::fast::count(#cx, #prev);
             ::stepfn::compiled::fast::count(#cx, #prev);
         };
-        let fail = deopt(i, inp);
+        let fail = self.deopt(i, inp);
         match &st.kind {
             StateKind::Pass(p) => {
                 let mut pre = Vec::new();
@@ -458,44 +545,201 @@ impl Gen<'_> {
                         Some(ResultPath::Path(_)) => self.dup(inp, &mut pre),
                     },
                 };
-                let out = match &p.result_path {
-                    None => result,
-                    Some(ResultPath::Discard) => inp.clone(),
-                    Some(ResultPath::Path(path)) => {
-                        if *path.root() != PathRoot::Input {
-                            return Err(Static);
-                        }
-                        self.place(inp.clone(), path.segments(), 0, result, &fail, &mut pre)?
-                    }
-                };
-                let b = bound(&out);
-                let out_bound = local("out_bound");
-                let then = match &p.transition {
-                    Transition::Next(next) => {
-                        let j = *self.index.get(next.as_str()).ok_or(Static)?;
-                        self.goto(j, &out)
-                    }
-                    Transition::End => {
-                        let v = materialize(&out);
-                        quote!(return ::stepfn::compiled::fast::done(#cx, #v, #out_bound);)
-                    }
-                };
+                let tail = self.tail(
+                    inp,
+                    result,
+                    p.result_path.as_ref(),
+                    &p.transition,
+                    &fail,
+                    &mut pre,
+                    &count,
+                )?;
                 Ok(quote! {
                     #(#pre)*
-                    let #out_bound: usize = #b;
-                    if let ::core::option::Option::Some(l) = #limit {
-                        if #out_bound > l { #fail; }
+                    #tail
+                })
+            }
+            StateKind::Fail(f) if self.mode == Mode::Top => {
+                let text = |lit: &Option<Expr<String>>, path: &Option<Template>| match (lit, path) {
+                    (Some(Expr::Literal(s)), _) => Ok(s.clone()),
+                    (None, None) => Ok(String::new()),
+                    _ => Err(Static),
+                };
+                let error = text(&f.error, &f.error_path)?;
+                let cause = text(&f.cause, &f.cause_path)?;
+                Ok(quote! {
+                    ::stepfn::compiled::fast::count(#cx, #prev);
+                    return ::stepfn::compiled::fast::failed(#error, #cause);
+                })
+            }
+            StateKind::Parallel(par) => {
+                if par.parameters.is_some()
+                    || par.arguments.is_some()
+                    || par.result_selector.is_some()
+                    || !par.retry.is_empty()
+                    || !par.catch.is_empty()
+                {
+                    return Err(Static);
+                }
+                let mut branches = Vec::new();
+                for (bi, b) in par.branches.iter().enumerate() {
+                    branches.push(self.sub_scope(i, bi, &b.start_at, &b.states)?);
+                }
+                let mut pre = Vec::new();
+                let (pin, pin_bound) = self.input_ref(inp, &mut pre);
+                let (saved, started, outs, outs_bound) = (
+                    local("saved"),
+                    local("started"),
+                    local("outs"),
+                    local("outs_bound"),
+                );
+                let undo = quote!({
+                    ::stepfn::compiled::fast::rewind(#cx, #saved, #prev);
+                    #fail
+                });
+                let n = branches.len();
+                let runs = branches.iter().map(|f| {
+                    quote! {
+                        let mut bprev = #started;
+                        match #f(#cx, #pin, #pin_bound, &mut bprev) {
+                            ::stepfn::compiled::fast::Sub::Done(v, b) => {
+                                #outs.push(v);
+                                #outs_bound += b;
+                            }
+                            ::stepfn::compiled::fast::Sub::Bail => #undo,
+                        }
                     }
-                    #count
-                    #then
+                });
+                pre.push(quote! {
+                    let #saved = ::stepfn::compiled::fast::mark(#cx, *#prev);
+                    // ParallelStateEntered, ParallelStateStarted.
+                    ::stepfn::compiled::fast::count(#cx, #prev);
+                    ::stepfn::compiled::fast::count(#cx, #prev);
+                    let #started = *#prev;
+                    let mut #outs = ::std::vec::Vec::with_capacity(#n);
+                    let mut #outs_bound: usize = 2 + #n - 1;
+                    #({ #runs })*
+                    ::stepfn::compiled::fast::caught_up(#cx, #prev);
+                });
+                let result = self.array_result(outs, outs_bound, &mut pre);
+                let exited = quote!(::stepfn::compiled::fast::count(#cx, #prev););
+                let tail = self.tail(
+                    inp,
+                    result,
+                    par.result_path.as_ref(),
+                    &par.transition,
+                    &undo,
+                    &mut pre,
+                    &exited,
+                )?;
+                Ok(quote! {
+                    #(#pre)*
+                    #tail
+                })
+            }
+            StateKind::Map(m) => {
+                if m.mode() != stepfn_asl::MapMode::Inline
+                    || m.items.is_some()
+                    || m.item_selector.is_some()
+                    || m.parameters.is_some()
+                    || m.item_reader.is_some()
+                    || m.item_batcher.is_some()
+                    || m.result_writer.is_some()
+                    || m.max_concurrency_path.is_some()
+                    || matches!(m.max_concurrency, Some(Expr::Jsonata(_)))
+                    || m.tolerated_failure_count.is_some()
+                    || m.tolerated_failure_count_path.is_some()
+                    || m.tolerated_failure_percentage.is_some()
+                    || m.tolerated_failure_percentage_path.is_some()
+                    || m.result_selector.is_some()
+                    || !m.retry.is_empty()
+                    || !m.catch.is_empty()
+                {
+                    return Err(Static);
+                }
+                let processor = self.sub_scope(i, 0, &m.processor.start_at, &m.processor.states)?;
+                let mut pre = Vec::new();
+                let got = match &m.items_path {
+                    Some(p) => self.read(inp, p)?,
+                    None => Got::Sym(inp.clone()),
+                };
+                let items_expr = match got {
+                    Got::Dyn(e, _) => e,
+                    Got::Sym(Sym::Val(v, _)) => quote!(::core::option::Option::Some(&#v)),
+                    Got::Sym(Sym::Ref(r, _)) => quote!(::core::option::Option::Some(#r)),
+                    Got::Sym(Sym::Const(v @ Value::Array(_))) => {
+                        let t = self.temp("c");
+                        let v = const_expr(&v);
+                        pre.push(quote!(let #t = #v;));
+                        quote!(::core::option::Option::Some(&#t))
+                    }
+                    _ => return Err(Static),
+                };
+                let (saved, started, outs, outs_bound, items) = (
+                    local("saved"),
+                    local("started"),
+                    local("outs"),
+                    local("outs_bound"),
+                    local("items"),
+                );
+                let undo = quote!({
+                    ::stepfn::compiled::fast::rewind(#cx, #saved, #prev);
+                    #fail
+                });
+                pre.push(quote! {
+                    let #items: &::std::vec::Vec<::stepfn::__private::serde_json::Value> = match #items_expr {
+                        ::core::option::Option::Some(::stepfn::__private::serde_json::Value::Array(a)) => a,
+                        _ => #fail,
+                    };
+                    let #saved = ::stepfn::compiled::fast::mark(#cx, *#prev);
+                    // MapStateEntered, MapStateStarted.
+                    ::stepfn::compiled::fast::count(#cx, #prev);
+                    ::stepfn::compiled::fast::count(#cx, #prev);
+                    let #started = *#prev;
+                    let mut #outs = ::std::vec::Vec::with_capacity(#items.len());
+                    let mut #outs_bound: usize = 2 + #items.len().saturating_sub(1);
+                    for item in #items {
+                        let item_bound = match #limit {
+                            ::core::option::Option::Some(l) => ::stepfn::compiled::fast::value_bound(item, l),
+                            ::core::option::Option::None => 0,
+                        };
+                        // MapIterationStarted, the processor's events, MapIterationSucceeded.
+                        let mut iprev = #started;
+                        ::stepfn::compiled::fast::count(#cx, &mut iprev);
+                        match #processor(#cx, item, item_bound, &mut iprev) {
+                            ::stepfn::compiled::fast::Sub::Done(v, b) => {
+                                #outs.push(v);
+                                #outs_bound += b;
+                            }
+                            ::stepfn::compiled::fast::Sub::Bail => #undo,
+                        }
+                        ::stepfn::compiled::fast::count(#cx, &mut iprev);
+                    }
+                    ::stepfn::compiled::fast::caught_up(#cx, #prev);
+                    // MapStateSucceeded.
+                    ::stepfn::compiled::fast::count(#cx, #prev);
+                });
+                let result = self.array_result(outs, outs_bound, &mut pre);
+                let exited = quote!(::stepfn::compiled::fast::count(#cx, #prev););
+                let tail = self.tail(
+                    inp,
+                    result,
+                    m.result_path.as_ref(),
+                    &m.transition,
+                    &undo,
+                    &mut pre,
+                    &exited,
+                )?;
+                Ok(quote! {
+                    #(#pre)*
+                    #tail
                 })
             }
             StateKind::Succeed => {
-                let v = materialize(inp);
-                let b = bound(inp);
+                let done = self.done(inp, &bound(inp));
                 Ok(quote! {
                     #count
-                    return ::stepfn::compiled::fast::done(#cx, #v, #b);
+                    #done
                 })
             }
             StateKind::Choice(c) => {
@@ -543,6 +787,98 @@ impl Gen<'_> {
         }
     }
 
+    /// The specialized function of branch `k` of the Parallel (or the processor of the Map) at
+    /// state `i`: made once per state, whatever the shapes it is entered with.
+    fn sub_scope(
+        &mut self,
+        i: usize,
+        k: usize,
+        start: &str,
+        states: &indexmap::IndexMap<String, State>,
+    ) -> Result<Ident, Static> {
+        let name = Ident::new(&format!("{}_s{i}_{k}", self.name), self.name.span());
+        if let Some(known) = self.sub_fns.get(&(i, k)) {
+            return known.clone().ok_or(Static);
+        }
+        let made = generate_scope(Mode::Sub, &name, start, states).map(|plan| {
+            self.subs.push(plan.code);
+            name
+        });
+        self.sub_fns.insert((i, k), made.clone());
+        made.ok_or(Static)
+    }
+
+    /// `sym` as a `&Value` for a branch or processor to borrow, and its bound.
+    fn input_ref(&mut self, sym: &Sym, pre: &mut Vec<TokenStream>) -> (TokenStream, TokenStream) {
+        match sym {
+            Sym::Val(v, b) => (quote!(&#v), quote!(#b)),
+            Sym::Ref(r, b) => (quote!(#r), quote!(#b)),
+            other => {
+                let b = bound(other);
+                let copy = self.dup(other, pre);
+                let v = materialize(&copy);
+                let (t, tb) = (self.temp("c"), self.temp("b"));
+                pre.push(quote! {
+                    let #tb: usize = #b;
+                    let #t = #v;
+                });
+                (quote!(&#t), quote!(#tb))
+            }
+        }
+    }
+
+    /// The array of a Parallel's or Map's outputs, held in local `outs` with bound `bound`.
+    fn array_result(&mut self, outs: Ident, bound: Ident, pre: &mut Vec<TokenStream>) -> Sym {
+        let (t, tb) = (self.temp("v"), self.temp("b"));
+        pre.push(quote! {
+            let mut #t = ::stepfn::__private::serde_json::Value::Array(#outs);
+            let #tb: usize = #bound;
+        });
+        Sym::Val(t, tb)
+    }
+
+    /// The end of a state that produced `result`: `ResultPath`, the output's size check, the
+    /// state's remaining events (`count`), and the jump to the next state (or the scope's end).
+    #[allow(clippy::too_many_arguments)]
+    fn tail(
+        &mut self,
+        inp: &Sym,
+        result: Sym,
+        result_path: Option<&ResultPath>,
+        transition: &Transition,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+        count: &TokenStream,
+    ) -> Result<TokenStream, Static> {
+        let out = match result_path {
+            None => result,
+            Some(ResultPath::Discard) => inp.clone(),
+            Some(ResultPath::Path(path)) => {
+                if *path.root() != PathRoot::Input {
+                    return Err(Static);
+                }
+                self.place(inp.clone(), path.segments(), 0, result, fail, pre)?
+            }
+        };
+        let b = bound(&out);
+        let (out_bound, limit) = (local("out_bound"), local("limit"));
+        let then = match transition {
+            Transition::Next(next) => {
+                let j = *self.index.get(next.as_str()).ok_or(Static)?;
+                self.goto(j, &out)
+            }
+            Transition::End => self.done(&out, &quote!(#out_bound)),
+        };
+        Ok(quote! {
+            let #out_bound: usize = #b;
+            if let ::core::option::Option::Some(l) = #limit {
+                if #out_bound > l { #fail; }
+            }
+            #count
+            #then
+        })
+    }
+
     /// A copy of `sym`: JSON locals cloned.
     fn dup(&mut self, sym: &Sym, pre: &mut Vec<TokenStream>) -> Sym {
         match sym {
@@ -550,6 +886,11 @@ impl Gen<'_> {
             Sym::Val(v, b) => {
                 let t = self.temp("v");
                 pre.push(quote!(let mut #t = ::core::clone::Clone::clone(&#v);));
+                Sym::Val(t, b.clone())
+            }
+            Sym::Ref(r, b) => {
+                let t = self.temp("v");
+                pre.push(quote!(let mut #t = ::core::clone::Clone::clone(#r);));
                 Sym::Val(t, b.clone())
             }
             Sym::Obj(fields) => Sym::Obj(
@@ -729,6 +1070,7 @@ impl Gen<'_> {
                     Ok(quote!(::core::option::Option::Some(&#number::from(#x))))
                 }
                 Got::Sym(Sym::Val(v, _)) => Ok(quote!(::stepfn::compiled::fast::number(&#v))),
+                Got::Sym(Sym::Ref(r, _)) => Ok(quote!(::stepfn::compiled::fast::number(#r))),
                 Got::Dyn(e, _) => Ok(quote!(#e.and_then(::stepfn::compiled::fast::number))),
                 Got::Sym(_) | Got::Missing => Err(Static),
             },
@@ -751,6 +1093,7 @@ impl Gen<'_> {
         };
         match got {
             Got::Sym(Sym::Val(v, _)) => Ok(quote!(&#v)),
+            Got::Sym(Sym::Ref(r, _)) => Ok(quote!(#r)),
             Got::Dyn(e, _) => {
                 let t = self.temp("r");
                 pre.push(quote! {
@@ -843,6 +1186,16 @@ impl Gen<'_> {
                 set(self, &mut fields, pre, false)?;
                 Ok(Sym::Obj(fields))
             }
+            Sym::Ref(r, b) => {
+                pre.push(quote! {
+                    if !#r.is_object() { #fail; }
+                });
+                let t = self.temp("v");
+                pre.push(quote!(let mut #t = ::core::clone::Clone::clone(#r);));
+                let mut fields = Vec::new();
+                set(self, &mut fields, pre, true)?;
+                Ok(Sym::Overlay(t, b, fields))
+            }
             Sym::Val(v, b) => {
                 pre.push(quote! {
                     if !#v.is_object() { #fail; }
@@ -890,6 +1243,7 @@ impl Gen<'_> {
                 let value = match self.read(inp, variable)? {
                     Got::Dyn(e, _) => e,
                     Got::Sym(Sym::Val(v, _)) => quote!(::core::option::Option::Some(&#v)),
+                    Got::Sym(Sym::Ref(r, _)) => quote!(::core::option::Option::Some(#r)),
                     Got::Sym(Sym::Int(x)) => quote!(::core::option::Option::Some(
                         &::stepfn::__private::serde_json::Value::from(#x)
                     )),
@@ -950,6 +1304,7 @@ fn read_segments(sym: &Sym, segs: &[PathSegment]) -> Got {
         }
         Sym::Int(_) => Got::Missing,
         Sym::Val(v, b) => Got::Dyn(dyn_read(quote!(&#v), segs), b.clone()),
+        Sym::Ref(r, b) => Got::Dyn(dyn_read(quote!(#r), segs), b.clone()),
         Sym::Obj(fields) => match seg {
             PathSegment::Field(f) => match fields.iter().find(|(k, _)| k == f) {
                 Some((_, s)) => read_segments(s, rest),

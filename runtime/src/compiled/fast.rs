@@ -32,6 +32,51 @@ pub enum Exit {
     Deopt(usize, Data),
 }
 
+/// How the specialized path of a Parallel branch or Map processor ended.
+pub enum Sub {
+    /// Its output, and a bound of its JSON text (within the payload limit when there is one).
+    Done(Value, usize),
+    /// It met what it does not handle (or an error): the Parallel or Map state that runs it
+    /// deoptimizes as a whole.
+    Bail,
+}
+
+/// Where the event count stands, to go back to if a specialized Parallel or Map gives up.
+#[derive(Clone, Copy)]
+pub struct Mark {
+    events: u64,
+    prev: u64,
+}
+
+/// The event count before a specialized Parallel or Map.
+#[inline]
+pub fn mark(cx: &Execution, prev: u64) -> Mark {
+    Mark {
+        events: cx.history.len(),
+        prev,
+    }
+}
+
+/// After a specialized Parallel's branches or Map's iterations: `*prev` becomes the id of the
+/// last event counted (as the general form does after joining them).
+#[inline]
+pub fn caught_up(cx: &Execution, prev: &mut u64) {
+    *prev = cx.history.len().max(*prev);
+}
+
+/// Forgets the events counted since `mark` (the state deoptimizes and is run again).
+#[cold]
+pub fn rewind(cx: &Execution, mark: Mark, prev: &mut u64) {
+    cx.history.rewind(mark.events);
+    *prev = mark.prev;
+}
+
+/// A Fail state's error.
+#[cold]
+pub fn failed(error: &str, cause: &str) -> Exit {
+    Exit::Done(Err(StatesError::new(error, cause)))
+}
+
 /// What the specialized path starts from: the input as JSON and its size bound, or the data as
 /// it came when the specialized path does not run (the history is kept, the input is typed, or a
 /// payload limit applies to an input without a known bound).

@@ -160,6 +160,15 @@ impl History {
         self.next_id.load(std::sync::atomic::Ordering::Relaxed) - 1
     }
 
+    /// Forgets the events after the first `len` (only counted events: kept ones are never
+    /// taken back).
+    pub fn rewind(&self, len: u64) {
+        if !self.keep {
+            self.next_id
+                .store(len + 1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     /// True before the first event.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
