@@ -1387,6 +1387,45 @@ mod tests {
     }
 
     #[test]
+    fn parallel_branches_and_map_processors_are_specialized() {
+        let p = plan(serde_json::json!({
+            "StartAt": "Fan",
+            "States": {
+                "Fan": {"Type": "Parallel", "Next": "Each", "ResultPath": "$.fan", "Branches": [
+                    {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+                    {"StartAt": "B", "States": {
+                        "B": {"Type": "Pass", "Next": "F"},
+                        "F": {"Type": "Fail", "Error": "E"}
+                    }}
+                ]},
+                "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
+                    "StartAt": "P",
+                    "States": {"P": {"Type": "Pass", "Parameters": {"k.$": "$.id"}, "End": true}}
+                }}
+            }
+        }))
+        .unwrap();
+        assert!(p.deopts.is_empty(), "{:?}", p.deopts);
+        let code = p.code.to_string();
+        // One function per branch and one for the processor (a branch's Fail gives up, so the
+        // Parallel is run again by the general form, which raises the error).
+        assert_eq!(
+            code.matches("-> :: stepfn :: compiled :: fast :: Sub")
+                .count(),
+            3
+        );
+        // A Parallel with a Retry is not specialized.
+        let p = plan(serde_json::json!({
+            "StartAt": "Fan",
+            "States": {
+                "Fan": {"Type": "Parallel", "End": true, "Retry": [{"ErrorEquals": ["States.ALL"]}],
+                    "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}]}
+            }
+        }));
+        assert!(p.is_none());
+    }
+
+    #[test]
     fn what_it_does_not_cover_deoptimizes() {
         let p = plan(serde_json::json!({
             "StartAt": "A",

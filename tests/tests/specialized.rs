@@ -89,6 +89,58 @@ workflow! {
     }
 }
 
+workflow! {
+    /// Parallel branches on the specialized path, one of which may fail or give up, then a state
+    /// whose error cites an event id (so the events counted on the way must be the general
+    /// form's).
+    pub Fan {
+        start Split;
+        Split: parallel {
+            branch {
+                start A;
+                A: pass { parameters {"a.$": "States.MathAdd($.n, 1)"}; } -> B;
+                B: choice {
+                    $.a > 100 => Big,
+                    _ => Small,
+                }
+                Big: fail "Too.Big", "a is over 100";
+                Small: succeed;
+            }
+            branch {
+                start C;
+                C: pass { result_path "$.seen"; result true; } end;
+            }
+            branch {
+                start D;
+                D: pass { parameters {"s.$": "States.Format('{}/{}', $.name, $.n)"}; } end;
+            }
+            result_path "$.fan";
+        } -> Check;
+        Check: pass { parameters {"first.$": "$.fan[0].a", "n.$": "$.fan[1].n"}; } -> Read;
+        Read: pass { parameters {"x.$": "$.first.nothing"}; } end;
+    }
+
+    /// A Map whose processor reshapes each item, then a state whose error cites an event id.
+    pub Items {
+        start Each;
+        Each: map "$.items" {
+            processor {
+                start Shape;
+                Shape: pass {
+                    parameters {
+                        "key.$": "$.id",
+                        "label.$": "States.Format('#{}:{}', $.id, $.name)",
+                        "next.$": "States.MathAdd($.id, 1)",
+                        "dims": {"qty.$": "$.qty"}
+                    };
+                } end;
+            }
+            result_path "$.out";
+        } -> After;
+        After: pass { parameters {"count.$": "$.out[0].key", "missing.$": "$.out[0].nothing"}; } end;
+    }
+}
+
 fn options(payload_limit: Option<usize>) -> ExecutionOptions {
     ExecutionOptions {
         name: Some("specialized".into()),
@@ -196,4 +248,52 @@ fn loops_run_to_the_end() {
     assert_eq!(r[0].error.as_deref(), Some("States.IntrinsicFailure"));
     same::<Count>(json!({"i": 999.5}));
     same::<Count>(json!({"i": "0"}));
+}
+
+#[test]
+fn parallel_branches_agree() {
+    for input in [
+        json!({"n": 1, "name": "x"}),
+        json!({"n": 500, "name": "x"}),
+        json!({"n": "one", "name": "x"}),
+        json!({"n": 1}),
+        json!({"n": 1, "name": [1, 2]}),
+        json!(7),
+        json!({"n": 1, "name": "y".repeat(100_000)}),
+    ] {
+        same::<Fan>(input);
+    }
+}
+
+#[test]
+fn map_iterations_agree() {
+    let item = |i: u64| json!({"id": i, "name": format!("item-{i}"), "qty": i % 7});
+    let many: Vec<Value> = (0..50).map(item).collect();
+    for input in [
+        json!({"items": many}),
+        json!({"items": []}),
+        json!({"items": [item(1), {"id": "two", "name": "x", "qty": 1}]}),
+        json!({"items": [item(1), {"name": "x", "qty": 1}]}),
+        json!({"items": [item(1), 5]}),
+        json!({"items": {"not": "an array"}}),
+        json!({"other": 1}),
+        // 300 items of 1 KB: an output past 256 KiB.
+        json!({"items": (0..300).map(|i| json!({"id": i, "name": "n".repeat(1000), "qty": 1})).collect::<Vec<_>>()}),
+    ] {
+        same::<Items>(input);
+    }
+}
+
+/// The error after the Parallel and after the Map cites the id of the event its state was
+/// entered at: the events counted on the specialized path are the general form's, one by one.
+#[test]
+fn errors_after_parallel_and_map_cite_the_same_event_ids() {
+    for r in [
+        same::<Fan>(json!({"n": 1, "name": "x"})),
+        same::<Items>(json!({"items": [{"id": 1, "name": "a", "qty": 2}]})),
+    ] {
+        assert_eq!(r[0].error.as_deref(), Some("States.Runtime"));
+        let cause = r[0].cause.as_deref().unwrap_or_default();
+        assert!(cause.contains("(entered at the event id #"), "{cause}");
+    }
 }
