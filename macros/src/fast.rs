@@ -83,8 +83,24 @@ fn key_len(k: &str) -> usize {
     json_len(&Value::String(k.to_string()))
 }
 
-/// The code of a constant JSON value.
+/// The code of a constant JSON value: scalars are made in place; arrays and objects are built
+/// once, in a static, and cloned (a clone of an object copies its hash table: no key is hashed).
 fn const_expr(v: &Value) -> TokenStream {
+    match v {
+        Value::Array(_) | Value::Object(_) => {
+            let build = build_const(v);
+            quote!(::core::clone::Clone::clone(&*{
+                static C: ::std::sync::LazyLock<::stepfn::__private::serde_json::Value> =
+                    ::std::sync::LazyLock::new(|| #build);
+                &C
+            }))
+        }
+        _ => build_const(v),
+    }
+}
+
+/// The code that builds a constant JSON value.
+fn build_const(v: &Value) -> TokenStream {
     let value = quote!(::stepfn::__private::serde_json::Value);
     match v {
         Value::Null => quote!(#value::Null),
@@ -101,13 +117,13 @@ fn const_expr(v: &Value) -> TokenStream {
         }
         Value::String(s) => quote!(#value::String(::std::string::String::from(#s))),
         Value::Array(items) => {
-            let items = items.iter().map(const_expr);
+            let items = items.iter().map(build_const);
             quote!(#value::Array(::std::vec![#(#items),*]))
         }
         Value::Object(m) => {
             let n = m.len();
             let inserts = m.iter().map(|(k, v)| {
-                let v = const_expr(v);
+                let v = build_const(v);
                 quote!(m.insert(::std::string::String::from(#k), #v);)
             });
             quote!({
@@ -312,15 +328,40 @@ fn materialize(sym: &Sym) -> TokenStream {
         Sym::Val(v, _) => quote!(#v),
         Sym::Ref(r, _) => quote!(::core::clone::Clone::clone(#r)),
         Sym::Obj(fields) => {
-            let n = fields.len();
-            let inserts = fields.iter().map(|(k, s)| {
+            // A prebuilt object with every key in place and the constant members filled in is
+            // cloned (no key hashed), then the other members are set in order.
+            let skeleton: serde_json::Map<String, Value> = fields
+                .iter()
+                .map(|(k, s)| match s {
+                    Sym::Const(v) => (k.clone(), v.clone()),
+                    _ => (k.clone(), Value::Null),
+                })
+                .collect();
+            let build = build_const(&Value::Object(skeleton));
+            let mut last = None;
+            let sets = fields.iter().enumerate().filter_map(|(at, (_, s))| {
+                if matches!(s, Sym::Const(_)) {
+                    return None;
+                }
+                let skip = at - last.map_or(0, |l: usize| l + 1);
+                last = Some(at);
                 let v = materialize(s);
-                quote!(m.insert(::std::string::String::from(#k), #v);)
+                Some(quote! {
+                    if let ::core::option::Option::Some(slot) = it.nth(#skip) {
+                        *slot = #v;
+                    }
+                })
             });
+            let sets: Vec<TokenStream> = sets.collect();
             quote!({
-                let mut m = ::stepfn::compiled::fast::object(#n);
-                #(#inserts)*
-                ::stepfn::__private::serde_json::Value::Object(m)
+                static SKELETON: ::std::sync::LazyLock<::stepfn::__private::serde_json::Value> =
+                    ::std::sync::LazyLock::new(|| #build);
+                let mut m = ::core::clone::Clone::clone(&*SKELETON);
+                if let ::stepfn::__private::serde_json::Value::Object(o) = &mut m {
+                    let mut it = o.values_mut();
+                    #(#sets)*
+                }
+                m
             })
         }
         Sym::Overlay(base, _, fields) => {
@@ -1021,6 +1062,14 @@ impl Gen<'_> {
                     args.push(self.value_arg(arg, inp, fail, pre)?);
                 }
                 let s = local("s");
+                // The text, and room for short arguments.
+                let capacity: usize = parts
+                    .iter()
+                    .map(|p| match p {
+                        FormatPart::Text(t) => t.len(),
+                        FormatPart::Placeholder => 16,
+                    })
+                    .sum();
                 let mut args = args.into_iter();
                 let pushes = parts.iter().map(|p| match p {
                     FormatPart::Text(text) => quote!(#s.push_str(#text);),
@@ -1034,7 +1083,7 @@ impl Gen<'_> {
                 let (t, tb) = (self.temp("v"), self.temp("b"));
                 pre.push(quote! {
                     let (mut #t, #tb) = {
-                        let mut #s = ::std::string::String::new();
+                        let mut #s = ::std::string::String::with_capacity(#capacity);
                         #(#pushes)*
                         let b = ::stepfn::compiled::fast::string_bound(&#s);
                         (::stepfn::__private::serde_json::Value::String(#s), b)

@@ -363,6 +363,12 @@ pub fn write_format_value(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        // Integers are written in place (as `java_number` prints them), without a String of
+        // their own.
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{n}");
+        }
         Value::Number(n) => out.push_str(&java_number(n)),
         Value::String(s) => out.push_str(s),
         Value::Array(items) => {
