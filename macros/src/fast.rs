@@ -227,7 +227,13 @@ fn generate_scope(
         let arm = match g.step(state, &sym) {
             Ok(code) => {
                 covered_start |= n == 0;
-                code
+                let deopt = g.deopt(state, &sym);
+                quote! {
+                    'fail: {
+                        #code
+                    }
+                    #deopt;
+                }
             }
             Err(Static) => {
                 deopts.push(
@@ -274,7 +280,7 @@ fn generate_scope(
         #(#ints)*
         #(#vals)*
         let mut #node: u32 = 0;
-        loop {
+        'nodes: loop {
             match #node {
                 #(#arms)*
                 _ => ::core::unreachable!("no such node"),
@@ -286,7 +292,7 @@ fn generate_scope(
         Mode::Top => quote! {
             #(#subs)*
             #[doc(hidden)]
-            #[allow(non_snake_case, unused_mut, unused_variables, unreachable_code, clippy::all)]
+            #[allow(non_snake_case, unused_mut, unused_variables, unused_labels, unreachable_code, clippy::all)]
             fn #name(
                 #cx: &::stepfn::compiled::Execution,
                 #data: ::stepfn::compiled::Data,
@@ -302,7 +308,7 @@ fn generate_scope(
         Mode::Sub => quote! {
             #(#subs)*
             #[doc(hidden)]
-            #[allow(non_snake_case, unused_mut, unused_variables, unreachable_code, clippy::all)]
+            #[allow(non_snake_case, unused_mut, unused_variables, unused_labels, unreachable_code, clippy::all)]
             fn #name(
                 #cx: &::stepfn::compiled::Execution,
                 #input: &::stepfn::__private::serde_json::Value,
@@ -322,8 +328,27 @@ fn generate_scope(
 
 /// The JSON of `sym`, moving its locals.
 fn materialize(sym: &Sym) -> TokenStream {
+    materialize_as(sym, true)
+}
+
+/// [`materialize`]: `hot`, objects are cloned from prebuilt ones (fast, more code); otherwise
+/// built member by member (for the cold path of a deoptimization: less code).
+fn materialize_as(sym: &Sym, hot: bool) -> TokenStream {
     match sym {
-        Sym::Const(v) => const_expr(v),
+        Sym::Const(v) if hot => const_expr(v),
+        Sym::Const(v) => build_const(v),
+        Sym::Obj(fields) if !hot => {
+            let n = fields.len();
+            let inserts = fields.iter().map(|(k, s)| {
+                let v = materialize_as(s, false);
+                quote!(m.insert(::std::string::String::from(#k), #v);)
+            });
+            quote!({
+                let mut m = ::stepfn::compiled::fast::object(#n);
+                #(#inserts)*
+                ::stepfn::__private::serde_json::Value::Object(m)
+            })
+        }
         Sym::Int(x) => quote!(::stepfn::__private::serde_json::Value::from(#x)),
         Sym::Val(v, _) => quote!(#v),
         Sym::Ref(r, _) => quote!(::core::clone::Clone::clone(#r)),
@@ -366,7 +391,7 @@ fn materialize(sym: &Sym) -> TokenStream {
         }
         Sym::Overlay(base, _, fields) => {
             let sets = fields.iter().map(|(k, s)| {
-                let v = materialize(s);
+                let v = materialize_as(s, hot);
                 quote!(::stepfn::compiled::fast::set_field(&mut t, #k, #v);)
             });
             quote!({
@@ -482,7 +507,7 @@ impl Gen<'_> {
         match self.mode {
             Mode::Top => {
                 let cx = local("cx");
-                let v = materialize(sym);
+                let v = materialize_as(sym, false);
                 let b = bound(sym);
                 quote!(return ::stepfn::compiled::fast::deopt(#cx, #state, #v, #b))
             }
@@ -560,6 +585,7 @@ impl Gen<'_> {
             #(#binds)*
             #(#sets)*
             #node = #n;
+            continue 'nodes;
         }
     }
 
@@ -574,7 +600,9 @@ impl Gen<'_> {
             ::stepfn::compiled::fast::count(#cx, #prev);
             ::stepfn::compiled::fast::count(#cx, #prev);
         };
-        let fail = self.deopt(i, inp);
+        // Every check that fails leaves the arm's labeled block, after which the arm
+        // deoptimizes (one copy of that code per arm).
+        let fail = quote!(break 'fail);
         match &st.kind {
             StateKind::Pass(p) => {
                 let mut pre = Vec::new();

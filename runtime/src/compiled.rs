@@ -22,6 +22,11 @@
 //! A plain typed task (no Retry, Catch, paths, templates or timeout) costs a handful of counter
 //! increments besides its handler when the history is not kept: no clock, no JSON, no futures but
 //! the handler's own.
+//!
+//! When the history is only counted and nothing reads `$$`, the top-level scope first runs its
+//! specialized path ([`fast`]), which covers Pass, Choice, Succeed and Fail states (and Parallel
+//! and Map states whose branches and processors are made of them) without building the JSON of
+//! each state; it hands over to the general form described above wherever it stops.
 
 pub mod fast;
 

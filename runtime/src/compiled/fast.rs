@@ -1,12 +1,15 @@
 //! The specialized path of a compiled workflow.
 //!
-//! `workflow!` evaluates the Pass, Choice and Succeed states of the top-level scope symbolically
-//! at compile time: it knows which parts of each state's data are constants, which are integers
-//! computed by `States.MathAdd`, which are copies of the execution input, and how objects are
-//! put together. It then generates a second form of the scope, used when the history is only
-//! counted and nothing reads `$$`: integers stay in Rust locals, objects are made only when a
-//! state needs them whole (the output, a deoptimization), and a loop of Choice and Pass states
-//! becomes a Rust loop.
+//! `workflow!` evaluates the Pass, Choice, Succeed and Fail states of the top-level scope
+//! symbolically at compile time: it knows which parts of each state's data are constants, which
+//! are integers computed by `States.MathAdd`, which are copies of the execution input, and how
+//! objects are put together. It then generates a second form of the scope, used when the history
+//! is only counted and nothing reads `$$`: integers stay in Rust locals, objects are made only
+//! when a state needs them whole (the output, a deoptimization), and a loop of Choice and Pass
+//! states becomes a Rust loop. A Parallel or Map state (without Retry, Catch, Parameters,
+//! ItemSelector or ResultSelector) whose branches or processor start with such states runs them
+//! as specialized functions that borrow their input; if one of them gives up ([`Sub::Bail`]), the
+//! events counted since the state was entered are taken back and the state deoptimizes whole.
 //!
 //! Whenever the specialized path meets what it does not handle (a state of another type, a value
 //! of an unexpected type, anything that would raise an error, an output whose size bound passes
