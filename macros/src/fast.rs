@@ -227,7 +227,7 @@ fn generate_scope(
         let arm = match g.step(state, &sym) {
             Ok(code) => {
                 covered_start |= n == 0;
-                let deopt = g.deopt(state, &sym);
+                let deopt = g.deopt_node(state, &sym);
                 quote! {
                     'fail: {
                         #code
@@ -236,13 +236,13 @@ fn generate_scope(
                 }
             }
             Err(Static) => {
+                let deopt = g.deopt_node(state, &sym);
                 deopts.push(
                     states
                         .get_index(state)
                         .map(|(n, _)| n.clone())
                         .unwrap_or_default(),
                 );
-                let deopt = g.deopt(state, &sym);
                 quote!(#deopt)
             }
         };
@@ -436,6 +436,38 @@ fn bound_parts(sym: &Sym, fixed: &mut usize, dynamic: &mut Vec<Ident>) {
     }
 }
 
+/// The text of a canonical `sym`'s shape as `stepfn::compiled::fast::Shape::parse` reads it
+/// (locals numbered in the order [`canon`] gives them); `None` for a borrowed input.
+fn shape_text(sym: &Sym) -> Option<String> {
+    fn walk(sym: &Sym, ints: &mut usize, vals: &mut usize) -> Option<Value> {
+        let members = |fields: &[(String, Sym)], ints: &mut usize, vals: &mut usize| {
+            fields
+                .iter()
+                .map(|(k, s)| Some(serde_json::json!([k, walk(s, ints, vals)?])))
+                .collect::<Option<Vec<_>>>()
+        };
+        Some(match sym {
+            Sym::Const(v) => serde_json::json!(["c", v]),
+            Sym::Int(_) => {
+                *ints += 1;
+                serde_json::json!(["i", *ints - 1])
+            }
+            Sym::Val(..) => {
+                *vals += 1;
+                serde_json::json!(["v", *vals - 1])
+            }
+            Sym::Ref(..) => return None,
+            Sym::Obj(fields) => serde_json::json!(["o", members(fields, ints, vals)?]),
+            Sym::Overlay(_, _, fields) => {
+                *vals += 1;
+                let k = *vals - 1;
+                serde_json::json!(["l", k, members(fields, ints, vals)?])
+            }
+        })
+    }
+    walk(sym, &mut 0, &mut 0).map(|v| v.to_string())
+}
+
 /// `sym`'s shape, and its locals in the order of the canonical registers.
 fn canon(sym: &Sym) -> (Canon, Sym) {
     fn walk(sym: &Sym, c: &mut Canon) -> Sym {
@@ -513,6 +545,32 @@ impl Gen<'_> {
             }
             Mode::Sub => quote!(return ::stepfn::compiled::fast::Sub::Bail),
         }
+    }
+
+    /// [`Self::deopt`] of a node's input (`sym` canonical: its locals are the registers in
+    /// order): its JSON is built by the runtime from the shape's text, which takes far less
+    /// code than building it here.
+    fn deopt_node(&self, state: usize, sym: &Sym) -> TokenStream {
+        let Some(text) = (self.mode == Mode::Top).then(|| shape_text(sym)).flatten() else {
+            return self.deopt(state, sym);
+        };
+        let cx = local("cx");
+        let (c, _) = canon(sym);
+        let ints = (0..c.ints.len()).map(|k| local(&format!("fi{k}")));
+        let vals = (0..c.vals.len()).map(|k| local(&format!("fv{k}")));
+        let b = bound(sym);
+        quote!(return ::stepfn::compiled::fast::deopt_shape(
+            #cx,
+            #state,
+            {
+                static SHAPE: ::std::sync::LazyLock<::core::option::Option<::stepfn::compiled::fast::Shape>> =
+                    ::std::sync::LazyLock::new(|| ::stepfn::compiled::fast::Shape::parse(#text));
+                ::core::option::Option::as_ref(&*SHAPE)
+            },
+            &[#(#ints),*],
+            [#(#vals),*],
+            #b,
+        ))
     }
 
     /// Ends the scope with output `sym` of bound `b` (a statement that returns).

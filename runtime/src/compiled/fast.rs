@@ -204,3 +204,122 @@ pub fn set_field(target: &mut Value, name: &str, value: Value) {
 pub fn object(n: usize) -> serde_json::Map<String, Value> {
     serde_json::Map::with_capacity(n)
 }
+
+/// The shape of a state's data on the specialized path: how to build its JSON from the path's
+/// locals when it deoptimizes. `workflow!` writes it as JSON text; generated code reads it once.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// A constant.
+    Const(Value),
+    /// The integer local of this index.
+    Int(usize),
+    /// The JSON local of this index.
+    Val(usize),
+    /// An object with these members, in order.
+    Obj(Vec<(String, Shape)>),
+    /// The JSON local of this index (an object) with these members set over it.
+    Overlay(usize, Vec<(String, Shape)>),
+}
+
+impl Shape {
+    /// Reads the text `workflow!` writes: `["c", value]`, `["i", k]`, `["v", k]`,
+    /// `["o", [[key, shape], …]]`, `["l", k, [[key, shape], …]]`.
+    pub fn parse(text: &str) -> Option<Shape> {
+        fn read(v: &Value) -> Option<Shape> {
+            let a = v.as_array()?;
+            let index = |i: usize| a.get(i)?.as_u64().and_then(|k| usize::try_from(k).ok());
+            let members = |i: usize| -> Option<Vec<(String, Shape)>> {
+                a.get(i)?
+                    .as_array()?
+                    .iter()
+                    .map(|m| Some((m.get(0)?.as_str()?.to_string(), read(m.get(1)?)?)))
+                    .collect()
+            };
+            match a.first()?.as_str()? {
+                "c" => Some(Shape::Const(a.get(1)?.clone())),
+                "i" => Some(Shape::Int(index(1)?)),
+                "v" => Some(Shape::Val(index(1)?)),
+                "o" => Some(Shape::Obj(members(1)?)),
+                "l" => Some(Shape::Overlay(index(1)?, members(2)?)),
+                _ => None,
+            }
+        }
+        read(&serde_json::from_str(text).ok()?)
+    }
+
+    /// The JSON: integers from `ints`, JSON values moved out of `vals`.
+    fn build(&self, ints: &[i64], vals: &mut [Value]) -> Option<Value> {
+        Some(match self {
+            Shape::Const(v) => v.clone(),
+            Shape::Int(k) => Value::from(*ints.get(*k)?),
+            Shape::Val(k) => std::mem::take(vals.get_mut(*k)?),
+            Shape::Obj(members) => {
+                let mut m = object(members.len());
+                for (key, s) in members {
+                    m.insert(key.clone(), s.build(ints, vals)?);
+                }
+                Value::Object(m)
+            }
+            Shape::Overlay(k, members) => {
+                let mut base = std::mem::take(vals.get_mut(*k)?);
+                for (key, s) in members {
+                    let v = s.build(ints, vals)?;
+                    set_field(&mut base, key, v);
+                }
+                base
+            }
+        })
+    }
+}
+
+/// Deoptimizes at `state`, building its input from `shape` and the path's locals (see
+/// [`deopt`]). A shape that does not fit its locals (a bug of `workflow!`) fails the execution
+/// with `States.Runtime` rather than run on wrong data.
+#[inline(never)]
+#[cold]
+pub fn deopt_shape<const N: usize>(
+    cx: &Execution,
+    state: usize,
+    shape: Option<&Shape>,
+    ints: &[i64],
+    mut vals: [Value; N],
+    bound: usize,
+) -> Exit {
+    match shape.and_then(|s| s.build(ints, &mut vals)) {
+        Some(v) => deopt(cx, state, v, bound),
+        None => Exit::Done(Err(StatesError::runtime(
+            "internal error: a compiled workflow's specialized path could not rebuild its data",
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shapes_build_what_they_describe() {
+        let shape = Shape::parse(
+            r#"["l", 0, [["counter", ["o", [["n", ["i", 0]], ["last", ["c", "P3"]], ["v", ["v", 1]]]]], ["extra", ["c", [1]]]]]"#,
+        )
+        .unwrap();
+        let mut vals = [json!({"counter": 1, "keep": true}), json!("moved")];
+        let v = shape.build(&[42], &mut vals).unwrap();
+        assert_eq!(
+            v,
+            json!({"counter": {"n": 42, "last": "P3", "v": "moved"}, "keep": true, "extra": [1]})
+        );
+        // The replaced member keeps its place; the new one is appended.
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["counter", "keep", "extra"]);
+        // A shape that does not fit its locals builds nothing.
+        assert_eq!(
+            Shape::parse(r#"["i", 3]"#).unwrap().build(&[1], &mut []),
+            None
+        );
+        assert_eq!(Shape::parse(r#"["x", 1]"#), None);
+        assert_eq!(Shape::parse("not json"), None);
+    }
+}
