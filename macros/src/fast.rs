@@ -701,7 +701,6 @@ impl Gen<'_> {
             }
             StateKind::Parallel(par) => {
                 if par.parameters.is_some()
-                    || par.arguments.is_some()
                     || par.result_selector.is_some()
                     || !par.retry.is_empty()
                     || !par.catch.is_empty()
@@ -714,70 +713,31 @@ impl Gen<'_> {
                 }
                 let mut pre = Vec::new();
                 let (pin, pin_bound) = self.input_ref(inp, &mut pre);
-                let (saved, started, outs, outs_bound) = (
-                    local("saved"),
-                    local("started"),
-                    local("outs"),
-                    local("outs_bound"),
-                );
-                let undo = quote!({
-                    ::stepfn::compiled::fast::rewind(#cx, #saved, #prev);
-                    #fail
-                });
+                let g = Gather::new();
                 let n = branches.len();
+                let (started, undo) = (&g.started, g.undo(&fail));
                 let runs = branches.iter().map(|f| {
-                    quote! {
+                    let push = g.push(quote!(#f(#cx, #pin, #pin_bound, &mut bprev)), &undo);
+                    quote!({
                         let mut bprev = #started;
-                        match #f(#cx, #pin, #pin_bound, &mut bprev) {
-                            ::stepfn::compiled::fast::Sub::Done(v, b) => {
-                                #outs.push(v);
-                                #outs_bound += b;
-                            }
-                            ::stepfn::compiled::fast::Sub::Bail => #undo,
-                        }
-                    }
+                        #push
+                    })
                 });
-                pre.push(quote! {
-                    let #saved = ::stepfn::compiled::fast::mark(#cx, *#prev);
-                    // ParallelStateEntered, ParallelStateStarted.
-                    ::stepfn::compiled::fast::count(#cx, #prev);
-                    ::stepfn::compiled::fast::count(#cx, #prev);
-                    let #started = *#prev;
-                    let mut #outs = ::std::vec::Vec::with_capacity(#n);
-                    let mut #outs_bound: usize = 2 + #n - 1;
-                    #({ #runs })*
-                    ::stepfn::compiled::fast::caught_up(#cx, #prev);
-                });
-                let result = self.array_result(outs, outs_bound, &mut pre);
-                let exited = quote!(::stepfn::compiled::fast::count(#cx, #prev););
-                let tail = self.tail(
+                let body = quote!(#(#runs)*);
+                // ParallelStateEntered, ParallelStateStarted, the branches, ParallelStateExited.
+                self.gather(
                     inp,
-                    result,
-                    par.result_path.as_ref(),
-                    &par.transition,
-                    &undo,
-                    &mut pre,
-                    &exited,
-                )?;
-                Ok(quote! {
-                    #(#pre)*
-                    #tail
-                })
+                    pre,
+                    &g,
+                    (quote!(#n), body, quote!()),
+                    (par.result_path.as_ref(), &par.transition),
+                    &fail,
+                )
             }
             StateKind::Map(m) => {
-                if m.mode() != stepfn_asl::MapMode::Inline
-                    || m.items.is_some()
-                    || m.item_selector.is_some()
+                // What the compiled form covers at all is checked before (`compile.rs`).
+                if m.item_selector.is_some()
                     || m.parameters.is_some()
-                    || m.item_reader.is_some()
-                    || m.item_batcher.is_some()
-                    || m.result_writer.is_some()
-                    || m.max_concurrency_path.is_some()
-                    || matches!(m.max_concurrency, Some(Expr::Jsonata(_)))
-                    || m.tolerated_failure_count.is_some()
-                    || m.tolerated_failure_count_path.is_some()
-                    || m.tolerated_failure_percentage.is_some()
-                    || m.tolerated_failure_percentage_path.is_some()
                     || m.result_selector.is_some()
                     || !m.retry.is_empty()
                     || !m.catch.is_empty()
@@ -802,29 +762,17 @@ impl Gen<'_> {
                     }
                     _ => return Err(Static),
                 };
-                let (saved, started, outs, outs_bound, items) = (
-                    local("saved"),
-                    local("started"),
-                    local("outs"),
-                    local("outs_bound"),
-                    local("items"),
-                );
-                let undo = quote!({
-                    ::stepfn::compiled::fast::rewind(#cx, #saved, #prev);
-                    #fail
-                });
+                let items = local("items");
                 pre.push(quote! {
                     let #items: &::std::vec::Vec<::stepfn::__private::serde_json::Value> = match #items_expr {
                         ::core::option::Option::Some(::stepfn::__private::serde_json::Value::Array(a)) => a,
                         _ => #fail,
                     };
-                    let #saved = ::stepfn::compiled::fast::mark(#cx, *#prev);
-                    // MapStateEntered, MapStateStarted.
-                    ::stepfn::compiled::fast::count(#cx, #prev);
-                    ::stepfn::compiled::fast::count(#cx, #prev);
-                    let #started = *#prev;
-                    let mut #outs = ::std::vec::Vec::with_capacity(#items.len());
-                    let mut #outs_bound: usize = 2 + #items.len().saturating_sub(1);
+                });
+                let g = Gather::new();
+                let (started, undo) = (&g.started, g.undo(&fail));
+                let push = g.push(quote!(#processor(#cx, item, item_bound, &mut iprev)), &undo);
+                let body = quote! {
                     for item in #items {
                         let item_bound = match #limit {
                             ::core::option::Option::Some(l) => ::stepfn::compiled::fast::value_bound(item, l),
@@ -833,34 +781,21 @@ impl Gen<'_> {
                         // MapIterationStarted, the processor's events, MapIterationSucceeded.
                         let mut iprev = #started;
                         ::stepfn::compiled::fast::count(#cx, &mut iprev);
-                        match #processor(#cx, item, item_bound, &mut iprev) {
-                            ::stepfn::compiled::fast::Sub::Done(v, b) => {
-                                #outs.push(v);
-                                #outs_bound += b;
-                            }
-                            ::stepfn::compiled::fast::Sub::Bail => #undo,
-                        }
+                        #push
                         ::stepfn::compiled::fast::count(#cx, &mut iprev);
                     }
-                    ::stepfn::compiled::fast::caught_up(#cx, #prev);
-                    // MapStateSucceeded.
-                    ::stepfn::compiled::fast::count(#cx, #prev);
-                });
-                let result = self.array_result(outs, outs_bound, &mut pre);
-                let exited = quote!(::stepfn::compiled::fast::count(#cx, #prev););
-                let tail = self.tail(
+                };
+                // MapStateEntered, MapStateStarted, the iterations, MapStateSucceeded,
+                // MapStateExited.
+                let succeeded = quote!(::stepfn::compiled::fast::count(#cx, #prev););
+                self.gather(
                     inp,
-                    result,
-                    m.result_path.as_ref(),
-                    &m.transition,
-                    &undo,
-                    &mut pre,
-                    &exited,
-                )?;
-                Ok(quote! {
-                    #(#pre)*
-                    #tail
-                })
+                    pre,
+                    &g,
+                    (quote!(#items.len()), body, succeeded),
+                    (m.result_path.as_ref(), &m.transition),
+                    &fail,
+                )
             }
             StateKind::Succeed => {
                 let done = self.done(inp, &bound(inp));
@@ -952,6 +887,56 @@ impl Gen<'_> {
                 (quote!(&#t), quote!(#tb))
             }
         }
+    }
+
+    /// A Parallel or Map state: the events before its work (`…StateEntered`, `…StateStarted`),
+    /// `body` (which pushes each output with [`Gather::push`]; `capacity` outputs), `after` (the
+    /// events after it), then the array of outputs placed by `ResultPath`, with its
+    /// `…StateExited`. Whatever fails after the work has started takes back its events.
+    #[allow(clippy::type_complexity)]
+    fn gather(
+        &mut self,
+        inp: &Sym,
+        mut pre: Vec<TokenStream>,
+        g: &Gather,
+        (capacity, body, after): (TokenStream, TokenStream, TokenStream),
+        (result_path, transition): (Option<&ResultPath>, &Transition),
+        fail: &TokenStream,
+    ) -> Result<TokenStream, Static> {
+        let (cx, prev) = (local("cx"), local("prev"));
+        let Gather {
+            saved,
+            started,
+            outs,
+            outs_bound,
+        } = g;
+        pre.push(quote! {
+            let #saved = ::stepfn::compiled::fast::mark(#cx, *#prev);
+            ::stepfn::compiled::fast::count(#cx, #prev);
+            ::stepfn::compiled::fast::count(#cx, #prev);
+            let #started = *#prev;
+            let mut #outs = ::std::vec::Vec::with_capacity(#capacity);
+            let mut #outs_bound: usize = 2 + (#capacity).saturating_sub(1);
+            #body
+            ::stepfn::compiled::fast::caught_up(#cx, #prev);
+            #after
+        });
+        let result = self.array_result(outs.clone(), outs_bound.clone(), &mut pre);
+        let exited = quote!(::stepfn::compiled::fast::count(#cx, #prev););
+        let undo = g.undo(fail);
+        let tail = self.tail(
+            inp,
+            result,
+            result_path,
+            transition,
+            &undo,
+            &mut pre,
+            &exited,
+        )?;
+        Ok(quote! {
+            #(#pre)*
+            #tail
+        })
     }
 
     /// The array of a Parallel's or Map's outputs, held in local `outs` with bound `bound`.
@@ -1412,6 +1397,51 @@ impl Gen<'_> {
                 })
             }
             Condition::Jsonata(_) | Condition::Constant(_) => Err(Static),
+        }
+    }
+}
+
+/// The locals of a specialized Parallel or Map state (see [`Gen::gather`]).
+struct Gather {
+    /// The event count before the state.
+    saved: Ident,
+    /// The id of its `…StateStarted` event.
+    started: Ident,
+    /// The outputs so far, and their bound.
+    outs: Ident,
+    outs_bound: Ident,
+}
+
+impl Gather {
+    fn new() -> Self {
+        Gather {
+            saved: local("saved"),
+            started: local("started"),
+            outs: local("outs"),
+            outs_bound: local("outs_bound"),
+        }
+    }
+
+    /// `fail`, after taking back the events counted since the state was entered.
+    fn undo(&self, fail: &TokenStream) -> TokenStream {
+        let (cx, prev, saved) = (local("cx"), local("prev"), &self.saved);
+        quote!({
+            ::stepfn::compiled::fast::rewind(#cx, #saved, #prev);
+            #fail
+        })
+    }
+
+    /// Runs one branch or iteration (`call`, a `Sub`) and keeps its output, or takes `undo`.
+    fn push(&self, call: TokenStream, undo: &TokenStream) -> TokenStream {
+        let (outs, outs_bound) = (&self.outs, &self.outs_bound);
+        quote! {
+            match #call {
+                ::stepfn::compiled::fast::Sub::Done(v, b) => {
+                    #outs.push(v);
+                    #outs_bound += b;
+                }
+                ::stepfn::compiled::fast::Sub::Bail => #undo,
+            }
         }
     }
 }
