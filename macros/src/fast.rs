@@ -1590,6 +1590,31 @@ mod tests {
         assert!(p.is_none());
     }
 
+    /// The benchmark workloads as `workflow!` exports them (`definitions/`): each but the one
+    /// with a Retry runs on the specialized path from start to end.
+    #[test]
+    fn the_workloads_are_specialized_throughout() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../definitions");
+        for (name, specialized) in [
+            ("TrivialThree", true),
+            ("PassChain100", true),
+            ("ChoiceLoop10k", true),
+            ("Map10k", true),
+            ("Parallel10x10", true),
+            ("RetryCatch", false),
+        ] {
+            let text = std::fs::read_to_string(dir.join(format!("{name}.asl.json"))).unwrap();
+            let p = plan(serde_json::from_str(&text).unwrap());
+            match p {
+                Some(p) => {
+                    assert!(specialized, "{name}");
+                    assert!(p.deopts.is_empty(), "{name}: {:?}", p.deopts);
+                }
+                None => assert!(!specialized, "{name} has no specialized path"),
+            }
+        }
+    }
+
     #[test]
     fn what_it_does_not_cover_deoptimizes() {
         let p = plan(serde_json::json!({
