@@ -20,6 +20,10 @@
 //!   (`Throughput::Elements(100)`: criterion's `thrpt` is transitions per second):
 //!   `PassChain100` compiled (its `workflow!`-generated Rust) and interpreted (the same ASL),
 //!   `TypedChain100` compiled from a typed input, from JSON, and interpreted.
+//! * `floor`: what an execution of three workloads costs before any engine work, the bound on
+//!   how much faster than the interpreter the compiled form can be there: making and freeing
+//!   `c_map_10k`'s output (10,000 objects), `t_trivial_3`'s input and output, and
+//!   `e_retry_catch`'s two retry waits on a paused tokio clock.
 //!
 //! Everything is parsed once, outside the timed closure: only evaluation is timed. Where an
 //! evaluation consumes its input (ResultPath placement, executions), the input is cloned in
@@ -469,6 +473,45 @@ fn bench_compiled(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_floor(c: &mut Criterion) {
+    // `c_map_10k`'s output, as its expected output file has it.
+    let map_output = Value::Array(
+        (0..10_000)
+            .map(|i| {
+                json!({
+                    "key": i,
+                    "label": format!("#{i}:item-{i}"),
+                    "cost": i,
+                    "dims": {"qty": i % 7}
+                })
+            })
+            .collect(),
+    );
+    let (trivial_input, trivial_output) = (json!({"in": true}), json!({"a": 1, "b": 2}));
+    let mut g = c.benchmark_group("floor");
+    g.bench_function("c_map_10k/output_made_and_freed", |b| {
+        b.iter(|| drop(black_box(map_output.clone())))
+    });
+    g.bench_function("t_trivial_3/input_and_output_made_and_freed", |b| {
+        b.iter(|| {
+            drop(black_box(trivial_input.clone()));
+            drop(black_box(trivial_output.clone()));
+        })
+    });
+    let paused = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("a tokio runtime");
+    g.bench_function("e_retry_catch/two_retry_waits_paused_clock", |b| {
+        b.to_async(&paused).iter(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        })
+    });
+    g.finish();
+}
+
 /// Benchmark `name`: whole executions, `run` on a fresh copy of `input` each (copied untimed).
 fn runs<I: Clone, F: std::future::Future<Output = stepfn::ExecutionResult>>(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -489,6 +532,7 @@ criterion_group!(
     bench_template,
     bench_intrinsic,
     bench_choice,
-    bench_compiled
+    bench_compiled,
+    bench_floor
 );
 criterion_main!(benches);
