@@ -141,6 +141,19 @@ workflow! {
     }
 }
 
+workflow! {
+    /// A top-level Fail state reached on the specialized path.
+    pub Guard {
+        start Check;
+        Check: choice {
+            $.ok == true => Done,
+            _ => Stop,
+        }
+        Stop: fail "Guard.Stopped", "the input was not ok";
+        Done: succeed;
+    }
+}
+
 fn options(payload_limit: Option<usize>) -> ExecutionOptions {
     ExecutionOptions {
         name: Some("specialized".into()),
@@ -296,4 +309,16 @@ fn errors_after_parallel_and_map_cite_the_same_event_ids() {
         let cause = r[0].cause.as_deref().unwrap_or_default();
         assert!(cause.contains("(entered at the event id #"), "{cause}");
     }
+}
+
+#[test]
+fn a_fail_state_fails_the_execution() {
+    let r = same::<Guard>(json!({"ok": false}));
+    assert_eq!(r[0].error.as_deref(), Some("Guard.Stopped"));
+    assert_eq!(r[0].cause.as_deref(), Some("the input was not ok"));
+    assert_eq!(
+        same::<Guard>(json!({"ok": true}))[0].output,
+        Some(json!({"ok": true}))
+    );
+    same::<Guard>(json!({}));
 }
