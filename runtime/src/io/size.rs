@@ -11,7 +11,7 @@ const FLOAT_LEN_MAX: usize = 24;
 /// True when the compact JSON text of `v` is longer than `limit` bytes. Stops counting early.
 ///
 /// Checked on every state's output, so it first counts an upper bound that does not format
-/// floats (each counts as [`FLOAT_LEN_MAX`] bytes); only a value whose bound passes the limit is
+/// floats (each counts as `FLOAT_LEN_MAX` (24) bytes); only a value whose bound passes the limit is
 /// counted exactly.
 pub fn exceeds(v: &Value, limit: usize) -> bool {
     checked(v, limit).is_none()
