@@ -176,16 +176,58 @@ pub struct Plan {
     pub nodes: usize,
     /// The states of the nodes that deoptimize as soon as they are entered, in node order.
     pub deopts: Vec<String>,
+    /// True when it covers the start state (the scope begins with it).
+    pub starts: bool,
+    /// The states it can be entered at (`at`): the start when it covers it, and the resume
+    /// points it covers.
+    pub entries: Vec<usize>,
 }
 
-/// Generates the specialized path of the top-level scope as a function named `name`, or `None`
-/// when its start state is one the specialized path does not cover (it would only deoptimize).
+/// The states at which the general form resumes the specialized path: those it may cover,
+/// entered from a state it never covers (Task, Wait) or may hand over (Parallel, Map).
+pub fn resume_points(states: &indexmap::IndexMap<String, State>) -> Vec<usize> {
+    let coverable = |st: &State| {
+        matches!(
+            st.kind,
+            StateKind::Pass(_)
+                | StateKind::Choice(_)
+                | StateKind::Succeed
+                | StateKind::Fail(_)
+                | StateKind::Parallel(_)
+                | StateKind::Map(_)
+        )
+    };
+    let mut points: Vec<usize> = states
+        .values()
+        .filter(|st| {
+            matches!(
+                st.kind,
+                StateKind::Task(_)
+                    | StateKind::Wait(_)
+                    | StateKind::Parallel(_)
+                    | StateKind::Map(_)
+            )
+        })
+        .flat_map(|st| st.successors())
+        .filter_map(|(to, _)| states.get_full(to))
+        .filter(|(_, _, st)| coverable(st))
+        .map(|(i, _, _)| i)
+        .collect();
+    points.sort_unstable();
+    points.dedup();
+    points
+}
+
+/// Generates the specialized path of the top-level scope as a function named `name`, entered at
+/// `start` or at one of `resume` (state indexes), or `None` when it covers none of them (it
+/// would only deoptimize).
 pub fn generate(
     name: &Ident,
     start: &str,
     states: &indexmap::IndexMap<String, State>,
+    resume: &[usize],
 ) -> Option<Plan> {
-    generate_scope(Mode::Top, name, start, states)
+    generate_scope(Mode::Top, name, start, states, resume)
 }
 
 fn generate_scope(
@@ -193,6 +235,7 @@ fn generate_scope(
     name: &Ident,
     start: &str,
     states: &indexmap::IndexMap<String, State>,
+    resume: &[usize],
 ) -> Option<Plan> {
     let index: HashMap<&str, usize> = states
         .keys()
@@ -218,15 +261,23 @@ fn generate_scope(
         Mode::Top => Sym::Val(local("fv0"), local("fb0")),
         Mode::Sub => Sym::Ref(local("input"), local("input_bound")),
     };
-    g.node(start_i, &input);
+    // Entry nodes: the start, then each resume point, all with the input as one JSON local.
+    let mut entries: Vec<(usize, usize)> = Vec::new();
+    for state in std::iter::once(start_i).chain(resume.iter().copied()) {
+        if let Some((node, _)) = g.node(state, &input) {
+            if !entries.iter().any(|&(s, _)| s == state) {
+                entries.push((state, node));
+            }
+        }
+    }
     let mut n = 0;
-    let mut covered_start = false;
+    let mut covered = Vec::new();
     let mut deopts = Vec::new();
     while n < g.pending.len() {
         let (state, sym) = g.pending[n].clone();
         let arm = match g.step(state, &sym) {
             Ok(code) => {
-                covered_start |= n == 0;
+                covered.push(n);
                 let deopt = g.deopt_node(state, &sym);
                 quote! {
                     'fail: {
@@ -250,9 +301,11 @@ fn generate_scope(
         g.arms.push(quote!(#n_lit => { #arm }));
         n += 1;
     }
-    if !covered_start {
+    entries.retain(|(_, node)| covered.contains(node));
+    if entries.is_empty() {
         return None;
     }
+    let starts = entries.iter().any(|&(state, _)| state == start_i);
     let first_val = usize::from(mode == Mode::Top);
     let ints = (0..g.max_ints).map(|k| {
         let r = local(&format!("fi{k}"));
@@ -279,7 +332,6 @@ fn generate_scope(
         let #limit: ::core::option::Option<usize> = ::stepfn::compiled::fast::limit(#cx);
         #(#ints)*
         #(#vals)*
-        let mut #node: u32 = 0;
         'nodes: loop {
             match #node {
                 #(#arms)*
@@ -288,6 +340,11 @@ fn generate_scope(
         }
     };
     let subs = &g.subs;
+    let at = local("at");
+    let entry_arms = entries.iter().map(|&(state, node)| {
+        let node = node as u32;
+        quote!(#state => #node,)
+    });
     let code = match mode {
         Mode::Top => quote! {
             #(#subs)*
@@ -297,10 +354,15 @@ fn generate_scope(
                 #cx: &::stepfn::compiled::Execution,
                 #data: ::stepfn::compiled::Data,
                 #prev: &mut u64,
+                #at: usize,
             ) -> ::stepfn::compiled::fast::Exit {
-                let (mut #fv0, mut #fb0) = match ::stepfn::compiled::fast::entry(#cx, #data) {
+                let mut #node: u32 = match #at {
+                    #(#entry_arms)*
+                    _ => return ::stepfn::compiled::fast::Exit::Deopt(#at, #data),
+                };
+                let (mut #fv0, mut #fb0) = match ::stepfn::compiled::fast::entry(#cx, #at, #data) {
                     ::core::result::Result::Ok(x) => x,
-                    ::core::result::Result::Err(d) => return ::stepfn::compiled::fast::Exit::Deopt(#start_i, d),
+                    ::core::result::Result::Err(exit) => return exit,
                 };
                 #body
             }
@@ -315,6 +377,7 @@ fn generate_scope(
                 #input_bound: usize,
                 #prev: &mut u64,
             ) -> ::stepfn::compiled::fast::Sub {
+                let mut #node: u32 = 0;
                 #body
             }
         },
@@ -323,6 +386,8 @@ fn generate_scope(
         code,
         nodes: g.pending.len(),
         deopts,
+        starts,
+        entries: entries.iter().map(|&(state, _)| state).collect(),
     })
 }
 
@@ -862,7 +927,7 @@ impl Gen<'_> {
         if let Some(known) = self.sub_fns.get(&(i, k)) {
             return known.clone().ok_or(Static);
         }
-        let made = generate_scope(Mode::Sub, &name, start, states).map(|plan| {
+        let made = generate_scope(Mode::Sub, &name, start, states, &[]).map(|plan| {
             self.subs.push(plan.code);
             name
         });
@@ -1508,7 +1573,12 @@ mod tests {
     fn plan(asl: Value) -> Option<Plan> {
         let (sm, diags) = stepfn_asl::parse::read(&asl);
         let sm = sm.unwrap_or_else(|| panic!("{diags:?}"));
-        generate(&local("f"), &sm.start_at, &sm.states)
+        generate(
+            &local("f"),
+            &sm.start_at,
+            &sm.states,
+            &resume_points(&sm.states),
+        )
     }
 
     #[test]
@@ -1595,24 +1665,33 @@ mod tests {
     #[test]
     fn the_workloads_are_specialized_throughout() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../definitions");
-        for (name, specialized) in [
-            ("TrivialThree", true),
-            ("PassChain100", true),
-            ("ChoiceLoop10k", true),
-            ("Map10k", true),
-            ("Parallel10x10", true),
-            ("RetryCatch", false),
+        for name in [
+            "TrivialThree",
+            "PassChain100",
+            "ChoiceLoop10k",
+            "Map10k",
+            "Parallel10x10",
         ] {
             let text = std::fs::read_to_string(dir.join(format!("{name}.asl.json"))).unwrap();
-            let p = plan(serde_json::from_str(&text).unwrap());
-            match p {
-                Some(p) => {
-                    assert!(specialized, "{name}");
-                    assert!(p.deopts.is_empty(), "{name}: {:?}", p.deopts);
-                }
-                None => assert!(!specialized, "{name} has no specialized path"),
-            }
+            let p = plan(serde_json::from_str(&text).unwrap()).unwrap();
+            assert!(p.starts, "{name}");
+            assert!(p.deopts.is_empty(), "{name}: {:?}", p.deopts);
         }
+        // RetryCatch starts with a Parallel with a Retry, which the general form runs; the
+        // specialized path takes over after it (its Catch target and its Next).
+        let text = std::fs::read_to_string(dir.join("RetryCatch.asl.json")).unwrap();
+        let sm: Value = serde_json::from_str(&text).unwrap();
+        let p = plan(sm.clone()).unwrap();
+        assert!(!p.starts);
+        assert_eq!(p.deopts, ["Guarded"]);
+        let names: Vec<&str> = sm["States"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let entries: Vec<&str> = p.entries.iter().map(|&i| names[i]).collect();
+        assert_eq!(entries, ["Unreached", "Recovered"]);
     }
 
     #[test]
@@ -1626,7 +1705,9 @@ mod tests {
             }
         }))
         .unwrap();
-        assert_eq!(p.deopts, ["W"]);
+        // B is entered after the Wait (a resume point), and its InputPath is not covered.
+        assert_eq!(p.deopts, ["B", "W"]);
+        assert!(p.starts);
         // A scope that starts with a state it does not cover has no specialized path.
         assert!(plan(serde_json::json!({
             "StartAt": "W",

@@ -154,6 +154,33 @@ workflow! {
     }
 }
 
+/// A task the general form runs; the specialized path resumes after it.
+async fn bump(v: Value) -> Result<Value, stepfn::TaskError> {
+    let n = v["n"].as_i64().unwrap_or_default();
+    let mut out = json!({"n": n + 1});
+    if let Some(tag) = v.get("tag") {
+        out["tag"] = tag.clone();
+    }
+    Ok(out)
+}
+
+workflow! {
+    /// A loop through a Task: the Pass and Choice after it run on the specialized path, resumed
+    /// after each task; an error there cites an event id counted across both forms.
+    pub Resumed {
+        start Work;
+        Work: task bump -> Add;
+        Add: pass {
+            parameters {"n.$": "States.MathAdd($.n, 10)", "tag.$": "$.tag"};
+        } -> Loop;
+        Loop: choice {
+            $.n < 50 => Work,
+            _ => Done,
+        }
+        Done: succeed;
+    }
+}
+
 fn options(payload_limit: Option<usize>) -> ExecutionOptions {
     ExecutionOptions {
         name: Some("specialized".into()),
@@ -321,4 +348,21 @@ fn a_fail_state_fails_the_execution() {
         Some(json!({"ok": true}))
     );
     same::<Guard>(json!({}));
+}
+
+#[test]
+fn the_specialized_path_resumes_after_tasks() {
+    let r = same::<Resumed>(json!({"n": 0, "tag": "x"}));
+    assert_eq!(r[0].output, Some(json!({"n": 55, "tag": "x"})));
+    // No tag: the Pass after the first task fails, citing the event it was entered at.
+    let r = same::<Resumed>(json!({"n": 0}));
+    assert_eq!(r[0].error.as_deref(), Some("States.Runtime"));
+    assert!(r[0]
+        .cause
+        .as_deref()
+        .unwrap_or_default()
+        .contains("(entered at the event id #"));
+    // The task takes n past 32 bits: MathAdd fails.
+    let r = same::<Resumed>(json!({"n": 2_147_483_647i64, "tag": "x"}));
+    assert_eq!(r[0].error.as_deref(), Some("States.IntrinsicFailure"));
 }

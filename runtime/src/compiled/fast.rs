@@ -80,18 +80,27 @@ pub fn failed(error: &str, cause: &str) -> Exit {
     Exit::Done(Err(StatesError::new(error, cause)))
 }
 
-/// What the specialized path starts from: the input as JSON and its size bound, or the data as
-/// it came when the specialized path does not run (the history is kept, the input is typed, or a
-/// payload limit applies to an input without a known bound).
+/// What the specialized path starts from at state `at`: the input as JSON and its size bound
+/// (a typed value is serialized, as the state would do). Otherwise how the path ends at once:
+/// it does not run when the history is kept, and hands a JSON input with no known bound that
+/// passes the payload limit to the general form, which reports it; a typed value too large to
+/// be serialized within the limit fails as the state would fail.
 #[inline]
-pub fn entry(cx: &Execution, data: Data) -> Result<(Value, usize), Data> {
+pub fn entry(cx: &Execution, at: usize, data: Data) -> Result<(Value, usize), Exit> {
     if cx.keep {
-        return Err(data);
+        return Err(Exit::Deopt(at, data));
     }
-    match data {
-        Data::Bounded(v, b) => Ok((v, b)),
-        Data::Json(v) if cx.payload_limit.is_none() => Ok((v, 0)),
-        other => Err(other),
+    let v = match data {
+        Data::Bounded(v, b) => return Ok((v, b)),
+        Data::Json(v) => v,
+        typed @ Data::Typed(..) => cx.json(typed).map_err(|e| Exit::Done(Err(e)))?,
+    };
+    match cx.payload_limit {
+        None => Ok((v, 0)),
+        Some(l) => match crate::io::size::checked(&v, l) {
+            Some(b) => Ok((v, b)),
+            None => Err(Exit::Deopt(at, Data::Json(v))),
+        },
     }
 }
 
