@@ -26,7 +26,8 @@
 //! When the history is only counted and nothing reads `$$`, the top-level scope first runs its
 //! specialized path ([`fast`]), which covers Pass, Choice, Succeed and Fail states (and Parallel
 //! and Map states whose branches and processors are made of them) without building the JSON of
-//! each state; it hands over to the general form described above wherever it stops.
+//! each state; it hands over to the general form described above wherever it stops, and the
+//! general form hands back after each state the specialized path does not cover.
 
 pub mod fast;
 

@@ -19,6 +19,10 @@
 //! specialized path has no side effects to undo: Pass and Choice states only compute, and the
 //! events it counts are those of the states it completed.
 //!
+//! The general form hands control back ([`entry`] at a state index) at the states that follow one
+//! the specialized path never covers (a Task, a Wait) or may hand over (a Parallel, a Map), so
+//! the JSON-only stretches between tasks run specialized too.
+//!
 //! The functions here are the specialized path's share of the rules; each is the function the
 //! interpreter uses (or a piece of it), so the two forms cannot drift apart.
 
