@@ -1,18 +1,21 @@
 //! Code generation of the specialized path of the top-level scope (see `stepfn::compiled::fast`
 //! for what it is and when it runs).
 //!
-//! The Pass, Choice and Succeed states are evaluated symbolically: each state's data is a
+//! The Pass, Choice, Succeed and Fail states are evaluated symbolically: each state's data is a
 //! [`Sym`], whose parts are constants, integers in Rust locals, JSON values in Rust locals, or
 //! objects whose members are known. A *node* is a state entered with data of one shape (the
-//! same structure, constants and kinds of locals); the first node is the start state with the
-//! input as one JSON local. Each node becomes one arm of a `loop { match }` over node numbers, so
-//! a loop of states becomes a loop of arms. Locals of a node live in numbered registers
-//! (`fi0`… integers, `fv0`… JSON values with their size bounds `fb0`…) declared before the loop.
+//! same structure, constants and kinds of locals); the entry nodes are the start state and the
+//! states the general form resumes at ([`resume_points`]), each with the input as one JSON local.
+//! Each node becomes one arm of a `loop { match }` over node numbers, so a loop of states becomes
+//! a loop of arms. Locals of a node live in numbered registers (`fi0`… integers, `fv0`… JSON
+//! values with their size bounds `fb0`…) declared before the loop. A Parallel branch or Map
+//! processor made of such states becomes a function of its own ([`Mode::Sub`]).
 //!
 //! Anything the symbolic evaluation does not cover makes its node a deoptimization: the arm
-//! builds the state's input as JSON and hands it to the general form of the scope. Checks that
-//! can only be made at run time (a value's type, a missing field, the payload limit) deoptimize
-//! the same way when they fail.
+//! hands the state's input, as JSON, to the general form of the scope (the runtime builds it
+//! from the node's shape, [`shape_text`]). Checks that can only be made at run time (a value's
+//! type, a missing field, the payload limit) leave the arm's labeled block to that same
+//! deoptimization when they fail.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;

@@ -3,7 +3,8 @@
 //!
 //! Phases, one module each: [`parse`] (syntax) → [`lower`] (to ASL JSON, with a span table) →
 //! [`check`] (the shared validator, errors mapped to the user's tokens) → [`codegen`]
-//! (infallible). On errors, [`fallback`] emits the errors and stub items.
+//! (infallible; the compiled form in [`compile`], its specialized path in [`fast`]). On errors,
+//! [`fallback`] emits the errors and stub items.
 
 use proc_macro::TokenStream;
 
