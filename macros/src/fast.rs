@@ -92,11 +92,11 @@ fn const_expr(v: &Value) -> TokenStream {
     match v {
         Value::Array(_) | Value::Object(_) => {
             let build = build_const(v);
-            quote!(::core::clone::Clone::clone(&*{
+            quote!({
                 static C: ::std::sync::LazyLock<::stepfn::__private::serde_json::Value> =
                     ::std::sync::LazyLock::new(|| #build);
-                &C
-            }))
+                ::core::clone::Clone::clone(&*C)
+            })
         }
         _ => build_const(v),
     }

@@ -154,6 +154,24 @@ workflow! {
     }
 }
 
+workflow! {
+    /// A Map over an array the workflow made itself (a constant on the specialized path).
+    pub OverConstants {
+        start Seed;
+        Seed: pass {
+            result [{"id": 1}, {"id": 2}, {"id": 3}];
+            result_path "$.items";
+        } -> Each;
+        Each: map "$.items" {
+            processor {
+                start Double;
+                Double: pass { parameters {"twice.$": "States.MathAdd($.id, $.id)", "fixed": {"a": [1]}}; } end;
+            }
+            result_path "$.out";
+        } end;
+    }
+}
+
 /// A task the general form runs; the specialized path resumes after it.
 async fn bump(v: Value) -> Result<Value, stepfn::TaskError> {
     let n = v["n"].as_i64().unwrap_or_default();
@@ -365,4 +383,18 @@ fn the_specialized_path_resumes_after_tasks() {
     // The task takes n past 32 bits: MathAdd fails.
     let r = same::<Resumed>(json!({"n": 2_147_483_647i64, "tag": "x"}));
     assert_eq!(r[0].error.as_deref(), Some("States.IntrinsicFailure"));
+}
+
+#[test]
+fn a_map_over_constants() {
+    let r = same::<OverConstants>(json!({"x": 1}));
+    assert_eq!(
+        r[0].output.as_ref().map(|o| o["out"].clone()),
+        Some(json!([
+            {"twice": 2, "fixed": {"a": [1]}},
+            {"twice": 4, "fixed": {"a": [1]}},
+            {"twice": 6, "fixed": {"a": [1]}}
+        ]))
+    );
+    same::<OverConstants>(json!([]));
 }
