@@ -1158,8 +1158,89 @@ impl Gen<'_> {
         }
     }
 
-    /// An intrinsic call: `States.MathAdd` and `States.Format` (others: [`Static`]).
+    /// An intrinsic call: made here for `States.MathAdd` and `States.Format`, by the runtime's
+    /// evaluation for the others.
     fn intrinsic(
+        &mut self,
+        call: &IntrinsicCall,
+        inp: &Sym,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<Sym, Static> {
+        let before = pre.len();
+        match self.specialized_intrinsic(call, inp, fail, pre) {
+            Ok(sym) => Ok(sym),
+            Err(Static) => {
+                pre.truncate(before);
+                self.generic_intrinsic(call, inp, fail, pre)
+            }
+        }
+    }
+
+    /// Any intrinsic call, by the runtime's own evaluation, its path arguments read here: the
+    /// result is a JSON local.
+    fn generic_intrinsic(
+        &mut self,
+        call: &IntrinsicCall,
+        inp: &Sym,
+        fail: &TokenStream,
+        pre: &mut Vec<TokenStream>,
+    ) -> Result<Sym, Static> {
+        fn paths<'c>(call: &'c IntrinsicCall, out: &mut Vec<&'c Path>) {
+            for arg in &call.args {
+                match arg {
+                    IntrinsicArg::Path(p) => out.push(p),
+                    IntrinsicArg::Call(inner) => paths(inner, out),
+                    IntrinsicArg::Literal(_) => {}
+                }
+            }
+        }
+        let mut found = Vec::new();
+        paths(call, &mut found);
+        let value = quote!(::stepfn::__private::serde_json::Value);
+        let mut args = Vec::new();
+        for p in found {
+            let read = match self.read(inp, p)? {
+                Got::Dyn(e, _) => e,
+                Got::Sym(Sym::Val(v, _)) => quote!(::core::option::Option::Some(&#v)),
+                Got::Sym(Sym::Ref(r, _)) => quote!(::core::option::Option::Some(#r)),
+                Got::Missing => quote!(::core::option::Option::None::<&#value>),
+                Got::Sym(other) => {
+                    let copy = self.dup(&other, pre);
+                    let v = materialize(&copy);
+                    let t = self.temp("c");
+                    pre.push(quote!(let #t: #value = #v;));
+                    quote!(::core::option::Option::Some(&#t))
+                }
+            };
+            let text = p.as_str();
+            args.push(quote!((#text, #read)));
+        }
+        let text = &call.text;
+        let (t, tb, limit) = (self.temp("v"), self.temp("b"), local("limit"));
+        pre.push(quote! {
+            let mut #t: #value = match ::stepfn::compiled::fast::intrinsic(
+                {
+                    static CALL: ::std::sync::LazyLock<::core::option::Option<::stepfn::asl::IntrinsicCall>> =
+                        ::std::sync::LazyLock::new(|| ::stepfn::asl::IntrinsicCall::parse(#text).ok());
+                    ::core::option::Option::as_ref(&*CALL)
+                },
+                &[#(#args),*],
+            ) {
+                ::core::option::Option::Some(v) => v,
+                ::core::option::Option::None => #fail,
+            };
+            let #tb: usize = match #limit {
+                ::core::option::Option::Some(l) => ::stepfn::compiled::fast::value_bound(&#t, l),
+                ::core::option::Option::None => 0,
+            };
+        });
+        Ok(Sym::Val(t, tb))
+    }
+
+    /// `States.MathAdd` and `States.Format` made here (an integer local; a string built in
+    /// place); [`Static`] for any other call, or arguments they do not take that way.
+    fn specialized_intrinsic(
         &mut self,
         call: &IntrinsicCall,
         inp: &Sym,

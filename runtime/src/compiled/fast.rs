@@ -173,6 +173,25 @@ pub fn math_add(a: &Number, b: &Number) -> Option<i64> {
     crate::io::intrinsics::math_add(a, b)
 }
 
+/// Any intrinsic call, evaluated as the interpreter does, its path arguments read by the caller
+/// (`(path text, value)`); `None` where it fails (a missing path, a wrong argument): the state
+/// deoptimizes and the general form raises the error. `call` is `None` if the call's text did
+/// not parse again (it always does: it was parsed to generate the code).
+pub fn intrinsic<'a>(
+    call: Option<&'a stepfn_asl::IntrinsicCall>,
+    args: &[(&str, Option<&'a Value>)],
+) -> Option<Value> {
+    let call = call?;
+    crate::io::intrinsics::evaluate(call, &mut |p| {
+        args.iter()
+            .find(|(text, _)| *text == p.as_str())
+            .and_then(|(_, v)| *v)
+            .map(std::borrow::Cow::Borrowed)
+            .ok_or_else(|| StatesError::runtime("path not found"))
+    })
+    .ok()
+}
+
 /// Appends a `States.Format` argument as the function prints it.
 #[inline]
 pub fn format_arg(out: &mut String, v: &Value) {
