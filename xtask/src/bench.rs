@@ -824,8 +824,8 @@ impl Notes {
              interpreter on the workload's .asl.json; compiled = the stepfn-examples workflow! \
              type (same ASL, checked) running its generated Rust from JSON input (with the \
              history counted, its specialized path: Pass/Choice/Succeed/Fail and the Parallel \
-             and Map states made of them evaluated on Rust locals; e_retry_catch's Retry is not \
-             covered and runs in the general compiled form); compiled-typed = the same from a typed Rust input value (execute_typed). \
+             and Map states made of them evaluated on Rust locals; e_retry_catch's Parallel has a \
+             Retry, which the general compiled form runs before handing back); compiled-typed = the same from a typed Rust input value (execute_typed). \
              \"vs interp.\" is transitions/s over the interpreter's.",
             self.allocator.as_deref().unwrap_or("?")
         );
