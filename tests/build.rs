@@ -44,10 +44,9 @@ fn main() {
         let key = definition.to_string();
         // What the compiled form does not cover (tasks need Rust handlers; JSONata and variables
         // run in the interpreter), what differs between any two runs (the context object's
-        // ids and times, random numbers, UUIDs), and Wait states (real time).
+        // ids and times, random numbers, UUIDs). Waits run on the test's paused clock.
         if [
             "\"Task\"",
-            "\"Wait\"",
             "$$",
             "JSONata",
             "\"Assign\"",
