@@ -318,13 +318,23 @@ impl Execution {
     /// The value as JSON. A typed value is serialized and measured (JSON was measured where it
     /// was made); an oversized one fails as the state that produced it would have.
     pub fn json(&self, d: Data) -> Result<Value, StatesError> {
+        self.json_measured(d).map(|(v, _)| v)
+    }
+
+    /// [`Self::json`], with the bound of the JSON text when one is known: carried by the data,
+    /// or counted here (a typed value under a payload limit).
+    fn json_measured(&self, d: Data) -> Result<(Value, Option<usize>), StatesError> {
         match d {
-            Data::Json(v) | Data::Bounded(v, _) => Ok(v),
+            Data::Json(v) => Ok((v, None)),
+            Data::Bounded(v, b) => Ok((v, Some(b))),
             Data::Typed(t, from) => {
                 let v = t.to_json()?;
                 match self.payload_limit {
-                    Some(l) if size::exceeds(&v, l) => Err(too_big(from)),
-                    _ => Ok(v),
+                    Some(l) => match size::checked(&v, l) {
+                        Some(b) => Ok((v, Some(b))),
+                        None => Err(too_big(from)),
+                    },
+                    None => Ok((v, None)),
                 }
             }
         }

@@ -94,14 +94,12 @@ pub fn entry(cx: &Execution, at: usize, data: Data) -> Result<(Value, usize), Ex
     if cx.keep {
         return Err(Exit::Deopt(at, data));
     }
-    let v = match data {
-        Data::Bounded(v, b) => return Ok((v, b)),
-        Data::Json(v) => v,
-        typed @ Data::Typed(..) => cx.json(typed).map_err(|e| Exit::Done(Err(e)))?,
-    };
-    match cx.payload_limit {
-        None => Ok((v, 0)),
-        Some(l) => match crate::io::size::checked(&v, l) {
+    // A typed value is measured once, as it is serialized.
+    let (v, bound) = cx.json_measured(data).map_err(|e| Exit::Done(Err(e)))?;
+    match (cx.payload_limit, bound) {
+        (None, _) => Ok((v, 0)),
+        (Some(_), Some(b)) => Ok((v, b)),
+        (Some(l), None) => match crate::io::size::checked(&v, l) {
             Some(b) => Ok((v, b)),
             None => Err(Exit::Deopt(at, Data::Json(v))),
         },
