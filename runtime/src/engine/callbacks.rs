@@ -51,6 +51,7 @@
 
 use super::durable::{self, Pos, RetryCk};
 use super::history::History;
+use crate::events::EventType;
 use super::tasks::{TaskHandler, TaskRequest};
 use super::{error_details, to_text, Clock, Exec, Park, REGION};
 use crate::error::{names, StatesError};
@@ -446,13 +447,13 @@ impl Exec<'_> {
         let now = || self.clock.now_rfc3339();
         let p = prev.load(Relaxed);
         let id = match (&r, call.activity) {
-            (Ok(v), true) => history.push(p, "ActivitySucceeded", now, || {
+            (Ok(v), true) => history.push(p, EventType::ActivitySucceeded, now, || {
                 Some((
                     "activitySucceededEventDetails",
                     json!({"output": to_text(v), "outputDetails": {"truncated": false}}),
                 ))
             }),
-            (Ok(v), false) => history.push(p, "TaskSucceeded", now, || {
+            (Ok(v), false) => history.push(p, EventType::TaskSucceeded, now, || {
                 Some((
                     "taskSucceededEventDetails",
                     self.details(
@@ -463,17 +464,17 @@ impl Exec<'_> {
             }),
             (Err(e), true) => {
                 let (kind, key) = if timed_out {
-                    ("ActivityTimedOut", "activityTimedOutEventDetails")
+                    (EventType::ActivityTimedOut, "activityTimedOutEventDetails")
                 } else {
-                    ("ActivityFailed", "activityFailedEventDetails")
+                    (EventType::ActivityFailed, "activityFailedEventDetails")
                 };
                 history.push(p, kind, now, || Some((key, error_details(e))))
             }
             (Err(e), false) => {
                 let (kind, key) = if timed_out {
-                    ("TaskTimedOut", "taskTimedOutEventDetails")
+                    (EventType::TaskTimedOut, "taskTimedOutEventDetails")
                 } else {
-                    ("TaskFailed", "taskFailedEventDetails")
+                    (EventType::TaskFailed, "taskFailedEventDetails")
                 };
                 history.push(p, kind, now, || {
                     Some((key, self.details(call, error_details(e))))
@@ -554,13 +555,13 @@ impl Exec<'_> {
                             format!("The activity '{}' does not exist.", call.resource),
                         );
                         let p =
-                            history.push(prev.load(Relaxed), "ActivityScheduleFailed", now, || {
+                            history.push(prev.load(Relaxed), EventType::ActivityScheduleFailed, now, || {
                                 Some(("activityScheduleFailedEventDetails", error_details(&e)))
                             });
                         prev.store(p, Relaxed);
                         return Err(e);
                     }
-                    let p = history.push(prev.load(Relaxed), "ActivityScheduled", now, || {
+                    let p = history.push(prev.load(Relaxed), EventType::ActivityScheduled, now, || {
                         let mut d = json!({
                             "resource": call.resource,
                             "input": to_text(&params),
@@ -573,7 +574,7 @@ impl Exec<'_> {
                     });
                     prev.store(p, Relaxed);
                 } else {
-                    let p = history.push(prev.load(Relaxed), "TaskScheduled", now, || {
+                    let p = history.push(prev.load(Relaxed), EventType::TaskScheduled, now, || {
                         let mut d = self.details(
                             &call,
                             json!({"region": REGION, "parameters": to_text(&params)}),
@@ -583,7 +584,7 @@ impl Exec<'_> {
                         }
                         Some(("taskScheduledEventDetails", d))
                     });
-                    let p = history.push(p, "TaskStarted", now, || {
+                    let p = history.push(p, EventType::TaskStarted, now, || {
                         Some(("taskStartedEventDetails", self.details(&call, json!({}))))
                     });
                     prev.store(p, Relaxed);
@@ -653,7 +654,7 @@ impl Exec<'_> {
                         Ok(v) => output = v,
                         Err(e) => {
                             let p =
-                                history.push(prev.load(Relaxed), "TaskSubmitFailed", now, || {
+                                history.push(prev.load(Relaxed), EventType::TaskSubmitFailed, now, || {
                                     Some((
                                         "taskSubmitFailedEventDetails",
                                         self.details(&call, error_details(&e)),
@@ -667,7 +668,7 @@ impl Exec<'_> {
                         }
                     }
                 }
-                let p = history.push(prev.load(Relaxed), "TaskSubmitted", now, || {
+                let p = history.push(prev.load(Relaxed), EventType::TaskSubmitted, now, || {
                     Some((
                         "taskSubmittedEventDetails",
                         self.details(
@@ -691,7 +692,7 @@ impl Exec<'_> {
                 };
                 if call.activity && row.started && !fl.started {
                     let worker = row.worker.clone();
-                    let p = history.push(prev.load(Relaxed), "ActivityStarted", now, || {
+                    let p = history.push(prev.load(Relaxed), EventType::ActivityStarted, now, || {
                         let d = match worker {
                             Some(w) => json!({"workerName": w}),
                             None => json!({}),
