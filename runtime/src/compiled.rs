@@ -25,13 +25,13 @@
 //!
 
 use crate::engine::history::History;
-use crate::events::EventType;
 use crate::engine::locate;
 use crate::engine::tasks::TaskError;
 use crate::engine::{choice, retry, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus};
 use crate::engine::{error_details, resource_parts, state_event, to_text, wait_duration};
 use crate::engine::{pass_output, subset_bound};
 use crate::error::{names, StatesError};
+use crate::events::EventType;
 use crate::io::context::ExecutionInfo;
 use crate::io::{paths, size, template, Context, Env, Variables};
 use futures::future::BoxFuture;
@@ -666,32 +666,8 @@ impl StateRun<'_> {
             Ok(v) => v,
             Err(e) => return self.fail(e),
         };
-        let text = |lit: &Option<Expr<String>>,
-                    path: &Option<Template>,
-                    field: &str|
-         -> Result<String, StatesError> {
-            if let Some(Expr::Literal(s)) = lit {
-                return Ok(s.clone());
-            }
-            let Some(t) = path else {
-                return Ok(String::new());
-            };
-            let v = match t {
-                Template::Path(p) => paths::select(p, &input, &env)?
-                    .ok_or_else(|| paths::path_not_found(p, field, &input))?,
-                other => template::evaluate(other, &input, &env)?,
-            };
-            Ok(match v {
-                Value::String(s) => s,
-                other => to_text(&other),
-            })
-        };
-        let error = match text(&f.error, &f.error_path, "ErrorPath") {
+        match crate::engine::fail::fail_error(f, &input, &env) {
             Ok(e) => e,
-            Err(e) => return self.fail(e),
-        };
-        match text(&f.cause, &f.cause_path, "CausePath") {
-            Ok(cause) => StatesError::new(error, cause),
             Err(e) => self.fail(e),
         }
     }
@@ -863,7 +839,9 @@ impl StateRun<'_> {
 
     fn on_caught(&self, prev: &mut u64) {
         match &self.state.kind {
-            StateKind::Parallel(_) => self.cx.record(prev, EventType::ParallelStateFailed, || None),
+            StateKind::Parallel(_) => self
+                .cx
+                .record(prev, EventType::ParallelStateFailed, || None),
             StateKind::Map(_) => self.cx.record(prev, EventType::MapStateFailed, || None),
             _ => {}
         }
@@ -1244,9 +1222,15 @@ impl StateRun<'_> {
                             .await
                             .and_then(|d| cx.json(d));
                         let (kind, key) = if r.is_ok() {
-                            (EventType::MapIterationSucceeded, "mapIterationSucceededEventDetails")
+                            (
+                                EventType::MapIterationSucceeded,
+                                "mapIterationSucceededEventDetails",
+                            )
                         } else {
-                            (EventType::MapIterationFailed, "mapIterationFailedEventDetails")
+                            (
+                                EventType::MapIterationFailed,
+                                "mapIterationFailedEventDetails",
+                            )
                         };
                         cx.record(&mut ip, kind, || {
                             Some((key, json!({"name": name, "index": index})))

@@ -44,8 +44,8 @@
 
 use crate::engine::callbacks::{self, Answer, Broker};
 use crate::engine::{ExecutionResult, ExecutionStatus, Interpreter};
-use crate::events::EventType;
 use crate::error::StatesError;
+use crate::events::EventType;
 use crate::store::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, MemoryStore, StatusChange, Store,
     StoreError,

@@ -51,10 +51,10 @@
 
 use super::durable::{self, Pos, RetryCk};
 use super::history::History;
-use crate::events::EventType;
 use super::tasks::{TaskHandler, TaskRequest};
 use super::{error_details, to_text, Clock, Exec, Park, REGION};
 use crate::error::{names, StatesError};
+use crate::events::EventType;
 use crate::io::Variables;
 use crate::store::{PendingTask, Store, StoreError};
 use base64::Engine;
@@ -554,24 +554,31 @@ impl Exec<'_> {
                             ACTIVITY_DOES_NOT_EXIST,
                             format!("The activity '{}' does not exist.", call.resource),
                         );
-                        let p =
-                            history.push(prev.load(Relaxed), EventType::ActivityScheduleFailed, now, || {
-                                Some(("activityScheduleFailedEventDetails", error_details(&e)))
-                            });
+                        let p = history.push(
+                            prev.load(Relaxed),
+                            EventType::ActivityScheduleFailed,
+                            now,
+                            || Some(("activityScheduleFailedEventDetails", error_details(&e))),
+                        );
                         prev.store(p, Relaxed);
                         return Err(e);
                     }
-                    let p = history.push(prev.load(Relaxed), EventType::ActivityScheduled, now, || {
-                        let mut d = json!({
-                            "resource": call.resource,
-                            "input": to_text(&params),
-                            "inputDetails": {"truncated": false},
-                        });
-                        if let Some(m) = d.as_object_mut() {
-                            m.extend(limits);
-                        }
-                        Some(("activityScheduledEventDetails", d))
-                    });
+                    let p = history.push(
+                        prev.load(Relaxed),
+                        EventType::ActivityScheduled,
+                        now,
+                        || {
+                            let mut d = json!({
+                                "resource": call.resource,
+                                "input": to_text(&params),
+                                "inputDetails": {"truncated": false},
+                            });
+                            if let Some(m) = d.as_object_mut() {
+                                m.extend(limits);
+                            }
+                            Some(("activityScheduledEventDetails", d))
+                        },
+                    );
                     prev.store(p, Relaxed);
                 } else {
                     let p = history.push(prev.load(Relaxed), EventType::TaskScheduled, now, || {
@@ -653,13 +660,17 @@ impl Exec<'_> {
                     match r {
                         Ok(v) => output = v,
                         Err(e) => {
-                            let p =
-                                history.push(prev.load(Relaxed), EventType::TaskSubmitFailed, now, || {
+                            let p = history.push(
+                                prev.load(Relaxed),
+                                EventType::TaskSubmitFailed,
+                                now,
+                                || {
                                     Some((
                                         "taskSubmitFailedEventDetails",
                                         self.details(&call, error_details(&e)),
                                     ))
-                                });
+                                },
+                            );
                             prev.store(p, Relaxed);
                             broker.close(&token);
                             dur.remove_task(&token);
@@ -692,13 +703,14 @@ impl Exec<'_> {
                 };
                 if call.activity && row.started && !fl.started {
                     let worker = row.worker.clone();
-                    let p = history.push(prev.load(Relaxed), EventType::ActivityStarted, now, || {
-                        let d = match worker {
-                            Some(w) => json!({"workerName": w}),
-                            None => json!({}),
-                        };
-                        Some(("activityStartedEventDetails", d))
-                    });
+                    let p =
+                        history.push(prev.load(Relaxed), EventType::ActivityStarted, now, || {
+                            let d = match worker {
+                                Some(w) => json!({"workerName": w}),
+                                None => json!({}),
+                            };
+                            Some(("activityStartedEventDetails", d))
+                        });
                     prev.store(p, Relaxed);
                     fl.started = true;
                     park.commit(raw_input, vars, task_pos(park, &rc, &fl))
