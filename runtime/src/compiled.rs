@@ -24,6 +24,9 @@
 //! the handler's own.
 //!
 
+mod concurrent;
+mod task;
+
 use crate::engine::history::History;
 use crate::engine::locate;
 use crate::engine::tasks::TaskError;
@@ -514,6 +517,45 @@ impl Execution {
 }
 
 impl StateRun<'_> {
+    /// A plain typed Task (the macro checked it has no Retry, Catch, InputPath, Parameters,
+    /// ResultSelector, ResultPath, OutputPath or TimeoutSeconds), first part: records
+    /// `TaskScheduled` and `TaskStarted` and gives the handler's input. The generated code then
+    /// awaits the handler itself and hands its result to [`StateRun::task_result`].
+    pub fn task_input<T: DeserializeOwned + 'static>(
+        &self,
+        prev: &mut u64,
+        input: Data,
+    ) -> Result<T, StatesError> {
+        self.task_started(prev, || input.text());
+        match input.into_typed() {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.task_failed(prev, e)),
+        }
+    }
+
+    /// A plain typed Task, last part: records `TaskSucceeded` and `TaskStateExited` (or
+    /// `TaskFailed`); gives the state's output, the handler's result.
+    #[inline(always)]
+    pub fn task_result<O, E>(&self, prev: &mut u64, result: Result<O, E>) -> Result<O, StatesError>
+    where
+        O: Serialize,
+        E: Into<TaskError>,
+    {
+        let v = match result {
+            Ok(v) => v,
+            Err(e) => return Err(self.task_error(prev, e)),
+        };
+        let cx = self.cx;
+        if cx.keep {
+            self.task_succeeded_kept(prev, serde_json::to_value(&v).ok())?;
+        } else {
+            // Not serialized here: measured if and when it is (see the module's notes).
+            cx.count();
+            *prev = cx.count();
+        }
+        Ok(v)
+    }
+
     fn context(&self) -> Context<'_> {
         Context::new(&self.cx.info, self.name, self.entered_time, 0)
     }
@@ -859,410 +901,6 @@ impl StateRun<'_> {
             _ => {}
         }
     }
-
-    /// The Task definition of this state.
-    fn task_def(&self) -> &'static Task {
-        match &self.state.kind {
-            StateKind::Task(t) => t,
-            other => unreachable!("task on a {}", other.type_name()),
-        }
-    }
-
-    /// Records `TaskFailed` for `e` and fails the state (a plain typed task).
-    #[cold]
-    fn task_failed(&self, prev: &mut u64, e: StatesError) -> StatesError {
-        let arn = self.task_def().resource.as_str();
-        self.cx.record(prev, EventType::TaskFailed, || {
-            Some((
-                "taskFailedEventDetails",
-                task_details(arn, error_details(&e)),
-            ))
-        });
-        // A failed Task records nothing more (`on_failed`).
-        self.fail(e)
-    }
-
-    /// Records `TaskScheduled` and `TaskStarted` of a plain typed Task; `input` is the text of
-    /// its input (kept events only).
-    #[inline(always)]
-    fn task_started(&self, prev: &mut u64, input: impl FnOnce() -> String) {
-        let cx = self.cx;
-        if cx.keep {
-            self.task_started_kept(prev, input());
-        } else {
-            cx.count();
-            *prev = cx.count();
-        }
-    }
-
-    /// Records kept `TaskScheduled` and `TaskStarted` with the input's text.
-    #[inline(never)]
-    fn task_started_kept(&self, prev: &mut u64, input: String) {
-        let cx = self.cx;
-        let arn = self.task_def().resource.as_str();
-        cx.record(prev, EventType::TaskScheduled, || {
-            Some((
-                "taskScheduledEventDetails",
-                task_details(arn, json!({"region": REGION, "parameters": input})),
-            ))
-        });
-        cx.record(prev, EventType::TaskStarted, || {
-            Some(("taskStartedEventDetails", task_details(arn, json!({}))))
-        });
-    }
-
-    /// A plain typed Task (the macro checked it has no Retry, Catch, InputPath, Parameters,
-    /// ResultSelector, ResultPath, OutputPath or TimeoutSeconds), first part: records
-    /// `TaskScheduled` and `TaskStarted` and gives the handler's input. The generated code then
-    /// awaits the handler itself and hands its result to [`StateRun::task_result`].
-    pub fn task_input<T: DeserializeOwned + 'static>(
-        &self,
-        prev: &mut u64,
-        input: Data,
-    ) -> Result<T, StatesError> {
-        self.task_started(prev, || input.text());
-        match input.into_typed() {
-            Ok(v) => Ok(v),
-            Err(e) => Err(self.task_failed(prev, e)),
-        }
-    }
-
-    /// A plain typed Task, last part: records `TaskSucceeded` and `TaskStateExited` (or
-    /// `TaskFailed`); gives the state's output, the handler's result.
-    #[inline(always)]
-    pub fn task_result<O, E>(&self, prev: &mut u64, result: Result<O, E>) -> Result<O, StatesError>
-    where
-        O: Serialize,
-        E: Into<TaskError>,
-    {
-        let v = match result {
-            Ok(v) => v,
-            Err(e) => return Err(self.task_error(prev, e)),
-        };
-        let cx = self.cx;
-        if cx.keep {
-            self.task_succeeded_kept(prev, serde_json::to_value(&v).ok())?;
-        } else {
-            // Not serialized here: measured if and when it is (see the module's notes).
-            cx.count();
-            *prev = cx.count();
-        }
-        Ok(v)
-    }
-
-    /// Records `TaskFailed` for a handler's error and fails the state.
-    #[cold]
-    fn task_error<E: Into<TaskError>>(&self, prev: &mut u64, e: E) -> StatesError {
-        self.task_failed(prev, StatesError::from(e.into()))
-    }
-
-    /// Records kept `TaskSucceeded` and `TaskStateExited` of a plain typed task whose result is
-    /// `result` as JSON (`None`: it could not be serialized). Kept events carry the result as
-    /// text: it is measured as the interpreter measures a task result (the state output is the
-    /// same value).
-    #[inline(never)]
-    fn task_succeeded_kept(
-        &self,
-        prev: &mut u64,
-        result: Option<Value>,
-    ) -> Result<(), StatesError> {
-        let cx = self.cx;
-        let text = match result {
-            Some(j) => {
-                cx.check_size(&j, self.name).map_err(|e| self.fail(e))?;
-                to_text(&j)
-            }
-            None => String::new(),
-        };
-        let arn = self.task_def().resource.as_str();
-        cx.record(prev, EventType::TaskSucceeded, || {
-            Some((
-                "taskSucceededEventDetails",
-                task_details(
-                    arn,
-                    json!({"output": text, "outputDetails": {"truncated": false}}),
-                ),
-            ))
-        });
-        self.exited(prev, text);
-        Ok(())
-    }
-
-    /// A Task state whose work is `call` (a typed handler), with what a plain typed task does
-    /// not have: Retry, Catch, paths, templates, a timeout.
-    pub async fn task<F, Fut>(
-        &self,
-        prev: &mut u64,
-        input: Data,
-        call: F,
-    ) -> Result<(Next, Data), StatesError>
-    where
-        F: Fn(Data, u64) -> Fut,
-        Fut: Future<Output = Result<Data, StatesError>>,
-    {
-        let t = self.task_def();
-        let timeout = match &t.timeout_seconds {
-            Some(Expr::Literal(s)) => Some(*s),
-            _ => None,
-        };
-        let cx = self.cx;
-        let call = &call;
-        let arn = t.resource.as_str();
-        let name = self.name;
-        // Without JSON processing a typed result stays typed; else it becomes JSON in the
-        // attempt, measured there (an oversized result is then retried and caught as in the
-        // interpreter).
-        let plain = self.plain(
-            &t.retry,
-            &t.catch,
-            t.parameters.as_ref(),
-            t.result_selector.as_ref(),
-            t.result_path.as_ref(),
-        );
-        self.guarded(prev, input, &t.retry, &t.catch, t.parameters.as_ref(), t.result_selector.as_ref(), t.result_path.as_ref(), |data, attempt, mut p| async move {
-            // Event details are built only when the history is kept.
-            cx.record(&mut p, EventType::TaskScheduled, || {
-                let mut d = task_details(arn, json!({"region": REGION, "parameters": data.text()}));
-                if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
-                    m.insert("timeoutInSeconds".into(), json!(t));
-                }
-                Some(("taskScheduledEventDetails", d))
-            });
-            cx.record(&mut p, EventType::TaskStarted, || Some(("taskStartedEventDetails", task_details(arn, json!({})))));
-            let fut = call(data, attempt);
-            let r = match timeout {
-                Some(s) => match tokio::time::timeout(Duration::from_secs(s), fut).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                        cx.record(&mut p, EventType::TaskTimedOut, || Some(("taskTimedOutEventDetails", task_details(arn, error_details(&e)))));
-                        return (p, Err(e));
-                    }
-                },
-                None => fut.await,
-            };
-            let v = match r {
-                Ok(v) => v,
-                Err(e) => {
-                    cx.record(&mut p, EventType::TaskFailed, || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
-                    return (p, Err(e));
-                }
-            };
-            // The result's size (an oversized result fails the attempt without `TaskFailed`).
-            let v = match v {
-                Data::Typed(t, _) if !plain => cx.json(Data::Typed(t, Some(name))).map(Data::Json),
-                Data::Typed(t, _) => {
-                    let over = match (cx.keep, t.to_json()) {
-                        (true, Ok(j)) => cx.check_size(&j, name).err(),
-                        _ => None,
-                    };
-                    match over {
-                        Some(e) => Err(e),
-                        None => Ok(Data::Typed(t, Some(name))),
-                    }
-                }
-                Data::Json(j) | Data::Bounded(j, _) => {
-                    cx.check_size(&j, name).map(|()| Data::Json(j))
-                }
-            };
-            match v {
-                Ok(v) => {
-                    cx.record(&mut p, EventType::TaskSucceeded, || {
-                        Some(("taskSucceededEventDetails", task_details(arn, json!({"output": v.text(), "outputDetails": {"truncated": false}}))))
-                    });
-                    (p, Ok(v))
-                }
-                Err(e) => {
-                    // A result that cannot be serialized fails like a handler's error.
-                    if e.error != names::DATA_LIMIT_EXCEEDED {
-                        cx.record(&mut p, EventType::TaskFailed, || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
-                    }
-                    (p, Err(e))
-                }
-            }
-        })
-        .await
-    }
-
-    /// A Parallel state whose branches are compiled scopes.
-    pub async fn parallel(
-        &self,
-        prev: &mut u64,
-        input: Data,
-        branches: &[Scope],
-    ) -> Result<(Next, Data), StatesError> {
-        let StateKind::Parallel(p) = &self.state.kind else {
-            unreachable!("parallel on a {}", self.state.kind.type_name())
-        };
-        let p: &Parallel = p;
-        let cx = self.cx;
-        self.guarded(
-            prev,
-            input,
-            &p.retry,
-            &p.catch,
-            p.parameters.as_ref(),
-            p.result_selector.as_ref(),
-            p.result_path.as_ref(),
-            |data, _attempt, mut pv| async move {
-                cx.record(&mut pv, EventType::ParallelStateStarted, || None);
-                let started = pv;
-                let eff = match cx.json(data) {
-                    Ok(v) => v,
-                    Err(e) => return (pv, Err(e)),
-                };
-                let runs = branches.iter().map(|b| {
-                    let eff = eff.clone();
-                    async move {
-                        let mut bprev = started;
-                        b(cx, Data::Json(eff), &mut bprev)
-                            .await
-                            .and_then(|d| cx.json(d))
-                    }
-                });
-                let r = futures::future::try_join_all(runs)
-                    .await
-                    .map(|v| Data::Json(Value::Array(v)));
-                (cx.events().max(pv), r)
-            },
-        )
-        .await
-    }
-
-    /// An inline Map state whose processor is a compiled scope.
-    pub async fn map(
-        &self,
-        prev: &mut u64,
-        input: Data,
-        processor: Scope,
-    ) -> Result<(Next, Data), StatesError> {
-        let StateKind::Map(m) = &self.state.kind else {
-            unreachable!("map on a {}", self.state.kind.type_name())
-        };
-        let m: &MapState = m;
-        let cx = self.cx;
-        let name = self.name;
-        let ctx = self.context();
-        let ctx = &ctx;
-        // Items, concurrency and ItemSelector read the Map's effective input (Parameters is the
-        // legacy ItemSelector here, so it is not applied as a template before the work).
-        self.guarded(
-            prev,
-            input,
-            &m.retry,
-            &m.catch,
-            None,
-            m.result_selector.as_ref(),
-            m.result_path.as_ref(),
-            |data, _attempt, mut pv| async move {
-                let env = Env {
-                    context: ctx,
-                    vars: &NO_VARIABLES,
-                };
-                let prepared = (|| {
-                    let eff = cx.json(data)?;
-                    let limit = match &m.max_concurrency {
-                        Some(Expr::Literal(n)) => *n,
-                        _ => 0,
-                    };
-                    let items = match &m.items_path {
-                        Some(p) => paths::select(p, &eff, &env)?
-                            .ok_or_else(|| paths::path_not_found(p, "ItemsPath", &eff))?,
-                        None => eff.clone(),
-                    };
-                    match items {
-                        Value::Array(a) => Ok((eff, a, limit)),
-                        other => Err(StatesError::runtime(format!(
-                            "Map state input must be an array but was: {}",
-                            to_text(&other)
-                        ))),
-                    }
-                })();
-                let (eff, items, limit) = match prepared {
-                    Ok(x) => x,
-                    Err(e) => return (pv, Err(e)),
-                };
-                cx.record(&mut pv, EventType::MapStateStarted, || {
-                    Some((
-                        "mapStateStartedEventDetails",
-                        json!({"length": items.len()}),
-                    ))
-                });
-                let started = pv;
-                let limit = if limit == 0 {
-                    40
-                } else {
-                    limit.min(40) as usize
-                };
-                let selector = m.item_selector.as_ref().or(m.parameters.as_ref());
-                let eff = &eff;
-                let iterations = items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, item)| async move {
-                        let item_input = match selector {
-                            Some(t) => {
-                                let ictx = ctx.with_map_item(index, item);
-                                let ienv = Env {
-                                    context: &ictx,
-                                    vars: &NO_VARIABLES,
-                                };
-                                template::evaluate(t, eff, &ienv)?
-                            }
-                            None => item,
-                        };
-                        let mut ip = started;
-                        cx.record(&mut ip, EventType::MapIterationStarted, || {
-                            Some((
-                                "mapIterationStartedEventDetails",
-                                json!({"name": name, "index": index}),
-                            ))
-                        });
-                        let r = processor(cx, Data::Json(item_input), &mut ip)
-                            .await
-                            .and_then(|d| cx.json(d));
-                        let (kind, key) = if r.is_ok() {
-                            (
-                                EventType::MapIterationSucceeded,
-                                "mapIterationSucceededEventDetails",
-                            )
-                        } else {
-                            (
-                                EventType::MapIterationFailed,
-                                "mapIterationFailedEventDetails",
-                            )
-                        };
-                        cx.record(&mut ip, kind, || {
-                            Some((key, json!({"name": name, "index": index})))
-                        });
-                        r
-                    });
-                let mut stream = futures::stream::iter(iterations).buffered(limit);
-                let mut results = Vec::new();
-                while let Some(r) = stream.next().await {
-                    match r {
-                        Ok(v) => results.push(v),
-                        Err(e) => return (cx.events().max(pv), Err(e)),
-                    }
-                }
-                drop(stream);
-                let mut p = cx.events().max(pv);
-                cx.record(&mut p, EventType::MapStateSucceeded, || None);
-                (p, Ok(Data::Json(Value::Array(results))))
-            },
-        )
-        .await
-    }
-}
-
-/// The details of a task event: the resource and `extra`'s fields (kept events only).
-fn task_details(arn: &str, extra: Value) -> Value {
-    let (resource_type, resource) = resource_parts(arn);
-    let mut m = json!({"resourceType": resource_type, "resource": resource});
-    if let (Some(m), Value::Object(x)) = (m.as_object_mut(), extra) {
-        m.extend(x);
-    }
-    m
 }
 
 /// The error of a failed state (for generated code, which binds a success with `let … else`).
