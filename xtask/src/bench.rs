@@ -39,10 +39,14 @@ use std::process::{Command, ExitCode, Stdio};
 
 use serde::Deserialize;
 
+use crate::instructions::{self, Action};
 use crate::peer::{self, PeerOutcome, PeerResult};
+use crate::rounds::{self, median, Contender, Schedule, Spread};
 
 /// The workload `stepfn-bench` generates itself (typed Rust handlers; no ASL peer).
 pub const TYPED_CHAIN: &str = "typed_chain_100";
+/// Its transitions per execution (100 Task states).
+const TYPED_CHAIN_TRANSITIONS: u64 = 100;
 
 /// One workload's figures for one stepfn engine, as `stepfn-bench` prints them.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -76,6 +80,12 @@ pub struct EngineResult {
     pub kind: Option<String>,
     #[serde(default)]
     pub size: Option<u64>,
+    /// Transitions/s of each timed round, in order (the fields above hold the rounds' medians).
+    #[serde(default)]
+    pub round_tps: Vec<f64>,
+    /// The untimed warm-up before the rounds: executions and seconds.
+    #[serde(default)]
+    pub warmup: Option<(u64, f64)>,
 }
 
 fn yes() -> bool {
@@ -107,11 +117,15 @@ pub type EngineOutcome = Result<EngineResult, EngineFailure>;
 struct Options {
     quick: bool,
     scaling: bool,
+    /// Instruction counts instead of times (`--instructions`, implied by the baseline options).
+    instructions: Option<Action>,
     names: Vec<String>,
 }
 
 const USAGE: &str = "usage: cargo xtask bench [--quick] [WORKLOAD...]\n       \
-                     cargo xtask bench --scaling [--quick]";
+                     cargo xtask bench --scaling [--quick]\n       \
+                     cargo xtask bench --instructions [--write-baseline | --check-baseline] \
+                     [WORKLOAD...]";
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut o = Options::default();
@@ -119,12 +133,31 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         match a.as_str() {
             "--quick" => o.quick = true,
             "--scaling" => o.scaling = true,
+            "--instructions" => {
+                o.instructions.get_or_insert(Action::Print);
+            }
+            flag @ ("--write-baseline" | "--check-baseline") => {
+                let action = if flag == "--write-baseline" {
+                    Action::WriteBaseline
+                } else {
+                    Action::CheckBaseline
+                };
+                if o.instructions
+                    .is_some_and(|x| x != Action::Print && x != action)
+                {
+                    return Err("--write-baseline and --check-baseline exclude each other".into());
+                }
+                o.instructions = Some(action);
+            }
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => o.names.push(s.to_owned()),
         }
     }
     if o.scaling && !o.names.is_empty() {
         return Err("--scaling takes no workload names".into());
+    }
+    if o.scaling && o.instructions.is_some() {
+        return Err("--scaling and --instructions exclude each other".into());
     }
     Ok(o)
 }
@@ -299,29 +332,37 @@ fn compare(opts: &Options) -> Result<bool, String> {
     }
     let target = target_dir(&root);
     let exe = build_bench(&root, &target)?;
-
-    let mut args = vec!["--workloads".to_owned(), dir.display().to_string()];
-    if opts.quick {
-        args.push("--quick".into());
+    if let Some(action) = opts.instructions {
+        let workloads: Vec<(String, u64)> = names
+            .iter()
+            .map(|n| {
+                (
+                    n.clone(),
+                    manifest.get(n).copied().unwrap_or(TYPED_CHAIN_TRANSITIONS),
+                )
+            })
+            .collect();
+        return instructions::run(&root, &exe, &dir, &workloads, action);
     }
-    args.extend(names.iter().cloned());
-    let stepfn = run_stepfn(&exe, &args)?;
 
-    let peer_names: Vec<String> = names
-        .iter()
-        .filter(|n| *n != TYPED_CHAIN)
-        .cloned()
-        .collect();
-    let peer = if peer_names.is_empty() {
-        Ok(Vec::new())
-    } else {
+    let has_peer = names.iter().any(|n| n != TYPED_CHAIN);
+    let peer_dir = if has_peer {
         peer::ensure_installed(&target)
-            .and_then(|peer_dir| peer::run_each(&peer_dir, &dir, &peer_names, opts.quick))
+    } else {
+        Err("no workload has a peer".into())
     };
-    let (peer, peer_error) = match peer {
-        Ok(p) => (p, None),
-        Err(e) => (Vec::new(), Some(e)),
+    let peer_error = has_peer.then(|| peer_dir.clone().err()).flatten();
+    let schedule = if opts.quick {
+        rounds::QUICK
+    } else {
+        rounds::FULL
     };
+    let (mut stepfn, mut peer) = (Vec::new(), Vec::new());
+    for name in &names {
+        let (s, p) = run_rounds(&exe, &dir, peer_dir.as_deref().ok(), name, schedule);
+        stepfn.extend(s);
+        peer.extend(p);
+    }
 
     // --quick (CI): the debug test build only, which `cargo test --workspace` has built.
     let mut build = Vec::new();
@@ -335,11 +376,181 @@ fn compare(opts: &Options) -> Result<bool, String> {
 
     let mut report = Report::new(&names, stepfn, peer);
     report.build = build;
-    print!("{}", report.render(opts.quick));
+    print!("{}", report.render(schedule));
     if let Some(e) = &peer_error {
         println!("peer: FAILED: {e}");
     }
     Ok(peer_error.is_none() && report.all_ok())
+}
+
+/// The stepfn engines of workload `name`, in the order of the rounds (the peer runs second).
+fn engines_of(name: &str) -> &'static [&'static str] {
+    if name == TYPED_CHAIN {
+        &["interpreter", "compiled", "compiled-typed"]
+    } else {
+        &["interpreter", "compiled", "durable"]
+    }
+}
+
+/// Runs workload `name` in interleaved rounds on every stepfn engine and on the peer (when
+/// `peer_dir` is given and the workload has one): each engine's outcome, the rounds'
+/// medians, and the peer's.
+fn run_rounds(
+    exe: &Path,
+    dir: &Path,
+    peer_dir: Option<&Path>,
+    name: &str,
+    schedule: Schedule,
+) -> (Vec<EngineOutcome>, Option<PeerOutcome>) {
+    let warmup = schedule.warmup_seconds.to_string();
+    let mut labels: Vec<&str> = engines_of(name).to_vec();
+    if name != TYPED_CHAIN && peer_dir.is_some() {
+        labels.insert(1, "peer");
+    }
+    // Started one after another, so no check or warm-up overlaps another's.
+    let mut contenders: Vec<(Option<Contender>, Vec<String>, Option<String>)> = labels
+        .iter()
+        .map(|label| {
+            let cmd = match (*label, peer_dir) {
+                ("peer", Some(p)) => peer::rounds_command(p, dir, name, schedule.warmup_seconds),
+                _ => {
+                    let mut cmd = Command::new(exe);
+                    cmd.args(["--child", "--engine", label, "--rounds", &warmup])
+                        .arg("--workloads")
+                        .arg(dir)
+                        .arg(name);
+                    cmd
+                }
+            };
+            match Contender::start(label, name, cmd) {
+                Ok(c) => (Some(c), Vec::new(), None),
+                Err(line) => (None, Vec::new(), Some(line)),
+            }
+        })
+        .collect();
+    for round in 1..=schedule.rounds {
+        eprintln!("bench: {name}: round {round}/{}", schedule.rounds);
+        for (slot, records, failed) in &mut contenders {
+            let Some(c) = slot else { continue };
+            match c.round(name, schedule.round_seconds) {
+                Ok(line) => records.push(line),
+                Err(line) => {
+                    *failed = Some(line);
+                    if let Some(c) = slot.take() {
+                        c.finish();
+                    }
+                }
+            }
+        }
+    }
+    let (mut stepfn, mut peer) = (Vec::new(), None);
+    for (label, (slot, records, failed)) in labels.iter().zip(contenders) {
+        let warmup = slot.map(|c| {
+            let w = c.warmup;
+            c.finish();
+            w
+        });
+        if *label == "peer" {
+            peer = Some(peer_rounds(name, &records, failed, warmup));
+        } else {
+            stepfn.push(engine_rounds(name, label, &records, failed, warmup));
+        }
+    }
+    (stepfn, peer)
+}
+
+/// One stepfn engine's rounds as one result: medians, the spread in `round_tps`.
+fn engine_rounds(
+    name: &str,
+    engine: &str,
+    records: &[String],
+    failed: Option<String>,
+    warmup: Option<(u64, f64)>,
+) -> EngineOutcome {
+    let fail = |error: String| EngineFailure {
+        name: name.to_owned(),
+        engine: Some(engine.to_owned()),
+        error,
+        unsupported: false,
+    };
+    if let Some(line) = failed {
+        return match parse_line(&line) {
+            Ok(Err(f)) => Err(f),
+            Ok(Ok(_)) => Err(fail(format!("unexpected record: {line}"))),
+            Err(e) => Err(fail(e)),
+        };
+    }
+    let rounds: Vec<EngineResult> = records
+        .iter()
+        .map(|l| match parse_line(l) {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(f)) => Err(f),
+            Err(e) => Err(fail(e)),
+        })
+        .collect::<Result<_, _>>()?;
+    let Some(last) = rounds.last() else {
+        return Err(fail("no round ran".into()));
+    };
+    let mid = |f: fn(&EngineResult) -> f64| {
+        median(&rounds.iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN)
+    };
+    Ok(EngineResult {
+        executions: rounds.iter().map(|r| r.executions).sum(),
+        seconds: rounds.iter().map(|r| r.seconds).sum(),
+        executions_per_sec: mid(|r| r.executions_per_sec),
+        transitions_per_sec: mid(|r| r.transitions_per_sec),
+        p50_us: mid(|r| r.p50_us),
+        p99_us: mid(|r| r.p99_us),
+        peak_rss_bytes: rounds.iter().map(|r| r.peak_rss_bytes).max().unwrap_or(0),
+        round_tps: rounds.iter().map(|r| r.transitions_per_sec).collect(),
+        warmup,
+        ..last.clone()
+    })
+}
+
+/// The peer's rounds as one result, as [`engine_rounds`] does for stepfn's.
+fn peer_rounds(
+    name: &str,
+    records: &[String],
+    failed: Option<String>,
+    warmup: Option<(u64, f64)>,
+) -> PeerOutcome {
+    let fail = |error: String| peer::PeerFailure {
+        name: name.to_owned(),
+        error,
+    };
+    if let Some(line) = failed {
+        return match peer::parse_line(&line) {
+            Ok(Err(f)) => Err(f),
+            Ok(Ok(_)) => Err(fail(format!("unexpected record: {line}"))),
+            Err(e) => Err(fail(e)),
+        };
+    }
+    let rounds: Vec<PeerResult> = records
+        .iter()
+        .map(|l| match peer::parse_line(l) {
+            Ok(r) => r,
+            Err(e) => Err(fail(e)),
+        })
+        .collect::<Result<_, _>>()?;
+    let Some(last) = rounds.last() else {
+        return Err(fail("no round ran".into()));
+    };
+    let mid = |f: fn(&PeerResult) -> f64| {
+        median(&rounds.iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN)
+    };
+    Ok(PeerResult {
+        executions: rounds.iter().map(|r| r.executions).sum(),
+        seconds: rounds.iter().map(|r| r.seconds).sum(),
+        executions_per_sec: mid(|r| r.executions_per_sec),
+        transitions_per_sec: mid(|r| r.transitions_per_sec),
+        p50_us: mid(|r| r.p50_us),
+        p99_us: mid(|r| r.p99_us),
+        peak_rss_bytes: rounds.iter().map(|r| r.peak_rss_bytes).max().unwrap_or(0),
+        round_tps: rounds.iter().map(|r| r.transitions_per_sec).collect(),
+        warmup,
+        ..last.clone()
+    })
 }
 
 // ------------------------------------------------------- macro and compile time ---
@@ -631,18 +842,11 @@ impl Report {
     fn min_ratio(&self) -> Option<(f64, &str)> {
         self.rows
             .iter()
-            .filter_map(|r| {
-                let s = interpreter(r)?;
-                let p = r.peer.as_ref()?.as_ref().ok()?;
-                Some((
-                    ratio(s.transitions_per_sec, p.transitions_per_sec)?,
-                    r.name.as_str(),
-                ))
-            })
+            .filter_map(|r| Some((peer_ratio(r)?.median, r.name.as_str())))
             .min_by(|a, b| a.0.total_cmp(&b.0))
     }
 
-    fn render(&self, quick: bool) -> String {
+    fn render(&self, schedule: Schedule) -> String {
         let mut out = String::new();
         let peer_info = self
             .rows
@@ -660,9 +864,11 @@ impl Report {
         let cpu = cpu_model().map(|m| format!(" ({m})")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "\nstepfn vs {peer_info}; {} per workload and engine, executions one after \
-             another, each workload in its own process; {cores} cores{cpu}\n",
-            if quick { "~0.5 s" } else { "~3 s" }
+            "\nstepfn vs {peer_info}; per workload, every engine and the peer in a process of its \
+             own, checked and warmed up ({} s, untimed), then {} interleaved rounds of ~{} s \
+             each (interpreter, peer, compiled, …, interpreter, …); figures are the rounds' \
+             medians, ratios the median of per-round ratios; {cores} cores{cpu}\n",
+            schedule.warmup_seconds, schedule.rounds, schedule.round_seconds
         );
         let mut notes = Notes::default();
         for row in &self.rows {
@@ -726,12 +932,43 @@ fn engine<'a>(r: &'a Row, name: &str) -> Option<&'a EngineResult> {
         .find(|s| s.engine == name)
 }
 
-/// `engine`'s transitions/s over the interpreter's on row `r`.
+/// `engine`'s transitions/s over the interpreter's on row `r`: the median of the per-round
+/// ratios.
 fn engine_ratio(r: &Row, name: &str) -> Option<f64> {
-    ratio(
-        engine(r, name)?.transitions_per_sec,
-        interpreter(r)?.transitions_per_sec,
+    engine_spread(r, name).map(|s| s.median)
+}
+
+/// `engine`'s transitions/s over the interpreter's on row `r`, per round.
+fn engine_spread(r: &Row, name: &str) -> Option<Spread> {
+    let (e, i) = (engine(r, name)?, interpreter(r)?);
+    Spread::ratio(
+        (&e.round_tps, e.transitions_per_sec),
+        (&i.round_tps, i.transitions_per_sec),
     )
+}
+
+/// The interpreter's transitions/s over the peer's on row `r`, per round.
+fn peer_ratio(r: &Row) -> Option<Spread> {
+    let (s, p) = (interpreter(r)?, r.peer.as_ref()?.as_ref().ok()?);
+    Spread::ratio(
+        (&s.round_tps, s.transitions_per_sec),
+        (&p.round_tps, p.transitions_per_sec),
+    )
+}
+
+/// A ratio's median, and its range over the rounds when there were several:
+/// `51× (rounds 47×–55×)`.
+fn fmt_spread_ratio(s: Option<Spread>) -> String {
+    match s {
+        Some(s) if s.rounds >= 2 => format!(
+            "{} (rounds {}–{})",
+            fmt_ratio(s.median),
+            fmt_ratio(s.min),
+            fmt_ratio(s.max)
+        ),
+        Some(s) => fmt_ratio(s.median),
+        None => "n/a".into(),
+    }
 }
 
 /// The CPU model from `/proc/cpuinfo` (Linux), e.g. `Intel(R) Xeon(R) Processor`.
@@ -810,10 +1047,13 @@ impl Notes {
              RSS (after loading and one execution) is shown beside it.\n",
         );
         out.push_str(
-            "  timing (stepfn in process and the peer alike): half the budget times each execution \
-             alone (p50/p99), the other half times batches of executions as a whole (about 50 µs \
-             of them, 1 to 64: no clock read between two executions) for executions/s; inputs are \
-             made before and outputs checked after the timer.\n",
+            "  timing (stepfn in process and the peer alike): in each round, half the time times \
+             each execution alone (p50/p99), the other half times batches of executions as a \
+             whole (about 50 µs of them, 1 to 64: no clock read between two executions) for \
+             executions/s; inputs are made before and outputs checked after the timer. Every \
+             figure is the median of the rounds; \"rounds\" is the range of the rounds' \
+             transitions/s around it; a ratio is the median of the per-round ratios (the two \
+             sides ran seconds apart), with their range.\n",
         );
         let _ = writeln!(
             out,
@@ -888,6 +1128,7 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
         "engine",
         "executions/s",
         "transitions/s",
+        "rounds",
         "vs interp.",
         "p50",
         "p99",
@@ -901,6 +1142,7 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
                 s.engine.clone(),
                 fmt_rate(s.executions_per_sec),
                 fmt_rate(s.transitions_per_sec),
+                fmt_range(&s.round_tps),
                 if s.engine == "interpreter" {
                     "-".into()
                 } else {
@@ -939,9 +1181,12 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
             out,
             "  {}/interpreter: transitions/s {}, memory {} (peak RSS)",
             s.engine,
-            ratio(s.transitions_per_sec, i.transitions_per_sec).map_or("n/a".into(), fmt_ratio),
+            fmt_spread_ratio(engine_spread(row, &s.engine)),
             ratio(s.peak_rss_bytes as f64, i.peak_rss_bytes as f64).map_or("n/a".into(), fmt_ratio),
         );
+    }
+    if let Some(w) = warmup_line(row) {
+        out.push_str(&w);
     }
     if !row.has_peer {
         let _ = writeln!(
@@ -953,7 +1198,7 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
         let _ = writeln!(
             out,
             "  interpreter/peer: transitions/s {}, memory {} (peak RSS vs the peer's peak RSS)",
-            ratio(s.transitions_per_sec, p.transitions_per_sec).map_or("n/a".into(), fmt_ratio),
+            fmt_spread_ratio(peer_ratio(row)),
             ratio(s.peak_rss_bytes as f64, p.peak_rss_bytes as f64).map_or("n/a".into(), fmt_ratio),
         );
     }
@@ -965,6 +1210,7 @@ fn peer_row(p: &PeerResult) -> Vec<String> {
         "peer".into(),
         fmt_rate(p.executions_per_sec),
         fmt_rate(p.transitions_per_sec),
+        fmt_range(&p.round_tps),
         "-".into(),
         fmt_us(p.p50_us),
         fmt_us(p.p99_us),
@@ -973,13 +1219,41 @@ fn peer_row(p: &PeerResult) -> Vec<String> {
     ]
 }
 
+/// The range of the rounds' transitions/s around their median: `-4%..+6%`.
+fn fmt_range(round_tps: &[f64]) -> String {
+    Spread::of(round_tps).map_or("-".into(), |s| s.range_percent())
+}
+
+/// The untimed warm-up of each engine of a row that had one, beside its rounds' median.
+fn warmup_line(row: &Row) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut add = |label: &str, warmup: Option<(u64, f64)>, steady_eps: f64| {
+        if let Some((n, secs)) = warmup.filter(|(n, secs)| *n > 0 && *secs > 0.0) {
+            let eps = n as f64 / secs;
+            parts.push(format!(
+                "{label} {} executions in {secs:.2} s, {} exec/s ({} of its rounds' median)",
+                fmt_count(n as f64),
+                fmt_rate(eps),
+                ratio(eps, steady_eps).map_or("n/a".into(), fmt_ratio)
+            ));
+        }
+    };
+    for s in row.stepfn.iter().filter_map(|o| o.as_ref().ok()) {
+        add(&s.engine, s.warmup, s.executions_per_sec);
+    }
+    if let Some(Ok(p)) = &row.peer {
+        add("peer", p.warmup, p.executions_per_sec);
+    }
+    (!parts.is_empty()).then(|| format!("  warm-up (untimed, excluded): {}\n", parts.join("; ")))
+}
+
 fn failed_row(engine: &str, error: &str) -> Vec<String> {
     vec![engine.to_owned(), format!("FAILED: {error}")]
 }
 
 /// Renders rows under `header`: the first column left-aligned, the others right-aligned.
 /// A row shorter than the header (a failure) prints its cells as they are.
-fn render_table(header: &[&str], rows: &[Vec<String>], indent: &str) -> String {
+pub(crate) fn render_table(header: &[&str], rows: &[Vec<String>], indent: &str) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         if r.len() == header.len() {
@@ -1051,7 +1325,7 @@ fn fmt_rate(x: f64) -> String {
 }
 
 /// `x` rounded to a whole number, with thousands separators: `1,234,567`.
-fn fmt_count(x: f64) -> String {
+pub(crate) fn fmt_count(x: f64) -> String {
     let digits = format!("{:.0}", x.round().abs());
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -1349,17 +1623,17 @@ mod tests {
         let (r, name) = report.min_ratio().unwrap();
         assert_eq!(name, "t_trivial_3");
         assert!((r - 2051878.5801960747 / 109802.4).abs() < 1e-9);
-        let text = report.render(false);
+        let text = report.render(rounds::FULL);
         assert!(
             text.contains("t_trivial_3 (3 transitions/execution)"),
             "{text}"
         );
         assert!(
-            text.contains("interpreter       683,960      2,051,879           -  1.42 µs"),
+            text.contains("interpreter       683,960      2,051,879       -           -  1.42 µs"),
             "{text}"
         );
         assert!(
-            text.contains("peer               36,601        109,802           -  20.3 µs"),
+            text.contains("peer               36,601        109,802       -           -  20.3 µs"),
             "{text}"
         );
         assert!(text.contains("18.3 MiB"), "{text}");
@@ -1431,9 +1705,9 @@ mod tests {
             "over the shared workloads only"
         );
         assert_eq!(report.typed_ratio(), Some(4.5));
-        let text = report.render(true);
+        let text = report.render(rounds::QUICK);
         assert!(
-            text.contains("  compiled          683,960      1,500,000        1.5×"),
+            text.contains("  compiled          683,960      1,500,000       -        1.5×"),
             "{text}"
         );
         assert!(
@@ -1468,6 +1742,92 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn aggregates_rounds_into_medians_and_per_round_ratios() {
+        let round = |engine: &str, tps: f64, rss: u64| {
+            INTERP
+                .replace(
+                    "\"engine\":\"interpreter\"",
+                    &format!("\"engine\":\"{engine}\""),
+                )
+                .replace("2051878.5801960747", &tps.to_string())
+                .replace("19189760", &rss.to_string())
+        };
+        let peer_round = |tps: f64| PEER.replace("109802.4", &tps.to_string());
+        // Round 2 is slow for everyone (a noisy neighbour): the per-round ratios hold.
+        let interp = engine_rounds(
+            "t_trivial_3",
+            "interpreter",
+            &[
+                round("interpreter", 2e6, 10),
+                round("interpreter", 1e6, 30),
+                round("interpreter", 2.2e6, 20),
+            ],
+            None,
+            Some((1000, 0.5)),
+        )
+        .unwrap();
+        assert_eq!(interp.transitions_per_sec, 2e6, "the median round");
+        assert_eq!(interp.round_tps, [2e6, 1e6, 2.2e6]);
+        assert_eq!(interp.peak_rss_bytes, 30, "the highest");
+        assert_eq!(interp.executions, 3 * 300693);
+        let peer = peer_rounds(
+            "t_trivial_3",
+            &[peer_round(1e5), peer_round(0.5e5), peer_round(1.1e5)],
+            None,
+            Some((500, 0.5)),
+        )
+        .unwrap();
+        assert_eq!(peer.transitions_per_sec, 1e5);
+        let report = Report::new(&s(&["t_trivial_3"]), vec![Ok(interp)], vec![Ok(peer)]);
+        let r = peer_ratio(&report.rows[0]).unwrap();
+        assert_eq!((r.median, r.min, r.max, r.rounds), (20.0, 20.0, 20.0, 3));
+        let text = report.render(rounds::FULL);
+        assert!(
+            text.contains("interpreter       683,960      2,000,000  -50%..+10%"),
+            "{text}"
+        );
+        assert!(
+            text.contains("interpreter/peer: transitions/s 20× (rounds 20×–20×)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "warm-up (untimed, excluded): interpreter 1,000 executions in 0.50 s, 2,000 \
+                 exec/s (0.003× of its rounds' median); peer 500 executions in 0.50 s"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("then 5 interleaved rounds of ~0.6 s"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("bench: interpreter/peer min 20×, compiled/interpreter min n/a (typed chain n/a), durable n/a\n"),
+            "{text}"
+        );
+
+        // A failed check or round is the engine's failure; an unsupported one is not.
+        let f = engine_rounds(
+            "c_map_10k",
+            "durable",
+            &[],
+            Some(r#"{"name":"c_map_10k","engine":"durable","unsupported":"too big"}"#.into()),
+            None,
+        )
+        .unwrap_err();
+        assert!(f.is_unsupported() && f.error == "too big");
+        let f = peer_rounds(
+            "t_trivial_3",
+            &[peer_round(1e5)],
+            Some(r#"{"name":"t_trivial_3","engine":"peer","error":"ended"}"#.into()),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(f.error, "ended");
+        assert!(engine_rounds("x", "compiled", &[], None, None).is_err());
     }
 
     #[test]
@@ -1532,7 +1892,7 @@ mod tests {
             ],
         );
         assert!(!report.all_ok());
-        let text = report.render(true);
+        let text = report.render(rounds::QUICK);
         assert!(text.contains("c_map_10k * (3 transitions"), "{text}");
         assert!(text.contains("e_retry_catch ** (3 transitions"), "{text}");
         assert!(
@@ -1563,7 +1923,7 @@ mod tests {
         let report = Report::new(&names, vec![Err(failure)], vec![Ok(peer(PEER))]);
         assert!(!report.all_ok());
         assert_eq!(report.min_ratio(), None);
-        let text = report.render(false);
+        let text = report.render(rounds::FULL);
         assert!(
             text.contains("interpreter  FAILED: wrong output: $.b: missing"),
             "{text}"
@@ -1571,7 +1931,7 @@ mod tests {
         assert!(text.contains("bench: interpreter/peer min n/a,"), "{text}");
         let report = Report::new(&names, vec![], vec![]);
         assert!(!report.all_ok());
-        let text = report.render(false);
+        let text = report.render(rounds::FULL);
         assert!(text.contains("  stepfn  FAILED: no result\n"), "{text}");
         assert!(text.contains("  peer    FAILED: not run\n"), "{text}");
     }
@@ -1601,7 +1961,7 @@ mod tests {
         let report = Report::new(&names, stepfn, peers);
         assert!(report.all_ok(), "an unsupported workload is not a failure");
         assert_eq!(report.durable_median(), Some((20_000.0, 2)));
-        let text = report.render(true);
+        let text = report.render(rounds::QUICK);
         assert!(
             text.contains("  durable      n/a (see the notes)\n"),
             "{text}"
