@@ -3,7 +3,17 @@
 //! ```text
 //! stepfn-bench [--workloads DIR] [--engine E] [--quick] [--seconds S] NAME...
 //! stepfn-bench --scaling [--quick] [--seconds S] [KIND:SIZE...]
+//! stepfn-bench --child --engine E --rounds WARMUP [--workloads DIR] NAME
+//! stepfn-bench --child --engine E --count N [--no-run] [--workloads DIR] NAME
 //! ```
+//!
+//! `--rounds` (what `cargo xtask bench` runs, one process per workload and engine, its rounds
+//! interleaved with the other engines' and the peer's): check, warm up for WARMUP seconds
+//! untimed, print `{"name","engine","ready":true,"warmup_executions","warmup_seconds"}`, then
+//! time one round per `round SECONDS` line on stdin (the two phases below) and print its record,
+//! until the end of stdin. `--count` (what `cargo xtask bench --instructions` runs under
+//! callgrind): check, make N inputs and execute them untimed and unchecked (`--no-run`: make
+//! them only, the count to subtract).
 //!
 //! Every workload (and every scaling size) runs in a process of its own (this binary
 //! re-spawns itself with `--child`), so the peak RSS it reports (`VmHWM`) is that
