@@ -44,7 +44,9 @@
 //!    dropped after it stops, at least one batch. `executions_per_sec` is the executions of
 //!    this phase over `seconds`, the sum of the batches' times: no clock read sits between
 //!    two executions of a batch (a read costs tens of nanoseconds, a tenth of the shortest
-//!    execution). The peer's runner measures the same two phases the same way.
+//!    execution). The peer's runner measures the same two phases the same way. `cpu_seconds`
+//!    is the process's CPU time over the same batches (`getrusage`-like, all threads): on a
+//!    loaded machine it leaves out the time the process waited for a core.
 //!
 //! `wall_seconds` is both phases' wall time, harness included. The workload's input and
 //! expected output are kept as text, so the harness's memory does not grow with the number of
@@ -103,6 +105,7 @@ use std::pin::Pin;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use cpu_time::ProcessTime;
 use futures::StreamExt;
 use mimalloc::MiMalloc;
 use serde_json::{json, Value};
@@ -1066,15 +1069,16 @@ async fn time_round<I>(
     let batch = throughput_batch(stats.mean_us);
     let mut inputs = Vec::with_capacity(batch);
     let mut outputs = Vec::with_capacity(batch);
-    let (mut executions, mut timed) = (0u64, Duration::ZERO);
+    let (mut executions, mut timed, mut cpu) = (0u64, Duration::ZERO, Duration::ZERO);
     let phase = Instant::now();
     loop {
         inputs.extend((0..batch).map(|_| make_input()));
-        let t0 = Instant::now();
+        let (c0, t0) = (ProcessTime::now(), Instant::now());
         for input in inputs.drain(..) {
             outputs.push(run_once(input).await);
         }
         timed += t0.elapsed();
+        cpu += c0.elapsed();
         for output in outputs.drain(..) {
             executions += 1;
             if let Some(d) = w.check.difference(&output?) {
@@ -1097,6 +1101,7 @@ async fn time_round<I>(
     );
     record["latency_executions"] = json!(stats.executions);
     record["throughput_batch"] = json!(batch);
+    record["cpu_seconds"] = json!(cpu.as_secs_f64());
     Ok(record)
 }
 

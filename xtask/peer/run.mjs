@@ -253,11 +253,15 @@ async function timeRound(name, runOnce, expected, transitions, seconds, fixed) {
   const outputs = new Array(batch);
   let executions = 0;
   let timedNs = 0n;
+  let cpuUs = 0;
   const phase = process.hrtime.bigint();
   do {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < batch; i++) outputs[i] = await runOnce();
     now = process.hrtime.bigint();
+    const c = process.cpuUsage(c0);
+    cpuUs += c.user + c.system;
     timedNs += now - t0;
     for (let i = 0; i < batch; i++) {
       const d = firstDifference(outputs[i], expected);
@@ -275,6 +279,8 @@ async function timeRound(name, runOnce, expected, transitions, seconds, fixed) {
     throughput_batch: batch,
     wall_seconds: Number(now - start) / 1e9,
     seconds: timedSeconds,
+    // The process's CPU time (all threads: the JIT and GC helpers too) over the same batches.
+    cpu_seconds: cpuUs / 1e6,
     executions_per_sec: executionsPerSec,
     transitions_per_sec: executionsPerSec * transitions,
     p50_us: percentile(latenciesNs, 50) / 1e3,

@@ -85,6 +85,9 @@ pub struct EngineResult {
     pub kind: Option<String>,
     #[serde(default)]
     pub size: Option<u64>,
+    /// The process's CPU time over the timed batches (in-process engines; not `durable`).
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
     /// Transitions/s of each timed round, in order (the fields above hold the rounds' medians).
     #[serde(default)]
     pub round_tps: Vec<f64>,
@@ -488,7 +491,12 @@ fn engine_rounds(
     let rounds: Vec<EngineResult> = records
         .iter()
         .map(|l| match parse_line(l) {
-            Ok(Ok(r)) => Ok(r),
+            Ok(Ok(mut r)) => {
+                let per_cpu = per_cpu_second(r.seconds, r.cpu_seconds);
+                r.executions_per_sec *= per_cpu;
+                r.transitions_per_sec *= per_cpu;
+                Ok(r)
+            }
             Ok(Err(f)) => Err(f),
             Err(e) => Err(fail(e)),
         })
@@ -513,6 +521,17 @@ fn engine_rounds(
     })
 }
 
+/// What turns a rate per wall-clock second of the timed batches into one per CPU-second of
+/// the process over them (`wall / cpu`): on a loaded machine a process waits for a core for a
+/// share of the wall time that changes from second to second; its CPU time leaves that out.
+/// 1 when the CPU time is unknown (the durable engine's rate stays throughput by wall time).
+fn per_cpu_second(wall: f64, cpu: Option<f64>) -> f64 {
+    match cpu {
+        Some(cpu) if cpu > 0.0 && wall > 0.0 && cpu.is_finite() => wall / cpu,
+        _ => 1.0,
+    }
+}
+
 /// The peer's rounds as one result, as [`engine_rounds`] does for stepfn's.
 fn peer_rounds(
     name: &str,
@@ -534,7 +553,13 @@ fn peer_rounds(
     let rounds: Vec<PeerResult> = records
         .iter()
         .map(|l| match peer::parse_line(l) {
-            Ok(r) => r,
+            Ok(Ok(mut r)) => {
+                let per_cpu = per_cpu_second(r.seconds, r.cpu_seconds);
+                r.executions_per_sec *= per_cpu;
+                r.transitions_per_sec *= per_cpu;
+                Ok(r)
+            }
+            Ok(Err(f)) => Err(f),
             Err(e) => Err(fail(e)),
         })
         .collect::<Result<_, _>>()?;
@@ -872,7 +897,8 @@ impl Report {
             "\nstepfn vs {peer_info}; per workload, every engine and the peer in a process of its \
              own, checked and warmed up ({} s, untimed), then {} interleaved rounds of ~{} s \
              each (interpreter, peer, compiled, …, interpreter, …); figures are the rounds' \
-             medians, ratios the median of per-round ratios; {cores} cores{cpu}\n",
+             medians, ratios the median of per-round ratios; executions/s and transitions/s per \
+             CPU-second of the process (durable: per wall-clock second); {cores} cores{cpu}\n",
             schedule.warmup_seconds, schedule.rounds, schedule.round_seconds
         );
         let mut notes = Notes::default();
@@ -1055,7 +1081,9 @@ impl Notes {
             "  timing (stepfn in process and the peer alike): in each round, half the time times \
              each execution alone (p50/p99), the other half times batches of executions as a \
              whole (about 50 µs of them, 1 to 64: no clock read between two executions) for \
-             executions/s; inputs are made before and outputs checked after the timer. Every \
+             executions/s, divided by the process's CPU time over those batches (all its threads: \
+             node's JIT and GC helpers count; the time spent waiting for a core on a loaded \
+             machine does not); inputs are made before and outputs checked after the timer. Every \
              figure is the median of the rounds; \"rounds\" is the range of the rounds' \
              transitions/s around it; a ratio is the median of the per-round ratios (the two \
              sides ran seconds apart), with their range.\n",
@@ -1067,10 +1095,7 @@ impl Notes {
              {}; a latency is the execute call (input parsed and output checked outside the \
              timer); p50/p99 from a histogram (within 0.8 %). Engines: interpreter = the ASL \
              interpreter on the workload's .asl.json; compiled = the stepfn-examples workflow! \
-             type (same ASL, checked) running its generated Rust from JSON input (with the \
-             history counted, its specialized path: Pass/Choice/Succeed/Fail and the Parallel \
-             and Map states made of them evaluated on Rust locals; e_retry_catch's Parallel has a \
-             Retry, which the general compiled form runs before handing back); compiled-typed = the same from a typed Rust input value (execute_typed). \
+             type (same ASL, checked) running its generated Rust from JSON input; compiled-typed = the same from a typed Rust input value (execute_typed). \
              \"vs interp.\" is transitions/s over the interpreter's.",
             self.allocator.as_deref().unwrap_or("?")
         );
@@ -1807,6 +1832,29 @@ mod tests {
             text.ends_with("bench: interpreter/peer min 20×, compiled/interpreter min n/a (typed chain n/a), durable n/a\n"),
             "{text}"
         );
+
+        // With the CPU time known, a rate is per CPU-second: a round that waited half its
+        // wall time for a core counts as twice as fast as its wall clock says.
+        let busy = round("interpreter", 1e6, 10).replace(
+            "\"executions\":300693",
+            "\"executions\":300693,\"cpu_seconds\":0.2198178315",
+        );
+        let r = engine_rounds("t_trivial_3", "interpreter", &[busy], None, None).unwrap();
+        assert!(
+            (r.transitions_per_sec - 2e6).abs() < 1.0,
+            "{}",
+            r.transitions_per_sec
+        );
+        assert_eq!(per_cpu_second(1.0, None), 1.0);
+        assert_eq!(per_cpu_second(1.0, Some(0.0)), 1.0);
+        let p = peer_rounds(
+            "t_trivial_3",
+            &[peer_round(1e5).replace("\"seconds\":0.5", "\"seconds\":0.5,\"cpu_seconds\":1.0")],
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.transitions_per_sec, 0.5e5, "helper threads count");
 
         // A failed check or round is the engine's failure; an unsupported one is not.
         let f = engine_rounds(

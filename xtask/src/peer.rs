@@ -55,6 +55,9 @@ pub struct PeerResult {
     /// Node version, e.g. "v20.20.2".
     #[serde(default)]
     pub node: Option<String>,
+    /// The node process's CPU time (all its threads) over the timed batches.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
     /// Transitions/s of each timed round, in order (filled in by `cargo xtask bench`, which
     /// puts the median of the rounds in the fields above).
     #[serde(default)]
