@@ -3,7 +3,17 @@
 //! ```text
 //! stepfn-bench [--workloads DIR] [--engine E] [--quick] [--seconds S] NAME...
 //! stepfn-bench --scaling [--quick] [--seconds S] [KIND:SIZE...]
+//! stepfn-bench --child --engine E --rounds WARMUP [--workloads DIR] NAME
+//! stepfn-bench --child --engine E --count N [--no-run] [--workloads DIR] NAME
 //! ```
+//!
+//! `--rounds` (what `cargo xtask bench` runs, one process per workload and engine, its rounds
+//! interleaved with the other engines' and the peer's): check, warm up for WARMUP seconds
+//! untimed, print `{"name","engine","ready":true,"warmup_executions","warmup_seconds"}`, then
+//! time one round per `round SECONDS` line on stdin (the two phases below) and print its record,
+//! until the end of stdin. `--count` (what `cargo xtask bench --instructions` runs under
+//! callgrind): check, make N inputs and execute them untimed and unchecked (`--no-run`: make
+//! them only, the count to subtract).
 //!
 //! Every workload (and every scaling size) runs in a process of its own (this binary
 //! re-spawns itself with `--child`), so the peak RSS it reports (`VmHWM`) is that
@@ -34,7 +44,9 @@
 //!    dropped after it stops, at least one batch. `executions_per_sec` is the executions of
 //!    this phase over `seconds`, the sum of the batches' times: no clock read sits between
 //!    two executions of a batch (a read costs tens of nanoseconds, a tenth of the shortest
-//!    execution). The peer's runner measures the same two phases the same way.
+//!    execution). The peer's runner measures the same two phases the same way. `cpu_seconds`
+//!    is the process's CPU time over the same batches (`getrusage`-like, all threads): on a
+//!    loaded machine it leaves out the time the process waited for a core.
 //!
 //! `wall_seconds` is both phases' wall time, harness included. The workload's input and
 //! expected output are kept as text, so the harness's memory does not grow with the number of
@@ -93,6 +105,7 @@ use std::pin::Pin;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use cpu_time::ProcessTime;
 use futures::StreamExt;
 use mimalloc::MiMalloc;
 use serde_json::{json, Value};
@@ -104,6 +117,9 @@ use stepfn_examples::typed::{Counter, TypedChain100};
 use stepfn_examples::workloads::{
     ChoiceLoop10k, Map10k, Parallel10x10, PassChain100, RetryCatch, TrivialThree,
 };
+
+mod plan;
+use plan::Plan;
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -190,6 +206,11 @@ struct Args {
     /// Only this engine; `None`: every engine the workload has (a child: `interpreter`).
     engine: Option<String>,
     names: Vec<String>,
+    /// A child serving timed rounds on demand after this many seconds of warm-up (`--rounds`).
+    rounds_warmup: Option<f64>,
+    /// A child making this many inputs and executing them untimed (`--count N`; `--no-run`:
+    /// making them only).
+    count: Option<(u64, bool)>,
 }
 
 impl Args {
@@ -201,6 +222,7 @@ impl Args {
         let mut child = false;
         let mut engine: Option<String> = None;
         let mut names = Vec::new();
+        let (mut rounds_warmup, mut count, mut run) = (None, None, true);
         let mut it = argv.iter();
         while let Some(a) = it.next() {
             let mut value = || {
@@ -214,15 +236,16 @@ impl Args {
                 "--scaling" => scaling = true,
                 "--child" => child = true,
                 "--engine" => engine = Some(value()?),
-                "--seconds" => {
+                "--seconds" => seconds = Some(non_negative(a, &value()?)?),
+                "--rounds" => rounds_warmup = Some(non_negative(a, &value()?)?),
+                "--count" => {
                     let v = value()?;
-                    let s: f64 = v
-                        .parse()
-                        .ok()
-                        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-                        .ok_or_else(|| format!("--seconds needs a non-negative number, not {v}"))?;
-                    seconds = Some(s);
+                    count = Some(
+                        v.parse::<u64>()
+                            .map_err(|_| format!("--count needs a whole number, not {v}"))?,
+                    );
                 }
+                "--no-run" => run = false,
                 s if s.starts_with("--") => return Err(format!("unknown option {s}")),
                 _ => names.push(a.clone()),
             }
@@ -258,6 +281,15 @@ impl Args {
         if child && names.len() != 1 {
             return Err("--child takes exactly one name".into());
         }
+        if (rounds_warmup.is_some() || count.is_some()) && mode != Mode::ChildWorkload {
+            return Err("--rounds and --count are for a --child of a workload".into());
+        }
+        if rounds_warmup.is_some() && count.is_some() {
+            return Err("--rounds and --count exclude each other".into());
+        }
+        if !run && count.is_none() {
+            return Err("--no-run goes with --count".into());
+        }
         Ok(Args {
             mode,
             scaling,
@@ -265,8 +297,31 @@ impl Args {
             seconds,
             engine,
             names,
+            rounds_warmup,
+            count: count.map(|n| (n, run)),
         })
     }
+
+    /// What a workload child does after its checking run.
+    fn plan<'a>(&self, stdin: &'a mut dyn std::io::BufRead) -> Plan<'a> {
+        match (self.rounds_warmup, self.count) {
+            (Some(warmup), _) => Plan::Rounds {
+                warmup,
+                commands: stdin,
+            },
+            (None, Some((executions, run))) => Plan::Count { executions, run },
+            (None, None) => Plan::Once(self.seconds),
+        }
+    }
+}
+
+/// `value` of option `option` as a non-negative number of seconds.
+fn non_negative(option: &str, value: &str) -> Result<f64, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| format!("{option} needs a non-negative number, not {value}"))
 }
 
 // --------------------------------------------------------------------- parent ---
@@ -484,8 +539,9 @@ fn child_workload(args: &Args) -> ExitCode {
     let name = &args.names[0];
     let engine = args.engine.as_deref().unwrap_or("interpreter");
     let result = if engines_for(name, false).contains(&engine) {
+        let mut stdin = std::io::stdin().lock();
         load_workload(args.workloads.as_deref(), name)
-            .and_then(|w| time_workload(name, engine, &w, args.seconds))
+            .and_then(|w| time_workload(name, engine, &w, args.plan(&mut stdin)))
     } else {
         Err(format!("{name} has no engine {engine}"))
     };
@@ -497,7 +553,7 @@ fn child_scaling(args: &Args) -> ExitCode {
     let engine = args.engine.as_deref().unwrap_or("interpreter");
     let result = parse_scaling_name(name).and_then(|(k, n)| {
         let w = scaling_workload(k, n);
-        let mut v = time_workload(name, engine, &w, args.seconds)?;
+        let mut v = time_workload(name, engine, &w, Plan::Once(args.seconds))?;
         v["kind"] = json!(k.as_str());
         v["size"] = json!(n);
         Ok(v)
@@ -610,8 +666,8 @@ fn set_retry_intervals(definition: &mut Value, secs: u64) {
     }
 }
 
-/// Builds `engine` for `w`, checks one execution, then times executions for ~`seconds`.
-fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result<Value, String> {
+/// Builds `engine` for `w`, checks one execution, then follows `plan`.
+fn time_workload(name: &str, engine: &str, w: &Workload, plan: Plan) -> Result<Value, String> {
     let payload_limit = if w.payload_limit {
         ExecutionOptions::default().payload_limit
     } else {
@@ -644,7 +700,7 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
                 name,
                 engine,
                 w,
-                seconds,
+                plan,
                 || w.input.value(),
                 async |input| interpreter.execute(input, options.clone()).await,
             ))
@@ -667,7 +723,7 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
                 name,
                 engine,
                 w,
-                seconds,
+                plan,
                 || w.input.value(),
                 async |input| execute(input, options.clone()).await,
             ))
@@ -682,14 +738,14 @@ fn time_workload(name: &str, engine: &str, w: &Workload, seconds: f64) -> Result
                 name,
                 engine,
                 w,
-                seconds,
+                plan,
                 || input.clone(),
                 async |input| TypedChain100::execute_typed(input, options.clone()).await,
             ))
         }
         "durable" if matches!(w.source, Source::Asl(_)) => {
             drop(runtime);
-            time_durable(name, w, seconds)
+            time_durable(name, w, plan)
         }
         _ => Err(format!("{name} has no engine {engine}")),
     }
@@ -712,7 +768,7 @@ fn durable_dir(name: &str) -> PathBuf {
 }
 
 /// The `durable` engine: Standard executions on a fresh SQLite database with fsync on.
-fn time_durable(name: &str, w: &Workload, seconds: f64) -> Result<Value, String> {
+fn time_durable(name: &str, w: &Workload, plan: Plan) -> Result<Value, String> {
     let Source::Asl(definition) = &w.source else {
         return Err(format!("{name} has no engine durable"));
     };
@@ -735,7 +791,7 @@ fn time_durable(name: &str, w: &Workload, seconds: f64) -> Result<Value, String>
         runtime
             .register(name, machine, TaskRegistry::new())
             .map_err(|e| format!("cannot register {name}: {e}"))?;
-        tokio.block_on(durable_runs(name, w, seconds, &runtime))
+        tokio.block_on(durable_runs(name, w, plan, &runtime))
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
@@ -781,11 +837,12 @@ async fn durable_once(
     Ok((took, d.output().unwrap_or(Value::Null)))
 }
 
-/// The durable engine's check run, then its timed sliding window of executions.
+/// The durable engine's check run, then its timed sliding windows of executions as `plan`
+/// says (no instruction counts: the store has threads of its own).
 async fn durable_runs(
     name: &str,
     w: &Workload,
-    seconds: f64,
+    plan: Plan<'_>,
     runtime: &Runtime,
 ) -> Result<Value, String> {
     let failed = |e: DurableError| match e {
@@ -807,7 +864,44 @@ async fn durable_runs(
     }
     drop(output);
     let first_run_rss = peak_rss_bytes();
+    let window = |seconds: f64| async move {
+        let (latencies, wall) = durable_window_run(name, w, seconds, runtime).await?;
+        let stats = latencies.stats();
+        let mut record = timing_record(
+            (name, "durable", w),
+            &stats,
+            ((stats.executions, wall), wall, first_run),
+            (first_run_rss, loaded_rss),
+        );
+        record["in_flight"] = json!(durable_window(w.transitions));
+        // The durable runtime always enforces the payload limit.
+        record["payload_limit"] = json!(true);
+        Ok::<Value, String>(record)
+    };
+    match plan {
+        Plan::Once(seconds) => window(seconds).await,
+        Plan::Rounds { warmup, commands } => {
+            let (latencies, took) = durable_window_run(name, w, warmup, runtime).await?;
+            ready_line(name, "durable", latencies.count, took);
+            let mut rounds = 0;
+            while let Some(seconds) = plan::next_round(commands)? {
+                print_line(&window(seconds).await?);
+                rounds += 1;
+            }
+            Ok(json!({ "name": name, "engine": "durable", "rounds": rounds }))
+        }
+        Plan::Count { .. } => Err("the durable engine has no instruction count".into()),
+    }
+}
 
+/// Durable executions with up to [`durable_window`] in flight, started until `seconds` are
+/// spent, then drained: their latencies and the window's wall time. Every output is checked.
+async fn durable_window_run(
+    name: &str,
+    w: &Workload,
+    seconds: f64,
+    runtime: &Runtime,
+) -> Result<(Latencies, Duration), String> {
     let window = durable_window(w.transitions);
     let budget = Duration::from_secs_f64(seconds);
     let mut latencies = Latencies::new();
@@ -817,7 +911,9 @@ async fn durable_runs(
         in_flight.push(durable_once(runtime, name, w.input.value()));
     }
     while let Some(r) = in_flight.next().await {
-        let (took, output) = r.map_err(failed)?;
+        let (took, output) = r.map_err(|e| match e {
+            DurableError::Failed(e) | DurableError::Unsupported(e) => e,
+        })?;
         latencies.record(took);
         if let Some(d) = w.check.difference(&output) {
             return Err(format!(
@@ -830,27 +926,16 @@ async fn durable_runs(
             in_flight.push(durable_once(runtime, name, w.input.value()));
         }
     }
-    let wall = start.elapsed();
-    let stats = latencies.stats();
-    let mut record = timing_record(
-        (name, "durable", w),
-        &stats,
-        ((stats.executions, wall), wall, first_run),
-        (first_run_rss, loaded_rss),
-    );
-    record["in_flight"] = json!(window);
-    // The durable runtime always enforces the payload limit.
-    record["payload_limit"] = json!(true);
-    Ok(record)
+    Ok((latencies, start.elapsed()))
 }
 
-/// Runs `run` once on a clone of `input` and checks the output, then times runs for
-/// ~`seconds` (at least one); each input is made outside the timer.
+/// Runs `run` once on a clone of `input` and checks the output, then follows `plan`: timed
+/// runs (each input made outside the timer) or untimed ones to count instructions.
 async fn time_runs<I>(
     name: &str,
     engine: &str,
     w: &Workload,
-    seconds: f64,
+    plan: Plan<'_>,
     mut make_input: impl FnMut() -> I,
     mut run: impl AsyncFnMut(I) -> ExecutionResult,
 ) -> Result<Value, String> {
@@ -879,8 +964,81 @@ async fn time_runs<I>(
     }
     drop(output);
     let first_run_rss = peak_rss_bytes();
+    let rss = (first_run_rss, loaded_rss);
 
-    // Two phases, each half the budget, executions one after another in both.
+    match plan {
+        Plan::Once(seconds) => {
+            time_round(
+                (name, engine, w),
+                seconds,
+                (first_run, rss),
+                &mut make_input,
+                &mut run_once,
+            )
+            .await
+        }
+        Plan::Rounds { warmup, commands } => {
+            let budget = Duration::from_secs_f64(warmup);
+            let (mut executions, start) = (0u64, Instant::now());
+            while start.elapsed() < budget {
+                run_once(make_input()).await?;
+                executions += 1;
+            }
+            ready_line(name, engine, executions, start.elapsed());
+            let mut rounds = 0;
+            while let Some(seconds) = plan::next_round(commands)? {
+                let record = time_round(
+                    (name, engine, w),
+                    seconds,
+                    (first_run, rss),
+                    &mut make_input,
+                    &mut run_once,
+                )
+                .await?;
+                print_line(&record);
+                rounds += 1;
+            }
+            Ok(json!({ "name": name, "engine": engine, "rounds": rounds }))
+        }
+        Plan::Count { executions, run } => {
+            let inputs: Vec<I> = (0..executions).map(|_| make_input()).collect();
+            if run {
+                for input in inputs {
+                    run_once(input).await?;
+                }
+            }
+            Ok(json!({ "name": name, "engine": engine, "executions": executions, "run": run }))
+        }
+    }
+}
+
+/// Prints `{"name","engine","ready":true,"warmup_executions","warmup_seconds"}`: the checking
+/// run passed and the warm-up is over; the child now reads round commands.
+fn ready_line(name: &str, engine: &str, executions: u64, took: Duration) {
+    print_line(&json!({
+        "name": name,
+        "engine": engine,
+        "ready": true,
+        "warmup_executions": executions,
+        "warmup_seconds": took.as_secs_f64(),
+    }));
+}
+
+fn print_line(v: &Value) {
+    println!("{v}");
+    let _ = std::io::stdout().flush();
+}
+
+/// One timed run of ~`seconds`, executions one after another, in two halves: latencies, each
+/// execution timed alone (at least one), then throughput, batches of executions timed as a
+/// whole (at least one batch).
+async fn time_round<I>(
+    (name, engine, w): (&str, &str, &Workload),
+    seconds: f64,
+    (first_run, rss): (Duration, (Option<u64>, Option<u64>)),
+    make_input: &mut impl FnMut() -> I,
+    run_once: &mut impl AsyncFnMut(I) -> Result<Value, String>,
+) -> Result<Value, String> {
     // 1. Latencies: each execution timed alone (at least one).
     let half = Duration::from_secs_f64(seconds / 2.0);
     let mut latencies = Latencies::new();
@@ -911,15 +1069,16 @@ async fn time_runs<I>(
     let batch = throughput_batch(stats.mean_us);
     let mut inputs = Vec::with_capacity(batch);
     let mut outputs = Vec::with_capacity(batch);
-    let (mut executions, mut timed) = (0u64, Duration::ZERO);
+    let (mut executions, mut timed, mut cpu) = (0u64, Duration::ZERO, Duration::ZERO);
     let phase = Instant::now();
     loop {
         inputs.extend((0..batch).map(|_| make_input()));
-        let t0 = Instant::now();
+        let (c0, t0) = (ProcessTime::now(), Instant::now());
         for input in inputs.drain(..) {
             outputs.push(run_once(input).await);
         }
         timed += t0.elapsed();
+        cpu += c0.elapsed();
         for output in outputs.drain(..) {
             executions += 1;
             if let Some(d) = w.check.difference(&output?) {
@@ -938,10 +1097,11 @@ async fn time_runs<I>(
         (name, engine, w),
         &stats,
         ((executions, timed), wall, first_run),
-        (first_run_rss, loaded_rss),
+        rss,
     );
     record["latency_executions"] = json!(stats.executions);
     record["throughput_batch"] = json!(batch);
+    record["cpu_seconds"] = json!(cpu.as_secs_f64());
     Ok(record)
 }
 
@@ -1366,6 +1526,18 @@ mod tests {
         assert_eq!(engines_for("map:10", true), ["interpreter"]);
         assert!(args("--workloads w --child a b").is_err());
         assert!(args("--scaling map:x").is_err());
+        let a = args("--child --rounds 0.5 --workloads w a").unwrap();
+        assert_eq!(a.rounds_warmup, Some(0.5));
+        let a = args("--child --count 7 --no-run --workloads w a").unwrap();
+        assert_eq!(a.count, Some((7, false)));
+        assert!(args("--child --count 7 --workloads w a b").is_err());
+        assert!(
+            args("--rounds 1 --workloads w a").is_err(),
+            "a child's option"
+        );
+        assert!(args("--child --rounds 1 --count 2 --workloads w a").is_err());
+        assert!(args("--child --no-run --workloads w a").is_err());
+        assert!(args("--child --count x --workloads w a").is_err());
         assert!(args("--workloads w --bogus a").is_err());
     }
 
@@ -1544,7 +1716,7 @@ mod tests {
         for name in ["t_trivial_3", "e_retry_catch", "d_parallel_10x10"] {
             let w = load_workload(Some(&dir), name).unwrap();
             for engine in SHARED_ENGINES {
-                let v = time_workload(name, engine, &w, 0.0).unwrap();
+                let v = time_workload(name, engine, &w, Plan::Once(0.0)).unwrap();
                 // The durable engine fills its window once (its executions overlap).
                 if *engine == "durable" {
                     assert_eq!(v["executions"], durable_window(w.transitions), "{name}");
@@ -1558,7 +1730,7 @@ mod tests {
         // A workload whose input is over the payload limit is unsupported, not a failure.
         let mut big = load_workload(Some(&dir), "t_trivial_3").unwrap();
         big.input = JsonText::new(&json!({ "pad": "x".repeat(300 * 1024) }));
-        let v = time_workload("t_trivial_3", "durable", &big, 0.0).unwrap();
+        let v = time_workload("t_trivial_3", "durable", &big, Plan::Once(0.0)).unwrap();
         assert!(
             v["unsupported"].as_str().unwrap().contains("256 KiB"),
             "{v}"
@@ -1568,11 +1740,68 @@ mod tests {
         let mut w = load_workload(Some(&dir), "t_trivial_3").unwrap();
         w.check = Check::Exact(JsonText::new(&json!({"nope": 1})));
         for engine in SHARED_ENGINES {
-            let err = time_workload("t_trivial_3", engine, &w, 0.0).unwrap_err();
+            let err = time_workload("t_trivial_3", engine, &w, Plan::Once(0.0)).unwrap_err();
             assert!(err.starts_with("wrong output: $.nope: missing"), "{err}");
         }
-        let err = time_workload("t_trivial_3", "compiled-typed", &w, 0.0).unwrap_err();
+        let err = time_workload("t_trivial_3", "compiled-typed", &w, Plan::Once(0.0)).unwrap_err();
         assert_eq!(err, "t_trivial_3 has no engine compiled-typed");
+    }
+
+    /// Rounds mode serves one timed round per command until the end of its input; count mode
+    /// makes (and runs) the executions asked for; both after the checking run.
+    #[test]
+    fn serves_rounds_and_counts() {
+        let w = load_workload(None, TYPED_CHAIN).unwrap();
+        for engine in TYPED_ENGINES {
+            let mut commands: &[u8] = b"round 0\nround 0\nround 0\n";
+            let plan = Plan::Rounds {
+                warmup: 0.0,
+                commands: &mut commands,
+            };
+            let v = time_workload(TYPED_CHAIN, engine, &w, plan).unwrap();
+            assert_eq!(v["rounds"], 3, "{engine}");
+            let mut bad: &[u8] = b"round 0\nnope\n";
+            let plan = Plan::Rounds {
+                warmup: 0.0,
+                commands: &mut bad,
+            };
+            let err = time_workload(TYPED_CHAIN, engine, &w, plan).unwrap_err();
+            assert!(err.contains("bad round command"), "{err}");
+            for run in [true, false] {
+                let plan = Plan::Count { executions: 5, run };
+                let v = time_workload(TYPED_CHAIN, engine, &w, plan).unwrap();
+                assert_eq!(
+                    (v["executions"].as_u64(), v["run"].as_bool()),
+                    (Some(5), Some(run))
+                );
+            }
+        }
+        // The check still runs first: a wrong expected output fails before any round.
+        let mut w = load_workload(None, TYPED_CHAIN).unwrap();
+        w.check = Check::Exact(JsonText::new(&json!({"nope": 1})));
+        let plan = Plan::Count {
+            executions: 1,
+            run: false,
+        };
+        let err = time_workload(TYPED_CHAIN, "interpreter", &w, plan).unwrap_err();
+        assert!(err.starts_with("wrong output"), "{err}");
+        let Some(dir) = workload_dir() else {
+            eprintln!("skipped the durable rounds: no ../shared/bench/workloads");
+            return;
+        };
+        let w = load_workload(Some(&dir), "t_trivial_3").unwrap();
+        let mut commands: &[u8] = b"round 0\nround 0\n";
+        let plan = Plan::Rounds {
+            warmup: 0.0,
+            commands: &mut commands,
+        };
+        let v = time_workload("t_trivial_3", "durable", &w, plan).unwrap();
+        assert_eq!(v["rounds"], 2);
+        let plan = Plan::Count {
+            executions: 1,
+            run: true,
+        };
+        assert!(time_workload("t_trivial_3", "durable", &w, plan).is_err());
     }
 
     /// The compiled engine refuses a workload whose `workflow!` type differs from its ASL.
@@ -1580,12 +1809,12 @@ mod tests {
     fn compiled_checks_the_definition_matches() {
         let mut w = typed_chain_workload();
         w.source = Source::Asl(json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}));
-        let err = time_workload("t_trivial_3", "compiled", &w, 0.0).unwrap_err();
+        let err = time_workload("t_trivial_3", "compiled", &w, Plan::Once(0.0)).unwrap_err();
         assert!(
             err.starts_with("the workflow! type's ASL differs from t_trivial_3.asl.json"),
             "{err}"
         );
-        let err = time_workload("z_unknown", "compiled", &w, 0.0).unwrap_err();
+        let err = time_workload("z_unknown", "compiled", &w, Plan::Once(0.0)).unwrap_err();
         assert_eq!(err, "z_unknown has no workflow! type to compile");
     }
 
@@ -1594,7 +1823,7 @@ mod tests {
     fn typed_chain_runs_on_every_engine() {
         let w = load_workload(None, TYPED_CHAIN).unwrap();
         for engine in TYPED_ENGINES {
-            let v = time_workload(TYPED_CHAIN, engine, &w, 0.0).unwrap();
+            let v = time_workload(TYPED_CHAIN, engine, &w, Plan::Once(0.0)).unwrap();
             assert_eq!(v["executions"], 1, "{engine}");
             assert_eq!(v["engine"], *engine);
             assert_eq!(v["transitions_per_execution"], 100);

@@ -11,6 +11,12 @@
 //                    (default: resolve it the normal way from this file)
 //   --quick          time each workload for ~0.5 s instead of ~3 s
 //   --seconds S      time each workload for ~S seconds (overrides --quick)
+//   --rounds W       one workload, in this process: check it, warm up for W seconds (untimed:
+//                    the JIT compiles the hot paths), print {"name","ready":true,
+//                    "warmup_executions","warmup_seconds"}, then time one round per
+//                    `round SECONDS` line read on stdin and print its record, until the end of
+//                    stdin or a blank line (then {"name","rounds"}). `cargo xtask bench` drives
+//                    the peer this way, its rounds interleaved with stepfn's engines.
 //
 // Every workload runs in a node process of its own (this script re-spawns itself
 // with --child), so one workload's heap never counts towards the next one's peak RSS.
@@ -30,6 +36,7 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +62,9 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const args = { workloads: null, peerDir: null, seconds: null, quick: false, child: false, names: [] };
+  const args = {
+    workloads: null, peerDir: null, seconds: null, quick: false, child: false, rounds: null, names: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -73,6 +82,13 @@ function parseArgs(argv) {
       }
       case '--quick': args.quick = true; break;
       case '--child': args.child = true; break;
+      case '--rounds': {
+        const s = Number(value());
+        if (!Number.isFinite(s) || s < 0) usage('--rounds needs a non-negative number of seconds');
+        args.rounds = s;
+        args.child = true;
+        break;
+      }
       default:
         if (a.startsWith('--')) usage(`unknown option ${a}`);
         args.names.push(a);
@@ -209,6 +225,75 @@ function describeError(err) {
   return String(err);
 }
 
+// One timed run of ~`seconds`, executions one after another, in two halves (the protocol of
+// stepfn-bench): latencies, each execution timed alone (at least one); then throughput,
+// batches of executions (about 50 us of them by the mean latency, 1 to 64) timed as a whole,
+// outputs checked after a batch's timer stops (at least one batch).
+async function timeRound(name, runOnce, expected, transitions, seconds, fixed) {
+  const halfNs = BigInt(Math.round((seconds / 2) * 1e9));
+  const latenciesNs = [];
+  let last;
+  const start = process.hrtime.bigint();
+  let now = start;
+  do {
+    const t0 = process.hrtime.bigint();
+    last = await runOnce();
+    now = process.hrtime.bigint();
+    latenciesNs.push(Number(now - t0));
+  } while (now - start < halfNs);
+
+  // The last timed execution must still give the right answer (catches input mutation).
+  const lastDiff = firstDifference(last, expected);
+  if (lastDiff) throw new Error(`wrong output on a repeated execution: ${lastDiff}`);
+
+  latenciesNs.sort((a, b) => a - b);
+  const meanUs = latenciesNs.reduce((s, v) => s + v, 0) / latenciesNs.length / 1e3;
+
+  const batch = Math.min(MAX_BATCH, Math.max(1, Math.round(50 / meanUs)));
+  const outputs = new Array(batch);
+  let executions = 0;
+  let timedNs = 0n;
+  let cpuUs = 0;
+  const phase = process.hrtime.bigint();
+  do {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) outputs[i] = await runOnce();
+    now = process.hrtime.bigint();
+    const c = process.cpuUsage(c0);
+    cpuUs += c.user + c.system;
+    timedNs += now - t0;
+    for (let i = 0; i < batch; i++) {
+      const d = firstDifference(outputs[i], expected);
+      if (d) throw new Error(`wrong output on a repeated execution: ${d}`);
+      outputs[i] = undefined;
+    }
+    executions += batch;
+  } while (now - phase < halfNs);
+  const timedSeconds = Number(timedNs) / 1e9;
+  const executionsPerSec = executions / timedSeconds;
+  return {
+    name,
+    executions,
+    latency_executions: latenciesNs.length,
+    throughput_batch: batch,
+    wall_seconds: Number(now - start) / 1e9,
+    seconds: timedSeconds,
+    // The process's CPU time (all threads: the JIT and GC helpers too) over the same batches.
+    cpu_seconds: cpuUs / 1e6,
+    executions_per_sec: executionsPerSec,
+    transitions_per_sec: executionsPerSec * transitions,
+    p50_us: percentile(latenciesNs, 50) / 1e3,
+    p99_us: percentile(latenciesNs, 99) / 1e3,
+    // maxRSS is the process's peak resident set size in KiB (getrusage ru_maxrss).
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    mean_us: meanUs,
+    min_us: latenciesNs[0] / 1e3,
+    max_us: latenciesNs[latenciesNs.length - 1] / 1e3,
+    ...fixed,
+  };
+}
+
 async function childMain(args) {
   const name = args.names[0];
   const dir = args.workloads;
@@ -248,72 +333,40 @@ async function childMain(args) {
     // execution on workloads with Parallel or Map).
     const firstRunRssBytes = process.resourceUsage().maxRSS * 1024;
 
-    // Two phases, each half the budget, executions one after another in both (the same
-    // protocol as stepfn-bench).
-    // 1. Latencies: each execution timed alone (at least one).
-    const halfNs = BigInt(Math.round((args.seconds / 2) * 1e9));
-    const latenciesNs = [];
-    let last;
-    const start = process.hrtime.bigint();
-    let now = start;
-    do {
-      const t0 = process.hrtime.bigint();
-      last = await runOnce();
-      now = process.hrtime.bigint();
-      latenciesNs.push(Number(now - t0));
-    } while (now - start < halfNs);
-
-    // The last timed execution must still give the right answer (catches input mutation).
-    const lastDiff = firstDifference(last, expected);
-    if (lastDiff) throw new Error(`wrong output on a repeated execution: ${lastDiff}`);
-
-    latenciesNs.sort((a, b) => a - b);
-    const meanUs = latenciesNs.reduce((s, v) => s + v, 0) / latenciesNs.length / 1e3;
-
-    // 2. Throughput: batches of executions (about 50 us of them by the mean latency, 1 to 64)
-    // timed as a whole, outputs checked after a batch's timer stops (at least one batch).
-    const batch = Math.min(MAX_BATCH, Math.max(1, Math.round(50 / meanUs)));
-    const outputs = new Array(batch);
-    let executions = 0;
-    let timedNs = 0n;
-    const phase = process.hrtime.bigint();
-    do {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < batch; i++) outputs[i] = await runOnce();
-      now = process.hrtime.bigint();
-      timedNs += now - t0;
-      for (let i = 0; i < batch; i++) {
-        const d = firstDifference(outputs[i], expected);
-        if (d) throw new Error(`wrong output on a repeated execution: ${d}`);
-        outputs[i] = undefined;
-      }
-      executions += batch;
-    } while (now - phase < halfNs);
-    const seconds = Number(timedNs) / 1e9;
-    const executionsPerSec = executions / seconds;
-    const result = {
-      name,
-      executions,
-      latency_executions: latenciesNs.length,
-      throughput_batch: batch,
-      wall_seconds: Number(now - start) / 1e9,
-      seconds,
-      executions_per_sec: executionsPerSec,
-      transitions_per_sec: executionsPerSec * transitions,
-      p50_us: percentile(latenciesNs, 50) / 1e3,
-      p99_us: percentile(latenciesNs, 99) / 1e3,
-      // maxRSS is the process's peak resident set size in KiB (getrusage ru_maxrss).
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    const fixed = {
       transitions_per_execution: transitions,
-      mean_us: meanUs,
-      min_us: latenciesNs[0] / 1e3,
-      max_us: latenciesNs[latenciesNs.length - 1] / 1e3,
       first_run_us: firstRunUs,
       first_run_peak_rss_bytes: firstRunRssBytes,
       peer: `${PEER_PACKAGE}@${version}`,
       node: process.version,
     };
-    process.stdout.write(JSON.stringify(result) + '\n');
+    const round = (seconds) => timeRound(name, runOnce, expected, transitions, seconds, fixed);
+    if (args.rounds === null) {
+      process.stdout.write(JSON.stringify(await round(args.seconds)) + '\n');
+      return;
+    }
+    // Rounds: warm up (the JIT compiles the hot paths) untimed, say so, then one timed round
+    // per `round SECONDS` line on stdin until its end.
+    const warmupNs = BigInt(Math.round(args.rounds * 1e9));
+    let warmupExecutions = 0;
+    const warmupStart = process.hrtime.bigint();
+    while (process.hrtime.bigint() - warmupStart < warmupNs) {
+      await runOnce();
+      warmupExecutions++;
+    }
+    const warmupSeconds = Number(process.hrtime.bigint() - warmupStart) / 1e9;
+    process.stdout.write(JSON.stringify({
+      name, ready: true, warmup_executions: warmupExecutions, warmup_seconds: warmupSeconds,
+    }) + '\n');
+    let rounds = 0;
+    for await (const line of createInterface({ input: process.stdin })) {
+      const m = /^round ([0-9.]+)$/.exec(line.trim());
+      if (line.trim() === '') break;
+      if (!m) throw new Error(`bad round command ${JSON.stringify(line)} (want \`round SECONDS\`)`);
+      process.stdout.write(JSON.stringify(await round(Number(m[1]))) + '\n');
+      rounds++;
+    }
+    process.stdout.write(JSON.stringify({ name, rounds }) + '\n');
   } catch (err) {
     process.stdout.write(JSON.stringify({ name, error: err instanceof Error ? err.message : String(err) }) + '\n');
     process.exitCode = 1;

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench;
-// `peer::run` (all-or-nothing) is kept as API; `bench` uses `peer::run_each`.
-#[allow(dead_code)]
+mod instructions;
 mod peer;
+mod rounds;
 
 const HELP: &str = "\
 cargo xtask <COMMAND>
@@ -15,7 +15,8 @@ cargo xtask <COMMAND>
 Commands:
   validate     check examples/*.asl.json with the stepfn validator
   asl          write the ASL of every workflow! to definitions/ (--check: fail when stale)
-  bench        compare stepfn with aws-local-stepfunctions on ../shared/bench ([--quick] [WORKLOAD...]; --scaling)
+  bench        compare stepfn with aws-local-stepfunctions on ../shared/bench ([--quick] [WORKLOAD...]; --scaling;
+               --instructions [--write-baseline | --check-baseline]: callgrind counts)
   help         print this message
 ";
 

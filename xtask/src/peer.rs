@@ -3,10 +3,10 @@
 //!
 //! * [`ensure_installed`] puts the peer into `<target>/bench-peer/` with the machine's
 //!   `npm` (from the npm registry only, pinned by `xtask/peer/package-lock.json`), once.
-//! * [`run`] / [`run_each`] spawn `node xtask/peer/run.mjs`, which runs every workload in a
-//!   node process of its own, checks its output against `<name>.expected.json`, times
-//!   executions one after another, and prints one JSON line per workload;
-//!   [`parse_output`] turns those lines into [`PeerResult`]s.
+//! * [`rounds_command`] is `node xtask/peer/run.mjs --rounds …`: one workload in a node
+//!   process that checks its output against `<name>.expected.json`, warms up, then times
+//!   executions one after another in the rounds `cargo xtask bench` asks for, one JSON line
+//!   per round; [`parse_line`] turns those lines into [`PeerResult`]s.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,16 @@ pub struct PeerResult {
     /// Node version, e.g. "v20.20.2".
     #[serde(default)]
     pub node: Option<String>,
+    /// The node process's CPU time (all its threads) over the timed batches.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
+    /// Transitions/s of each timed round, in order (filled in by `cargo xtask bench`, which
+    /// puts the median of the rounds in the fields above).
+    #[serde(default)]
+    pub round_tps: Vec<f64>,
+    /// The untimed warm-up before the rounds: executions and seconds.
+    #[serde(default)]
+    pub warmup: Option<(u64, f64)>,
 }
 
 /// A workload the peer could not run: bad definition, failed execution, wrong output,
@@ -133,81 +143,19 @@ pub fn ensure_installed(target_dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// Runs `names` (workload base names, e.g. `"c_map_10k"`, found in `workload_dir`) on the
-/// peer installed in `peer_dir` (from [`ensure_installed`]), each in its own node process,
-/// one after another. `quick` times each workload for ~0.5 s instead of ~3 s.
-///
-/// Fails if node cannot be run or if any workload fails (the message names them all);
-/// use [`run_each`] to keep the figures of the workloads that worked.
-pub fn run(
-    peer_dir: &Path,
-    workload_dir: &Path,
-    names: &[String],
-    quick: bool,
-) -> Result<Vec<PeerResult>, String> {
-    let outcomes = run_each(peer_dir, workload_dir, names, quick)?;
-    let failures: Vec<String> = outcomes
-        .iter()
-        .filter_map(|o| o.as_ref().err())
-        .map(|f| format!("{}: {}", f.name, f.error))
-        .collect();
-    if !failures.is_empty() {
-        return Err(format!("peer failed on {}", failures.join("; ")));
-    }
-    Ok(outcomes.into_iter().filter_map(Result::ok).collect())
-}
-
-/// Like [`run`], but reports each workload's outcome on its own; `Err` only when node
-/// could not be run or its output was unreadable or incomplete.
-pub fn run_each(
-    peer_dir: &Path,
-    workload_dir: &Path,
-    names: &[String],
-    quick: bool,
-) -> Result<Vec<PeerOutcome>, String> {
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let script = peer_source_dir().join("run.mjs");
+/// The command that runs workload `name` (found in `workload_dir`) on the peer installed in
+/// `peer_dir` (from [`ensure_installed`]) in one node process serving timed rounds: it checks
+/// the output, warms up for `warmup` seconds (untimed: the JIT's warm-up), prints a `ready`
+/// line, then times one round per `round SECONDS` line on its stdin (see `run.mjs`).
+pub fn rounds_command(peer_dir: &Path, workload_dir: &Path, name: &str, warmup: f64) -> Command {
     let mut cmd = Command::new("node");
-    cmd.arg(&script)
+    cmd.arg(peer_source_dir().join("run.mjs"))
         .arg("--workloads")
         .arg(workload_dir)
         .arg("--peer-dir")
-        .arg(peer_dir);
-    if quick {
-        cmd.arg("--quick");
-    }
-    cmd.args(names);
-    // stderr (progress, node warnings) goes straight to the terminal.
-    let out = cmd
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run node {}: {e}", script.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let outcomes = parse_output(&stdout)
-        .map_err(|e| format!("bad output from {} ({}): {e}", script.display(), out.status))?;
-    let got: Vec<&str> = outcomes.iter().map(outcome_name).collect();
-    if got != names.iter().map(String::as_str).collect::<Vec<_>>() {
-        return Err(format!(
-            "{} ({}) reported workloads {got:?}, asked for {names:?}",
-            script.display(),
-            out.status
-        ));
-    }
-    Ok(outcomes)
-}
-
-/// Parses run.mjs's stdout: one JSON object per non-blank line, either a result
-/// (`{"name","executions",...}`) or a failure (`{"name","error"}`).
-pub fn parse_output(stdout: &str) -> Result<Vec<PeerOutcome>, String> {
-    stdout
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| parse_line(l).map_err(|e| format!("line {}: {e}", i + 1)))
-        .collect()
+        .arg(peer_dir)
+        .args(["--rounds", &warmup.to_string(), name]);
+    cmd
 }
 
 /// Parses one line of run.mjs's output.
@@ -225,13 +173,6 @@ pub fn parse_line(line: &str) -> Result<PeerOutcome, String> {
         return Err(format!("{}: zero executions", result.name));
     }
     Ok(Ok(result))
-}
-
-fn outcome_name(o: &PeerOutcome) -> &str {
-    match o {
-        Ok(r) => &r.name,
-        Err(f) => &f.name,
-    }
 }
 
 /// Version of the peer package installed under `dir`, if any.
@@ -324,29 +265,9 @@ mod tests {
     }
 
     #[test]
-    fn parses_mixed_output_skipping_blank_lines() {
-        let text = format!(
-            "{OK_LINE}\n\n{}\r\n",
-            r#"{"name":"nope","error":"nope has no transitions in manifest.json"}"#
-        );
-        let outcomes = parse_output(&text).unwrap();
-        assert_eq!(outcomes.len(), 2);
-        assert_eq!(outcome_name(&outcomes[0]), "t_trivial_3");
-        assert!(outcomes[0].is_ok());
-        assert_eq!(outcome_name(&outcomes[1]), "nope");
-        assert!(outcomes[1].is_err());
-    }
-
-    #[test]
-    fn empty_output_is_no_outcomes() {
-        assert!(parse_output("").unwrap().is_empty());
-        assert!(parse_output("\n  \n").unwrap().is_empty());
-    }
-
-    #[test]
     fn rejects_non_json_and_incomplete_records() {
-        let err = parse_output(&format!("{OK_LINE}\nnode: warning\n")).unwrap_err();
-        assert!(err.starts_with("line 2: not JSON"), "{err}");
+        let err = parse_line("node: warning").unwrap_err();
+        assert!(err.starts_with("not JSON"), "{err}");
         // A result with a field missing.
         let err = parse_line(r#"{"name":"a","executions":3,"seconds":1.0}"#).unwrap_err();
         assert!(err.contains("bad result record"), "{err}");
