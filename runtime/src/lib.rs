@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod graph;
 pub mod io;
+pub mod quotas;
 pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;

@@ -124,7 +124,7 @@ pub struct ActivityTask {
 impl ActivityTask {
     /// The input as JSON.
     pub fn input_json(&self) -> Value {
-        serde_json::from_str(&self.input).unwrap_or(Value::Null)
+        crate::quotas::read_json(&self.input).unwrap_or(Value::Null)
     }
 }
 
@@ -147,7 +147,7 @@ impl ExecutionDescription {
         self.record
             .output
             .as_deref()
-            .and_then(|o| serde_json::from_str(o).ok())
+            .and_then(|o| crate::quotas::read_json(o).ok())
     }
 
     /// The DescribeExecution JSON.
@@ -392,6 +392,12 @@ impl Runtime {
             }
             None => (crate::engine::new_uuid(), false),
         };
+        if crate::quotas::depth(&input) > crate::quotas::MAX_DEPTH {
+            return Err(RuntimeError::InvalidExecutionInput(format!(
+                "the input nests deeper than {} levels",
+                crate::quotas::MAX_DEPTH
+            )));
+        }
         let input_text = serde_json::to_string(&input)
             .map_err(|e| RuntimeError::InvalidExecutionInput(e.to_string()))?;
         if input_text.len() > crate::io::size::PAYLOAD_LIMIT {
@@ -453,7 +459,10 @@ impl Runtime {
 
     fn same_or_exists(existing: ExecutionRecord, input: &Value) -> Result<String, RuntimeError> {
         let same = existing.status == ExecutionStatus::Running
-            && serde_json::from_str::<Value>(&existing.input).ok().as_ref() == Some(input);
+            && crate::quotas::read_json::<Value>(&existing.input)
+                .ok()
+                .as_ref()
+                == Some(input);
         if same {
             Ok(existing.arn)
         } else {
@@ -841,7 +850,7 @@ impl Runtime {
                 crate::io::size::PAYLOAD_LIMIT
             )));
         }
-        let v: Value = serde_json::from_str(output)
+        let v: Value = crate::quotas::read_json(output)
             .map_err(|e| RuntimeError::InvalidOutput(format!("Invalid Output: {e}")))?;
         self.answer(token, Answer::Success(v)).await
     }

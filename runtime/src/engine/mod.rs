@@ -379,7 +379,7 @@ impl Interpreter {
         last_event: u64,
         broker: Arc<callbacks::Broker>,
     ) -> ExecutionResult {
-        let input: Value = serde_json::from_str(&rec.input).unwrap_or(Value::Null);
+        let input: Value = crate::quotas::read_json(&rec.input).unwrap_or(Value::Null);
         let start =
             jiff::Timestamp::from_millisecond(rec.start_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let mut info = self.execution_info(
@@ -1366,12 +1366,14 @@ impl Exec<'_> {
                 None => return Err(self.size_exceeded(name)),
             },
         };
+        crate::quotas::check_depth(out, *size).map_err(|e| locate(e, name, entered))?;
         *prev = history.push(*prev, state_event(&st.kind, false), || self.clock.now_rfc3339(), || {
             Some((
                 "stateExitedEventDetails",
                 json!({"name": name, "output": to_text(out), "outputDetails": {"truncated": false}}),
             ))
         });
+        history.check_quota()?;
         Ok(step)
     }
 
