@@ -11,6 +11,9 @@ pub mod cli;
 pub mod compiled;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod io;
 pub mod quotas;
