@@ -268,6 +268,9 @@ struct Inner {
     broker: Arc<Broker>,
     /// Executions being redriven (guards against two redrives at once).
     redriving: Mutex<HashSet<String>>,
+    /// Executions whose run stopped because the store failed (they stay RUNNING in the store,
+    /// to continue once the fault is cleared), with the store's error.
+    faults: Mutex<HashMap<String, String>>,
 }
 
 impl Drop for Inner {
@@ -303,6 +306,7 @@ impl Runtime {
                 machines: Mutex::new(HashMap::new()),
                 running: Mutex::new(HashMap::new()),
                 redriving: Mutex::new(HashSet::new()),
+                faults: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -484,11 +488,18 @@ impl Runtime {
         let arn = rec.arn.clone();
         let mut running = lock(&self.inner.running);
         let task = tokio::spawn(async move {
-            interpreter
-                .run_durable(&rec, store, frames, last_event, broker.clone())
+            let result = interpreter
+                .run_durable(&rec, store.clone(), frames, last_event, broker.clone())
                 .await;
             broker.drop_execution(&rec.arn);
+            // Ended here but RUNNING in the store: a commit failed (disk full, I/O error, …).
+            let stuck = matches!(store.execution(&rec.arn).await,
+                Ok(Some(r)) if r.status == ExecutionStatus::Running);
             if let Some(inner) = inner.upgrade() {
+                if stuck {
+                    let cause = result.cause.unwrap_or_else(|| "a commit failed".into());
+                    lock(&inner.faults).insert(rec.arn.clone(), cause);
+                }
                 lock(&inner.running).remove(&rec.arn);
             }
             let _ = tx.send(true);
@@ -533,15 +544,24 @@ impl Runtime {
         };
         let frames = self.inner.store.frames(&rec.arn).await?;
         let last = self.inner.store.event_count(&rec.arn).await?;
+        lock(&self.inner.faults).remove(&rec.arn);
         self.spawn(interpreter, rec, frames, last);
         Ok(true)
     }
 
-    /// Waits until the execution is closed and describes it.
+    /// Waits until the execution is closed and describes it; a store error when its run stopped
+    /// because a commit failed (it stays RUNNING: [`Runtime::resume_execution`] continues it from
+    /// its last commit once the fault is cleared).
     pub async fn wait(&self, arn: &str) -> Result<ExecutionDescription, RuntimeError> {
         let rx = lock(&self.inner.running).get(arn).map(|r| r.done.clone());
         if let Some(mut rx) = rx {
             let _ = rx.wait_for(|d| *d).await;
+        }
+        if let Some(cause) = lock(&self.inner.faults).remove(arn) {
+            return Err(RuntimeError::Store(StoreError(format!(
+                "{cause}; the execution stays RUNNING in the store and continues from its last \
+                 commit when resumed"
+            ))));
         }
         self.describe(arn).await
     }
