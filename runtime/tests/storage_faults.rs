@@ -431,4 +431,56 @@ async fn fsync_failure() {
         "{}",
         stderr(&o)
     );
+
+    // A fault in the middle of a run: started and committed, then a commit during its Wait
+    // fails. The run stops with the store's error; the execution stays RUNNING, and the same
+    // command continues it from its last commit once the fault is cleared.
+    let waits = dir.write(
+        "waits.asl.json",
+        r#"{"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 2, "Next": "C"},
+            "C": {"Type": "Pass", "End": true}}}"#,
+    );
+    let dbs = db.to_string_lossy().into_owned();
+    let child = Command::new(env!("CARGO_BIN_EXE_stepfn"))
+        .args(["run", &waits, "--db", &dbs, "--name", "m"])
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    std::fs::write(&flag, "").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("disk I/O error") && err.contains("stays RUNNING"),
+        "{err}"
+    );
+    std::fs::remove_file(&flag).unwrap();
+    let o = stepfn(&["executions", "--db", &dbs], &[]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains(r#""name":"m","status":"RUNNING""#));
+    let o = stepfn(&["run", &waits, "--db", &dbs, "--name", "m"], &env);
+    assert_eq!(
+        status_of(&o).as_deref(),
+        Some("SUCCEEDED"),
+        "{}",
+        stderr(&o)
+    );
+    let o = stepfn(&["history", "--db", &dbs, "m"], &[]);
+    let events: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let types: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.first(), Some(&"ExecutionStarted"));
+    assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
+    assert_eq!(
+        types.iter().filter(|t| **t == "ExecutionStarted").count(),
+        1
+    );
 }
