@@ -244,3 +244,51 @@ async fn inputs_past_the_limits_are_refused_clearly() {
     let diags = StateMachine::from_json_str(&huge).unwrap_err();
     assert!(diags[0].to_string().contains("at most"), "{}", diags[0]);
 }
+
+#[tokio::test]
+async fn payload_size_is_checked_on_every_path() {
+    let too_big = || json!({"s": "x".repeat(256 * 1024)});
+    // A task result.
+    let def =
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "big", "End": true}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register_json("big", move |_| async move { Ok(too_big()) });
+    let it = Interpreter::new(StateMachine::from_json(&def).unwrap(), "T", tasks);
+    let r = it.execute(json!({}), ExecutionOptions::default()).await;
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"));
+    // A state's output built by the state itself.
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass",
+        "Parameters": {"a.$": "$.s", "b.$": "$.s"}, "End": true}}});
+    let it = Interpreter::new(
+        StateMachine::from_json(&def).unwrap(),
+        "P",
+        TaskRegistry::new(),
+    );
+    let half = json!({"s": "x".repeat(140 * 1024)});
+    let r = it.execute(half, ExecutionOptions::default()).await;
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"));
+    // An activity's output (SendTaskSuccess), refused at the API; the task still answers.
+    let rt = Runtime::in_memory();
+    let act = rt.create_activity("work").await.unwrap();
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": act.arn, "End": true}}});
+    rt.register(
+        "M",
+        StateMachine::from_json(&def).unwrap(),
+        TaskRegistry::new(),
+    )
+    .unwrap();
+    let arn = rt.start("M", json!({}), None).await.unwrap();
+    let task = rt.get_activity_task(&act.arn, None).await.unwrap().unwrap();
+    let e = rt
+        .send_task_success(&task.task_token, &too_big().to_string())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("262144"), "{e}");
+    rt.send_task_success(&task.task_token, "{\"ok\": 1}")
+        .await
+        .unwrap();
+    assert_eq!(
+        rt.wait(&arn).await.unwrap().output(),
+        Some(json!({"ok": 1}))
+    );
+}
