@@ -39,15 +39,15 @@ proptest! {
             prop_assert_eq!(e.id, i as u64 + 1);
             prop_assert!(e.previous_event_id < e.id, "{:?}", e);
         }
-        prop_assert!(r.history.last().unwrap().kind.starts_with("Execution"));
+        prop_assert!(r.history.last().unwrap().kind.as_str().starts_with("Execution"));
         if r.status == ExecutionStatus::Succeeded {
             // Per state type: as many Entered events as Exited ones (a Fail state is never
             // exited; in a succeeded execution none ran outside a caught branch).
             let mut open: HashMap<String, i64> = HashMap::new();
             for e in &r.history {
-                if let Some(t) = e.kind.strip_suffix("StateEntered") {
+                if let Some(t) = e.kind.as_str().strip_suffix("StateEntered") {
                     *open.entry(t.to_string()).or_default() += 1;
-                } else if let Some(t) = e.kind.strip_suffix("StateExited") {
+                } else if let Some(t) = e.kind.as_str().strip_suffix("StateExited") {
                     *open.entry(t.to_string()).or_default() -= 1;
                 }
             }

@@ -114,7 +114,10 @@ async fn express_has_no_history_quota_and_standard_in_memory_has() {
     let standard = it.execute(json!({}), ExecutionOptions::default()).await;
     assert_eq!(standard.status, ExecutionStatus::Failed);
     assert_eq!(standard.history.len() as u64, HISTORY_EVENTS);
-    assert_eq!(standard.history.last().unwrap().kind, "ExecutionFailed");
+    assert_eq!(
+        standard.history.last().unwrap().kind.as_str(),
+        "ExecutionFailed"
+    );
     // Just under the quota: 1 + 2 + 4 × 6,246 + 2 + 2 + 1 = 24,992 events.
     let machine = StateMachine::from_json(&choice_loop(6_246, false)).unwrap();
     let it = Interpreter::new(machine, "Loop", TaskRegistry::new());

@@ -21,7 +21,7 @@ use crate::io::{paths, size, template, Context, Env, Variables};
 use durable::{child_key, Durable, FrameCk, Pos, RetryCk};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use history::{History, HistoryEvent};
+use history::{EventType, History, HistoryEvent};
 use indexmap::IndexMap;
 use links::Links;
 use serde_json::{json, Map, Value};
@@ -35,46 +35,7 @@ use stepfn_asl::{
 };
 use tasks::{TaskRegistry, TaskRequest};
 
-/// How an execution ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ExecutionStatus {
-    /// Still running.
-    Running,
-    /// Reached a Succeed state or an `End`.
-    Succeeded,
-    /// Failed with an error.
-    Failed,
-    /// Ran past the machine's `TimeoutSeconds`.
-    TimedOut,
-    /// Stopped from outside.
-    Aborted,
-}
-
-impl ExecutionStatus {
-    /// The AWS spelling, e.g. `SUCCEEDED`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-            Self::TimedOut => "TIMED_OUT",
-            Self::Aborted => "ABORTED",
-        }
-    }
-
-    /// Reads the AWS spelling back.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "RUNNING" => Self::Running,
-            "SUCCEEDED" => Self::Succeeded,
-            "FAILED" => Self::Failed,
-            "TIMED_OUT" => Self::TimedOut,
-            "ABORTED" => Self::Aborted,
-            _ => return None,
-        })
-    }
-}
+pub use crate::events::ExecutionStatus;
 
 /// The outcome of one execution.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,7 +246,7 @@ impl Interpreter {
         };
         let started = history.push(
             0,
-            "ExecutionStarted",
+            EventType::ExecutionStarted,
             || exec.clock.now_rfc3339(),
             || {
                 Some((
@@ -489,7 +450,7 @@ fn conclude(
         Ok(output) => {
             history.push(
                 prev,
-                "ExecutionSucceeded",
+                EventType::ExecutionSucceeded,
                 || exec.clock.now_rfc3339(),
                 || {
                     Some((
@@ -509,7 +470,7 @@ fn conclude(
         Err(Ending::Failed(e)) => {
             history.push(
                 prev,
-                "ExecutionFailed",
+                EventType::ExecutionFailed,
                 || exec.clock.now_rfc3339(),
                 || Some(("executionFailedEventDetails", error_details(&e))),
             );
@@ -528,7 +489,7 @@ fn conclude(
             );
             history.push(
                 prev,
-                "ExecutionTimedOut",
+                EventType::ExecutionTimedOut,
                 || exec.clock.now_rfc3339(),
                 || Some(("executionTimedOutEventDetails", error_details(&e))),
             );
@@ -839,24 +800,26 @@ pub(crate) fn locate(mut e: StatesError, state: &str, entered: u64) -> StatesErr
 }
 
 /// `…StateEntered` / `…StateExited` event types by state type.
-pub(crate) fn state_event(kind: &StateKind, entered: bool) -> &'static str {
+pub(crate) fn state_event(kind: &StateKind, entered: bool) -> EventType {
+    use EventType as E;
     match (kind, entered) {
-        (StateKind::Pass(_), true) => "PassStateEntered",
-        (StateKind::Pass(_), false) => "PassStateExited",
-        (StateKind::Task(_), true) => "TaskStateEntered",
-        (StateKind::Task(_), false) => "TaskStateExited",
-        (StateKind::Choice(_), true) => "ChoiceStateEntered",
-        (StateKind::Choice(_), false) => "ChoiceStateExited",
-        (StateKind::Wait(_), true) => "WaitStateEntered",
-        (StateKind::Wait(_), false) => "WaitStateExited",
-        (StateKind::Succeed, true) => "SucceedStateEntered",
-        (StateKind::Succeed, false) => "SucceedStateExited",
-        (StateKind::Fail(_), true) => "FailStateEntered",
-        (StateKind::Fail(_), false) => "FailStateExited",
-        (StateKind::Parallel(_), true) => "ParallelStateEntered",
-        (StateKind::Parallel(_), false) => "ParallelStateExited",
-        (StateKind::Map(_), true) => "MapStateEntered",
-        (StateKind::Map(_), false) => "MapStateExited",
+        (StateKind::Pass(_), true) => E::PassStateEntered,
+        (StateKind::Pass(_), false) => E::PassStateExited,
+        (StateKind::Task(_), true) => E::TaskStateEntered,
+        (StateKind::Task(_), false) => E::TaskStateExited,
+        (StateKind::Choice(_), true) => E::ChoiceStateEntered,
+        (StateKind::Choice(_), false) => E::ChoiceStateExited,
+        (StateKind::Wait(_), true) => E::WaitStateEntered,
+        (StateKind::Wait(_), false) => E::WaitStateExited,
+        (StateKind::Succeed, true) => E::SucceedStateEntered,
+        (StateKind::Succeed, false) => E::SucceedStateExited,
+        (StateKind::Fail(_), true) => E::FailStateEntered,
+        // A Fail state ends its scope with an error: it is never exited.
+        (StateKind::Fail(_), false) => unreachable!("a Fail state is never exited"),
+        (StateKind::Parallel(_), true) => E::ParallelStateEntered,
+        (StateKind::Parallel(_), false) => E::ParallelStateExited,
+        (StateKind::Map(_), true) => E::MapStateEntered,
+        (StateKind::Map(_), false) => E::MapStateExited,
     }
 }
 
@@ -1522,7 +1485,7 @@ impl Exec<'_> {
     fn evaluation_failed(&self, history: &History, prev: u64, name: &str, e: &StatesError) -> u64 {
         history.push(
             prev,
-            "EvaluationFailed",
+            EventType::EvaluationFailed,
             || self.clock.now_rfc3339(),
             || {
                 let mut d = error_details(e);
@@ -1851,8 +1814,7 @@ impl Exec<'_> {
     ) -> Result<Step<'m>, StatesError> {
         let (resource_type, resource) = resource_parts(&t.resource);
         let lambda = t.resource.starts_with("arn:aws:lambda:");
-        let ev =
-            |task: &'static str, lambda_name: &'static str| if lambda { lambda_name } else { task };
+        let ev = |task: EventType, lambda_name: EventType| if lambda { lambda_name } else { task };
         let timeout = match &t.timeout_seconds {
             Some(Expr::Literal(s)) => Some(*s),
             _ => None,
@@ -1991,14 +1953,14 @@ impl Exec<'_> {
                             self.note_eval_failure(&prepared, history, prev_cell, name);
                             let (params, timeout, _heartbeat) = prepared?;
                             self.check_size(&params, name)?;
-                            let p = history.push(prev_cell.load(Relaxed), ev("TaskScheduled", "LambdaFunctionScheduled"), || self.clock.now_rfc3339(), || {
+                            let p = history.push(prev_cell.load(Relaxed), ev(EventType::TaskScheduled, EventType::LambdaFunctionScheduled), || self.clock.now_rfc3339(), || {
                                 let mut d = details(json!({"region": REGION, "parameters": to_text(&params)}));
                                 if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
                                     m.insert("timeoutInSeconds".into(), json!(t));
                                 }
                                 Some((if lambda { "lambdaFunctionScheduledEventDetails" } else { "taskScheduledEventDetails" }, d))
                             });
-                            let p = history.push(p, ev("TaskStarted", "LambdaFunctionStarted"), || self.clock.now_rfc3339(), || {
+                            let p = history.push(p, ev(EventType::TaskStarted, EventType::LambdaFunctionStarted), || self.clock.now_rfc3339(), || {
                                 Some((if lambda { "lambdaFunctionStartedEventDetails" } else { "taskStartedEventDetails" }, details(json!({}))))
                             });
                             prev_cell.store(p, Relaxed);
@@ -2026,7 +1988,7 @@ impl Exec<'_> {
                             names::TASK_FAILED,
                             format!("no task handler is registered for the resource `{}`", t.resource),
                         );
-                        let p = history.push(prev_cell.load(Relaxed), ev("TaskFailed", "LambdaFunctionFailed"), || self.clock.now_rfc3339(), || {
+                        let p = history.push(prev_cell.load(Relaxed), ev(EventType::TaskFailed, EventType::LambdaFunctionFailed), || self.clock.now_rfc3339(), || {
                             Some(("taskFailedEventDetails", details(error_details(&e))))
                         });
                         prev_cell.store(p, Relaxed);
@@ -2045,7 +2007,7 @@ impl Exec<'_> {
                             Ok(r) => r,
                             Err(_) => {
                                 let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                                let p = history.push(prev_cell.load(Relaxed), ev("TaskTimedOut", "LambdaFunctionTimedOut"), || self.clock.now_rfc3339(), || {
+                                let p = history.push(prev_cell.load(Relaxed), ev(EventType::TaskTimedOut, EventType::LambdaFunctionTimedOut), || self.clock.now_rfc3339(), || {
                                     Some(("taskTimedOutEventDetails", details(error_details(&e))))
                                 });
                                 prev_cell.store(p, Relaxed);
@@ -2057,7 +2019,7 @@ impl Exec<'_> {
                     match r {
                         Ok(v) => {
                             self.check_size(&v, name)?;
-                            let p = history.push(prev_cell.load(Relaxed), ev("TaskSucceeded", "LambdaFunctionSucceeded"), || self.clock.now_rfc3339(), || {
+                            let p = history.push(prev_cell.load(Relaxed), ev(EventType::TaskSucceeded, EventType::LambdaFunctionSucceeded), || self.clock.now_rfc3339(), || {
                                 Some((
                                     if lambda { "lambdaFunctionSucceededEventDetails" } else { "taskSucceededEventDetails" },
                                     details(json!({"output": to_text(&v), "outputDetails": {"truncated": false}})),
@@ -2067,7 +2029,7 @@ impl Exec<'_> {
                             Ok(v)
                         }
                         Err(e) => {
-                            let p = history.push(prev_cell.load(Relaxed), ev("TaskFailed", "LambdaFunctionFailed"), || self.clock.now_rfc3339(), || {
+                            let p = history.push(prev_cell.load(Relaxed), ev(EventType::TaskFailed, EventType::LambdaFunctionFailed), || self.clock.now_rfc3339(), || {
                                 Some((
                                     if lambda { "lambdaFunctionFailedEventDetails" } else { "taskFailedEventDetails" },
                                     details(error_details(&e)),
@@ -2180,7 +2142,7 @@ impl Exec<'_> {
                                 prepared.as_ref().map_err(Clone::clone)?;
                                 let started = history.push(
                                     prev_cell.load(Relaxed),
-                                    "ParallelStateStarted",
+                                    EventType::ParallelStateStarted,
                                     || self.clock.now_rfc3339(),
                                     || None,
                                 );
@@ -2252,7 +2214,7 @@ impl Exec<'_> {
             };
             *prev = history.push(
                 *prev,
-                "ParallelStateFailed",
+                EventType::ParallelStateFailed,
                 || self.clock.now_rfc3339(),
                 || detail,
             );
@@ -2380,14 +2342,14 @@ impl Exec<'_> {
                             (run_prev, tolerated?)
                         }
                         None => {
-                            let started = history.push(prev_cell.load(Relaxed), "MapStateStarted", || self.clock.now_rfc3339(), || {
+                            let started = history.push(prev_cell.load(Relaxed), EventType::MapStateStarted, || self.clock.now_rfc3339(), || {
                                 Some(("mapStateStartedEventDetails", json!({"length": items.len()})))
                             });
                             prev_cell.store(started, Relaxed);
                             // Tolerated failures are validated after MapStateStarted, as AWS does.
                             let tolerated = tolerated?;
                             let run_prev = if distributed {
-                                history.push(started, "MapRunStarted", || self.clock.now_rfc3339(), || {
+                                history.push(started, EventType::MapRunStarted, || self.clock.now_rfc3339(), || {
                                     Some(("mapRunStartedEventDetails", json!({"mapRunArn": format!("{}/{}", self.info.id.replace(":execution:", ":mapRun:"), new_uuid())})))
                                 })
                             } else {
@@ -2451,7 +2413,7 @@ impl Exec<'_> {
                             let mut iprev = if distributed || resume.is_some() {
                                 0
                             } else {
-                                h.push(run_prev, "MapIterationStarted", || self.clock.now_rfc3339(), || {
+                                h.push(run_prev, EventType::MapIterationStarted, || self.clock.now_rfc3339(), || {
                                     Some(("mapIterationStartedEventDetails", json!({"name": name, "index": index})))
                                 })
                             };
@@ -2460,7 +2422,7 @@ impl Exec<'_> {
                                 .run_scope(&m.processor.states, &m.processor.start_at, item_input, &mut ivars, h, &mut iprev, key.as_deref(), resume)
                                 .await;
                             if !distributed {
-                                let kind = if r.is_ok() { "MapIterationSucceeded" } else { "MapIterationFailed" };
+                                let kind = if r.is_ok() { EventType::MapIterationSucceeded } else { EventType::MapIterationFailed };
                                 h.push(iprev, kind, || self.clock.now_rfc3339(), || {
                                     Some((
                                         if r.is_ok() { "mapIterationSucceededEventDetails" } else { "mapIterationFailedEventDetails" },
@@ -2505,7 +2467,7 @@ impl Exec<'_> {
                             );
                         }
                         if distributed {
-                            let p = history.push(history.len(), "MapRunFailed", || self.clock.now_rfc3339(), || {
+                            let p = history.push(history.len(), EventType::MapRunFailed, || self.clock.now_rfc3339(), || {
                                 Some(("mapRunFailedEventDetails", error_details(&e)))
                             });
                             prev_cell.store(p, Relaxed);
@@ -2513,9 +2475,9 @@ impl Exec<'_> {
                         return Err(e);
                     }
                     if distributed {
-                        history.push(history.len(), "MapRunSucceeded", || self.clock.now_rfc3339(), || None);
+                        history.push(history.len(), EventType::MapRunSucceeded, || self.clock.now_rfc3339(), || None);
                     }
-                    let p = history.push(history.len(), "MapStateSucceeded", || self.clock.now_rfc3339(), || None);
+                    let p = history.push(history.len(), EventType::MapStateSucceeded, || self.clock.now_rfc3339(), || None);
                     prev_cell.store(p, Relaxed);
                     Ok(Value::Array(results))
                 }
@@ -2531,7 +2493,7 @@ impl Exec<'_> {
         if matches!(outcome, Err(_) | Ok(Err(_))) && started.load(Relaxed) && !runtime_error {
             *prev = history.push(
                 *prev,
-                "MapStateFailed",
+                EventType::MapStateFailed,
                 || self.clock.now_rfc3339(),
                 || None,
             );
