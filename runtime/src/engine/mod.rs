@@ -1337,7 +1337,9 @@ impl Exec<'_> {
                 json!({"name": name, "output": to_text(out), "outputDetails": {"truncated": false}}),
             ))
         });
-        history.check_quota()?;
+        history
+            .check_quota()
+            .map_err(|e| locate(e, name, entered))?;
         Ok(step)
     }
 
