@@ -666,32 +666,8 @@ impl StateRun<'_> {
             Ok(v) => v,
             Err(e) => return self.fail(e),
         };
-        let text = |lit: &Option<Expr<String>>,
-                    path: &Option<Template>,
-                    field: &str|
-         -> Result<String, StatesError> {
-            if let Some(Expr::Literal(s)) = lit {
-                return Ok(s.clone());
-            }
-            let Some(t) = path else {
-                return Ok(String::new());
-            };
-            let v = match t {
-                Template::Path(p) => paths::select(p, &input, &env)?
-                    .ok_or_else(|| paths::path_not_found(p, field, &input))?,
-                other => template::evaluate(other, &input, &env)?,
-            };
-            Ok(match v {
-                Value::String(s) => s,
-                other => to_text(&other),
-            })
-        };
-        let error = match text(&f.error, &f.error_path, "ErrorPath") {
+        match crate::engine::fail::fail_error(f, &input, &env) {
             Ok(e) => e,
-            Err(e) => return self.fail(e),
-        };
-        match text(&f.cause, &f.cause_path, "CausePath") {
-            Ok(cause) => StatesError::new(error, cause),
             Err(e) => self.fail(e),
         }
     }
