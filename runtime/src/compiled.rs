@@ -584,7 +584,7 @@ impl StateRun<'_> {
             },
         };
         self.exited(prev, text);
-        Ok(())
+        cx.history.check_quota().map_err(|e| self.fail(e))
     }
 
     /// Records `…StateExited` (kept events) with the output's text.

@@ -13,8 +13,12 @@ pub mod compiled;
 pub mod engine;
 pub mod error;
 pub mod events;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod io;
+pub mod quotas;
 pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;

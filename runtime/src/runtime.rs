@@ -125,7 +125,7 @@ pub struct ActivityTask {
 impl ActivityTask {
     /// The input as JSON.
     pub fn input_json(&self) -> Value {
-        serde_json::from_str(&self.input).unwrap_or(Value::Null)
+        crate::quotas::read_json(&self.input).unwrap_or(Value::Null)
     }
 }
 
@@ -148,7 +148,7 @@ impl ExecutionDescription {
         self.record
             .output
             .as_deref()
-            .and_then(|o| serde_json::from_str(o).ok())
+            .and_then(|o| crate::quotas::read_json(o).ok())
     }
 
     /// The DescribeExecution JSON.
@@ -269,6 +269,9 @@ struct Inner {
     broker: Arc<Broker>,
     /// Executions being redriven (guards against two redrives at once).
     redriving: Mutex<HashSet<String>>,
+    /// Executions whose run stopped because the store failed (they stay RUNNING in the store,
+    /// to continue once the fault is cleared), with the store's error.
+    faults: Mutex<HashMap<String, String>>,
 }
 
 impl Drop for Inner {
@@ -304,6 +307,7 @@ impl Runtime {
                 machines: Mutex::new(HashMap::new()),
                 running: Mutex::new(HashMap::new()),
                 redriving: Mutex::new(HashSet::new()),
+                faults: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -393,6 +397,12 @@ impl Runtime {
             }
             None => (crate::engine::new_uuid(), false),
         };
+        if crate::quotas::depth(&input) > crate::quotas::MAX_DEPTH {
+            return Err(RuntimeError::InvalidExecutionInput(format!(
+                "the input nests deeper than {} levels",
+                crate::quotas::MAX_DEPTH
+            )));
+        }
         let input_text = serde_json::to_string(&input)
             .map_err(|e| RuntimeError::InvalidExecutionInput(e.to_string()))?;
         if input_text.len() > crate::io::size::PAYLOAD_LIMIT {
@@ -454,7 +464,10 @@ impl Runtime {
 
     fn same_or_exists(existing: ExecutionRecord, input: &Value) -> Result<String, RuntimeError> {
         let same = existing.status == ExecutionStatus::Running
-            && serde_json::from_str::<Value>(&existing.input).ok().as_ref() == Some(input);
+            && crate::quotas::read_json::<Value>(&existing.input)
+                .ok()
+                .as_ref()
+                == Some(input);
         if same {
             Ok(existing.arn)
         } else {
@@ -476,11 +489,18 @@ impl Runtime {
         let arn = rec.arn.clone();
         let mut running = lock(&self.inner.running);
         let task = tokio::spawn(async move {
-            interpreter
-                .run_durable(&rec, store, frames, last_event, broker.clone())
+            let result = interpreter
+                .run_durable(&rec, store.clone(), frames, last_event, broker.clone())
                 .await;
             broker.drop_execution(&rec.arn);
+            // Ended here but RUNNING in the store: a commit failed (disk full, I/O error, …).
+            let stuck = matches!(store.execution(&rec.arn).await,
+                Ok(Some(r)) if r.status == ExecutionStatus::Running);
             if let Some(inner) = inner.upgrade() {
+                if stuck {
+                    let cause = result.cause.unwrap_or_else(|| "a commit failed".into());
+                    lock(&inner.faults).insert(rec.arn.clone(), cause);
+                }
                 lock(&inner.running).remove(&rec.arn);
             }
             let _ = tx.send(true);
@@ -525,15 +545,24 @@ impl Runtime {
         };
         let frames = self.inner.store.frames(&rec.arn).await?;
         let last = self.inner.store.event_count(&rec.arn).await?;
+        lock(&self.inner.faults).remove(&rec.arn);
         self.spawn(interpreter, rec, frames, last);
         Ok(true)
     }
 
-    /// Waits until the execution is closed and describes it.
+    /// Waits until the execution is closed and describes it; a store error when its run stopped
+    /// because a commit failed (it stays RUNNING: [`Runtime::resume_execution`] continues it from
+    /// its last commit once the fault is cleared).
     pub async fn wait(&self, arn: &str) -> Result<ExecutionDescription, RuntimeError> {
         let rx = lock(&self.inner.running).get(arn).map(|r| r.done.clone());
         if let Some(mut rx) = rx {
             let _ = rx.wait_for(|d| *d).await;
+        }
+        if let Some(cause) = lock(&self.inner.faults).remove(arn) {
+            return Err(RuntimeError::Store(StoreError(format!(
+                "{cause}; the execution stays RUNNING in the store and continues from its last \
+                 commit when resumed"
+            ))));
         }
         self.describe(arn).await
     }
@@ -842,7 +871,7 @@ impl Runtime {
                 crate::io::size::PAYLOAD_LIMIT
             )));
         }
-        let v: Value = serde_json::from_str(output)
+        let v: Value = crate::quotas::read_json(output)
             .map_err(|e| RuntimeError::InvalidOutput(format!("Invalid Output: {e}")))?;
         self.answer(token, Answer::Success(v)).await
     }

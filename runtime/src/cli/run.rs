@@ -43,6 +43,10 @@ pub struct RunArgs {
     /// `--db` and `--name` after a crash to continue the execution (or print its result).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// Lift the 25,000-event history quota of Standard executions (local development only:
+    /// AWS enforces it).
+    #[arg(long)]
+    pub no_history_quota: bool,
 }
 
 fn fail_usage(msg: impl std::fmt::Display) -> i32 {
@@ -52,6 +56,7 @@ fn fail_usage(msg: impl std::fmt::Display) -> i32 {
 
 /// Runs `stepfn run`; returns the process exit code.
 pub fn run(args: &RunArgs) -> i32 {
+    crate::quotas::lift_history_quota(args.no_history_quota);
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
         Err(e) => return fail_usage(format!("cannot read `{}`: {e}", args.file.display())),
@@ -73,7 +78,7 @@ pub fn run(args: &RunArgs) -> i32 {
         },
         (None, None) => "{}".to_string(),
     };
-    let input: Value = match serde_json::from_str(&input_text) {
+    let input: Value = match crate::quotas::read_json(&input_text) {
         Ok(v) => v,
         Err(e) => return fail_usage(format!("the execution input is not valid JSON: {e}")),
     };
@@ -205,7 +210,7 @@ fn run_durable(
         let started = match runtime.describe(&arn).await {
             Ok(d) => match runtime.resume_execution(&arn).await {
                 Ok(_)
-                    if serde_json::from_str::<Value>(&d.record.input).ok()
+                    if crate::quotas::read_json::<Value>(&d.record.input).ok()
                         == Some(input.clone()) =>
                 {
                     Ok(arn.clone())
@@ -233,9 +238,15 @@ fn run_durable(
         } else {
             None
         };
+        let output = match (&d.record.output, d.output()) {
+            (Some(_), None) => {
+                return fail_usage(format!("the stored output of `{arn}` cannot be read"))
+            }
+            (_, output) => output,
+        };
         print_result(
             d.status(),
-            d.output(),
+            output,
             d.record.error.clone(),
             d.record.cause.clone(),
             history,

@@ -114,9 +114,9 @@ impl Answer {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        let v: Value = serde_json::from_str(text).ok()?;
+        let v: Value = crate::quotas::read_json(text).ok()?;
         if let Some(o) = v.get("output").and_then(Value::as_str) {
-            return Some(Answer::Success(serde_json::from_str(o).ok()?));
+            return Some(Answer::Success(crate::quotas::read_json(o).ok()?));
         }
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         Some(Answer::Failure(StatesError::new(s("error"), s("cause"))))

@@ -147,7 +147,7 @@ impl Durable {
         let mut resume = HashMap::new();
         for (k, v) in frames {
             persisted.insert(k.clone());
-            if let Ok(ck) = serde_json::from_str::<FrameCk>(&v) {
+            if let Ok(ck) = crate::quotas::read_json::<FrameCk>(&v) {
                 resume.insert(k, ck);
             }
         }
@@ -270,7 +270,7 @@ impl Durable {
 pub(crate) fn redrive_frames(frames: Vec<(String, String)>, prev: u64) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (k, v) in frames {
-        let Ok(mut ck) = serde_json::from_str::<FrameCk>(&v) else {
+        let Ok(mut ck) = crate::quotas::read_json::<FrameCk>(&v) else {
             continue;
         };
         match &ck.pos {

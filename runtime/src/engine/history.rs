@@ -9,6 +9,10 @@ use std::sync::Mutex;
 #[derive(Debug)]
 pub struct History {
     keep: bool,
+    /// The quota of kept events (`quotas::HISTORY_EVENTS`), `None` when lifted.
+    quota: Option<u64>,
+    /// Set once an event was refused for the quota.
+    exceeded: std::sync::atomic::AtomicBool,
     /// The next event id. Without kept events, counting is all `push` does (no lock).
     next_id: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
@@ -24,6 +28,8 @@ impl History {
     pub fn new(keep: bool) -> Self {
         Self {
             keep,
+            quota: crate::quotas::history_events(),
+            exceeded: Default::default(),
             next_id: std::sync::atomic::AtomicU64::new(1),
             inner: Mutex::new(Inner { events: Vec::new() }),
         }
@@ -33,6 +39,8 @@ impl History {
     pub fn resume(last_id: u64) -> Self {
         Self {
             keep: true,
+            quota: crate::quotas::history_events(),
+            exceeded: Default::default(),
             next_id: std::sync::atomic::AtomicU64::new(last_id + 1),
             inner: Mutex::new(Inner { events: Vec::new() }),
         }
@@ -84,9 +92,22 @@ impl History {
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) -> u64 {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let id = self.next_id.load(std::sync::atomic::Ordering::SeqCst);
+        // Past the quota only the execution's last event is kept, as the quota's last event.
+        let last = matches!(
+            kind,
+            EventType::ExecutionSucceeded
+                | EventType::ExecutionFailed
+                | EventType::ExecutionTimedOut
+                | EventType::ExecutionAborted
+        );
+        if self.quota.is_some_and(|q| id >= q) && !last {
+            self.exceeded
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return id;
+        }
+        self.next_id
+            .store(id + 1, std::sync::atomic::Ordering::SeqCst);
         inner.events.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -95,6 +116,14 @@ impl History {
             details: details(),
         });
         id
+    }
+
+    /// `States.Runtime` once an event was refused for the history quota.
+    pub fn check_quota(&self) -> Result<(), crate::StatesError> {
+        if self.exceeded.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(crate::quotas::history_exceeded());
+        }
+        Ok(())
     }
 
     /// Counts one event without keeping it and returns its id (a history that keeps events

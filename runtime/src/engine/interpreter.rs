@@ -269,7 +269,7 @@ impl Interpreter {
         last_event: u64,
         broker: Arc<callbacks::Broker>,
     ) -> ExecutionResult {
-        let input: Value = serde_json::from_str(&rec.input).unwrap_or(Value::Null);
+        let input: Value = crate::quotas::read_json(&rec.input).unwrap_or(Value::Null);
         let start =
             jiff::Timestamp::from_millisecond(rec.start_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let mut info = self.execution_info(

@@ -688,12 +688,16 @@ impl Exec<'_> {
                 None => return Err(self.size_exceeded(name)),
             },
         };
+        crate::quotas::check_depth(out, *size).map_err(|e| locate(e, name, entered))?;
         *prev = history.push(*prev, state_event(&st.kind, false), || self.clock.now_rfc3339(), || {
             Some((
                 "stateExitedEventDetails",
                 json!({"name": name, "output": to_text(out), "outputDetails": {"truncated": false}}),
             ))
         });
+        history
+            .check_quota()
+            .map_err(|e| locate(e, name, entered))?;
         Ok(step)
     }
 

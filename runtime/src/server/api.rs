@@ -134,7 +134,7 @@ fn parse_input(text: Option<&str>) -> Result<Value, ApiError> {
             ),
         ));
     }
-    serde_json::from_str(text).map_err(|e| {
+    crate::quotas::read_json(text).map_err(|e| {
         ApiError::new(
             "InvalidExecutionInput",
             format!("Invalid State Machine Execution Input: '{e}'"),

@@ -250,7 +250,10 @@ pub fn decode(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok((action, Request(Map::new())));
     }
-    match serde_json::from_slice::<Value>(body) {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::serialization(format!("the request body is not valid UTF-8: {e}"))
+    })?;
+    match crate::quotas::read_json::<Value>(text) {
         Ok(Value::Object(m)) => Ok((action, Request(m))),
         Ok(_) => Err(ApiError::serialization(
             "the request body must be a JSON object",

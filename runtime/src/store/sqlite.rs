@@ -424,7 +424,7 @@ impl Store for SqliteStore {
             })?;
             let mut out = Vec::new();
             for body in rows {
-                out.push(serde_json::from_str(&body?).unwrap_or(Value::Null));
+                out.push(crate::quotas::read_json(&body?).unwrap_or(Value::Null));
             }
             Ok(out)
         })

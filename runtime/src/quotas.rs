@@ -1,0 +1,177 @@
+//! Step Functions' quotas that an execution can reach, each checked here.
+//!
+//! - History: a Standard execution whose history would pass [`HISTORY_EVENTS`] events fails.
+//!   AWS's quota page says only that "the execution fails"; it names no error, so stepfn fails it
+//!   with `States.Runtime` and a cause naming the quota, its last event (`ExecutionFailed`) being
+//!   the 25,000th. Express executions (history only counted) have no such quota.
+//!   [`lift_history_quota`] turns it off for local development (on by default).
+//! - Nesting: a JSON value nests at most [`MAX_DEPTH`] arrays and objects, whoever makes it. AWS
+//!   documents no nesting limit; its JSON readers are Jackson's, whose default limit is 1,000
+//!   levels, and stepfn takes that number: deep enough for any real payload, shallow enough that
+//!   the runtime's own recursive work on a value cannot exhaust a thread's stack. Every reader of
+//!   JSON text the runtime made or received ([`read_json`]) accepts exactly what the runtime may
+//!   produce ([`check_depth`] on every state's output), so nothing written is read back as an
+//!   error or as `null`.
+//!
+//! The payload limit (256 KiB) is [`crate::io::size::PAYLOAD_LIMIT`]; the definition limit (1 MB)
+//! and the name rules are checked where definitions and names enter (`stepfn_asl`,
+//! [`crate::runtime::check_name`]).
+
+use crate::error::StatesError;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The most events a Standard execution's history holds (AWS: 25,000).
+pub const HISTORY_EVENTS: u64 = 25_000;
+
+/// The deepest nesting of arrays and objects in a value (`[]` is 1 level).
+pub const MAX_DEPTH: usize = 1_000;
+
+static HISTORY_QUOTA_LIFTED: AtomicBool = AtomicBool::new(false);
+
+/// Lifts (or restores) the history quota for executions started afterwards in this process. For
+/// local development only: on AWS the quota holds.
+pub fn lift_history_quota(lifted: bool) {
+    HISTORY_QUOTA_LIFTED.store(lifted, Ordering::Relaxed);
+}
+
+/// The history quota in force: `None` when lifted.
+pub(crate) fn history_events() -> Option<u64> {
+    (!HISTORY_QUOTA_LIFTED.load(Ordering::Relaxed)).then_some(HISTORY_EVENTS)
+}
+
+/// The error of an execution whose history reached the quota.
+pub(crate) fn history_exceeded() -> StatesError {
+    StatesError::runtime(format!(
+        "The execution reached the maximum number of history events ({HISTORY_EVENTS}), \
+         the Step Functions quota for a Standard execution's history"
+    ))
+}
+
+/// JSON text that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not JSON, or not of the expected shape.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    /// Nested deeper than [`MAX_DEPTH`].
+    #[error(
+        "the JSON text nests deeper than {MAX_DEPTH} levels (at byte {offset}); \
+         the limit is {MAX_DEPTH}"
+    )]
+    TooDeep {
+        /// The byte offset of the bracket that passes the limit.
+        offset: usize,
+    },
+}
+
+/// Reads JSON text nested at most [`MAX_DEPTH`] levels: the one reader of everything the runtime
+/// stores, receives or prints (serde_json's own limit, 128, is lower than what executions make).
+pub fn read_json<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> {
+    if let Some(offset) = too_deep_at(text.as_bytes()) {
+        return Err(ReadError::TooDeep { offset });
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    // The nesting is bounded above; serde_stacker grows the stack as the reader descends.
+    de.disable_recursion_limit();
+    let v = T::deserialize(serde_stacker::Deserializer::new(&mut de))?;
+    de.end()?;
+    Ok(v)
+}
+
+/// The offset of the first `[` or `{` outside strings that opens level `MAX_DEPTH + 1`.
+fn too_deep_at(text: &[u8]) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in text.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The nesting depth of `v`, counted up to `MAX_DEPTH + 1`.
+pub fn depth(v: &Value) -> usize {
+    // Iterative (a work list of values and their levels): no recursion on deep values.
+    let mut deepest = 0;
+    let mut todo = vec![(v, 0usize)];
+    while let Some((v, level)) = todo.pop() {
+        let inner = level + 1;
+        match v {
+            Value::Array(a) => todo.extend(a.iter().map(|c| (c, inner))),
+            Value::Object(m) => todo.extend(m.values().map(|c| (c, inner))),
+            _ => continue,
+        }
+        deepest = deepest.max(inner);
+        if deepest > MAX_DEPTH {
+            return MAX_DEPTH + 1;
+        }
+    }
+    deepest
+}
+
+/// Fails a state whose output nests deeper than [`MAX_DEPTH`]. `bound`, an upper bound of the
+/// output's JSON text length when known, skips the walk for outputs too short to be that deep
+/// (each level takes at least two bytes).
+pub(crate) fn check_depth(v: &Value, bound: Option<usize>) -> Result<(), StatesError> {
+    if bound.is_some_and(|b| b <= 2 * MAX_DEPTH) || depth(v) <= MAX_DEPTH {
+        return Ok(());
+    }
+    Err(StatesError::runtime(format!(
+        "The state's output nests deeper than {MAX_DEPTH} levels of arrays and objects, \
+         the most a value can nest"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> String {
+        format!("{}{}", "[".repeat(levels), "]".repeat(levels))
+    }
+
+    #[test]
+    fn reads_up_to_the_limit_and_no_deeper() {
+        let v: Value = read_json(&nested(MAX_DEPTH)).unwrap();
+        assert_eq!(depth(&v), MAX_DEPTH);
+        let e = read_json::<Value>(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert!(matches!(e, ReadError::TooDeep { offset } if offset == MAX_DEPTH));
+        // Brackets inside strings do not count.
+        let s = format!("[\"{}\\\"{}\"]", "[".repeat(2000), "{".repeat(2000));
+        assert_eq!(read_json::<Value>(&s).unwrap().as_array().unwrap().len(), 1);
+        assert!(read_json::<Value>("[1] x").is_err());
+    }
+
+    #[test]
+    fn depth_counts_levels() {
+        assert_eq!(depth(&serde_json::json!("x")), 0);
+        assert_eq!(depth(&serde_json::json!([])), 1);
+        assert_eq!(depth(&serde_json::json!({"a": [1, {"b": []}], "c": 2})), 4);
+        let deep: Value = read_json(&nested(MAX_DEPTH)).unwrap();
+        assert!(check_depth(&deep, None).is_ok());
+        let deeper = Value::Array(vec![deep]);
+        assert_eq!(depth(&deeper), MAX_DEPTH + 1);
+        assert!(check_depth(&deeper, None).is_err());
+        // A bound too small to hold the nesting skips the walk; a large one does not.
+        assert!(check_depth(&deeper, Some(2 * MAX_DEPTH + 2)).is_err());
+    }
+}
