@@ -294,9 +294,13 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// A runtime on `store`.
+    /// A runtime on `store`. On a shared store (one with a
+    /// [`lease_timeout`](Store::lease_timeout)) it also takes over, every half lease timeout,
+    /// the executions whose lease expired (their process died or was cut off) and whose state
+    /// machine is registered here.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self {
+        let lease = store.lease_timeout();
+        let runtime = Self {
             inner: Arc::new(Inner {
                 broker: Arc::new(Broker::new(store.clone())),
                 store,
@@ -304,7 +308,11 @@ impl Runtime {
                 running: Mutex::new(HashMap::new()),
                 redriving: Mutex::new(HashSet::new()),
             }),
+        };
+        if let (Some(lease), Ok(handle)) = (lease, tokio::runtime::Handle::try_current()) {
+            handle.spawn(takeover(Arc::downgrade(&runtime.inner), lease / 2));
         }
+        runtime
     }
 
     /// A runtime whose executions live in memory only.
@@ -312,10 +320,20 @@ impl Runtime {
         Self::new(Arc::new(MemoryStore::new()))
     }
 
-    /// A runtime on the SQLite file at `path` (created when missing).
-    #[cfg(feature = "sqlite")]
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, RuntimeError> {
-        Ok(Self::new(Arc::new(crate::store::SqliteStore::open(path)?)))
+    /// A runtime on `url_or_path`: a `postgres://` URL (feature `postgres`; several processes
+    /// share its executions, with the default lease timeout of 10 s) or a SQLite file (created
+    /// when missing; refused while another process holds it).
+    pub fn open(url_or_path: impl AsRef<Path>) -> Result<Self, RuntimeError> {
+        Self::open_with_lease(url_or_path, crate::store::DEFAULT_LEASE_TIMEOUT)
+    }
+
+    /// [`Runtime::open`] with a lease timeout for a shared store: how long after a process stops
+    /// renewing its leases (killed, paused, cut off) another process takes over its executions.
+    pub fn open_with_lease(
+        url_or_path: impl AsRef<Path>,
+        lease_timeout: std::time::Duration,
+    ) -> Result<Self, RuntimeError> {
+        Ok(Self::new(crate::store::open(url_or_path, lease_timeout)?))
     }
 
     /// A runtime on the default database file ([`crate::store::SqliteStore::default_path`]).
@@ -476,8 +494,10 @@ impl Runtime {
         let mut running = lock(&self.inner.running);
         let task = tokio::spawn(async move {
             interpreter
-                .run_durable(&rec, store, frames, last_event, broker.clone())
+                .run_durable(&rec, store.clone(), frames, last_event, broker.clone())
                 .await;
+            // Still RUNNING in the store (a commit failed): another process may continue it.
+            let _ = store.release(&rec.arn).await;
             broker.drop_execution(&rec.arn);
             if let Some(inner) = inner.upgrade() {
                 lock(&inner.running).remove(&rec.arn);
@@ -520,6 +540,8 @@ impl Runtime {
             return Ok(false);
         }
         let Ok(interpreter) = self.machine(&rec.state_machine) else {
+            // Claimed on a shared store, but not runnable here: let another process have it.
+            self.inner.store.release(&rec.arn).await?;
             return Ok(false);
         };
         let frames = self.inner.store.frames(&rec.arn).await?;
@@ -953,6 +975,17 @@ impl Runtime {
         rec.redrive_ms = Some(now.as_millisecond());
         self.spawn(interpreter, rec, frames, redriven);
         Ok(now)
+    }
+}
+
+/// Every `every`, continues the executions of the shared store whose lease expired; stops with
+/// the runtime.
+async fn takeover(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else { return };
+        // Errors (the database unreachable) are retried at the next tick.
+        let _ = Runtime { inner }.resume().await;
     }
 }
 
