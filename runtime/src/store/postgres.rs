@@ -59,8 +59,10 @@ struct Shared {
     /// This instance's lease owner id.
     owner: String,
     lease: Duration,
-    /// Executions this instance holds, with the epoch it holds them at.
-    held: Mutex<HashMap<String, i64>>,
+    /// Executions this instance holds or held, with the epoch it took them at: its commits of
+    /// them are fenced. Leases are renewed for those it still runs (`true`), not for those it
+    /// released.
+    held: Mutex<HashMap<String, (i64, bool)>>,
     ready: OnceCell<mpsc::UnboundedSender<(Commit, Ack)>>,
 }
 
@@ -220,7 +222,11 @@ async fn renew(shared: std::sync::Weak<Shared>) {
     loop {
         tokio::time::sleep(every).await;
         let Some(s) = shared.upgrade() else { return };
-        let arns: Vec<String> = lock(&s.held).keys().cloned().collect();
+        let arns: Vec<String> = lock(&s.held)
+            .iter()
+            .filter(|(_, (_, renew))| *renew)
+            .map(|(arn, _)| arn.clone())
+            .collect();
         if arns.is_empty() {
             continue;
         }
@@ -301,7 +307,7 @@ async fn apply_batch(s: &Shared, batch: &[&Commit]) -> Result<(), StoreError> {
         match h {
             Hold::Keep => {}
             Hold::Take(epoch) => {
-                held.insert(c.execution.clone(), epoch);
+                held.insert(c.execution.clone(), (epoch, true));
             }
             Hold::Drop => {
                 held.remove(&c.execution);
@@ -319,7 +325,7 @@ async fn apply(
 ) -> Result<Hold, StoreError> {
     let lease = s.lease.as_millis() as i64;
     let arn = &c.execution;
-    let epoch = lock(&s.held).get(arn).copied();
+    let epoch = lock(&s.held).get(arn).map(|(epoch, _)| *epoch);
     let reopens = c
         .status
         .as_ref()
@@ -624,7 +630,7 @@ impl Store for PgStore {
         self.read(move |c| {
             async move {
                 let sql = if reverse {
-                    "SELECT body FROM stepfn_events WHERE arn = $1 AND ($2 = 0 OR id < $2)
+                    "SELECT body FROM stepfn_events WHERE arn = $1 AND ($2::bigint = 0 OR id < $2)
                      ORDER BY id DESC LIMIT $3"
                 } else {
                     "SELECT body FROM stepfn_events WHERE arn = $1 AND id > $2 ORDER BY id LIMIT $3"
@@ -695,7 +701,7 @@ impl Store for PgStore {
                 Ok(rows
                     .iter()
                     .map(|r| {
-                        held.insert(r.get(0), r.get(12));
+                        held.insert(r.get(0), (r.get(12), true));
                         record(r)
                     })
                     .collect())
@@ -713,7 +719,10 @@ impl Store for PgStore {
         let shared = self.inner.clone();
         self.read(move |c| {
             async move {
-                let Some(epoch) = lock(&shared.held).remove(&arn) else {
+                let Some(epoch) = lock(&shared.held).get_mut(&arn).map(|(epoch, renew)| {
+                    *renew = false;
+                    *epoch
+                }) else {
                     return Ok(());
                 };
                 c.execute(
