@@ -527,7 +527,16 @@ impl Runtime {
     }
 
     /// Continues one execution if it is RUNNING in the store and not here; true when it did.
+    /// On a shared store, only once its lease expired (its process is gone; the executions
+    /// whose lease expired are all taken over then).
     pub async fn resume_execution(&self, arn: &str) -> Result<bool, RuntimeError> {
+        if self.inner.store.lease_timeout().is_some() {
+            self.describe(arn).await?;
+            if lock(&self.inner.running).contains_key(arn) {
+                return Ok(false);
+            }
+            return Ok(self.resume().await?.iter().any(|a| a == arn));
+        }
         match self.inner.store.execution(arn).await? {
             Some(rec) if rec.status == ExecutionStatus::Running => self.resume_one(rec).await,
             Some(_) => Ok(false),
@@ -550,13 +559,21 @@ impl Runtime {
         Ok(true)
     }
 
-    /// Waits until the execution is closed and describes it.
+    /// Waits until the execution is closed and describes it. On a shared store, an execution
+    /// run by another process is watched in the store (every 100 ms).
     pub async fn wait(&self, arn: &str) -> Result<ExecutionDescription, RuntimeError> {
-        let rx = lock(&self.inner.running).get(arn).map(|r| r.done.clone());
-        if let Some(mut rx) = rx {
-            let _ = rx.wait_for(|d| *d).await;
+        loop {
+            let rx = lock(&self.inner.running).get(arn).map(|r| r.done.clone());
+            if let Some(mut rx) = rx {
+                let _ = rx.wait_for(|d| *d).await;
+            }
+            let d = self.describe(arn).await?;
+            if self.inner.store.lease_timeout().is_none() || d.status() != ExecutionStatus::Running
+            {
+                return Ok(d);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        self.describe(arn).await
     }
 
     /// Starts an execution and waits for its end.

@@ -290,6 +290,25 @@ pub trait Store: Send + Sync + 'static {
     fn delete_activity(&self, arn: &str) -> BoxFuture<'static, Result<(), StoreError>>;
     /// All activities.
     fn activities(&self) -> BoxFuture<'static, Result<Vec<ActivityRecord>, StoreError>>;
+    /// Stores (or replaces) a document of `kind` under `key`: JSON text kept for a layer above
+    /// the engine (the server's state machine definitions), shared like the executions.
+    fn put_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> BoxFuture<'static, Result<(), StoreError>>;
+    /// Deletes a document; true when it existed.
+    fn delete_document(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> BoxFuture<'static, Result<bool, StoreError>>;
+    /// The documents of `kind`, by key.
+    fn documents(
+        &self,
+        kind: &str,
+    ) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>>;
 }
 
 #[cfg(test)]

@@ -111,10 +111,7 @@ impl PgStore {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let pool = Pool::builder(manager)
-            .max_size(8)
-            .build()
-            .map_err(pg_err)?;
+        let pool = Pool::builder(manager).max_size(8).build().map_err(pg_err)?;
         Ok(Self {
             inner: Arc::new(Shared {
                 pool,
@@ -133,7 +130,9 @@ impl PgStore {
 
     fn read<T: Send + 'static>(
         &self,
-        f: impl for<'c> FnOnce(&'c deadpool_postgres::Client) -> BoxFuture<'c, Result<T, tokio_postgres::Error>>
+        f: impl for<'c> FnOnce(
+                &'c deadpool_postgres::Client,
+            ) -> BoxFuture<'c, Result<T, tokio_postgres::Error>>
             + Send
             + 'static,
     ) -> BoxFuture<'static, Result<T, StoreError>> {
@@ -145,7 +144,6 @@ impl PgStore {
         }
         .boxed()
     }
-
 }
 
 impl PgStore {
@@ -666,7 +664,9 @@ impl Store for PgStore {
         self.read(move |c| {
             async move {
                 let st = c
-                    .prepare_cached("SELECT key, body FROM stepfn_frames WHERE arn = $1 ORDER BY key")
+                    .prepare_cached(
+                        "SELECT key, body FROM stepfn_frames WHERE arn = $1 ORDER BY key",
+                    )
                     .await?;
                 let rows = c.query(&st, &[&arn]).await?;
                 Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -809,6 +809,65 @@ impl Store for PgStore {
                         created_ms: r.get(2),
                     })
                     .collect())
+            }
+            .boxed()
+        })
+    }
+
+    fn put_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
+        let (kind, key, body) = (kind.to_string(), key.to_string(), body.to_string());
+        self.read(move |c| {
+            async move {
+                c.execute(
+                    "INSERT INTO stepfn_documents(kind, key, body) VALUES ($1, $2, $3)
+                     ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body",
+                    &[&kind, &key, &body],
+                )
+                .await
+                .map(|_| ())
+            }
+            .boxed()
+        })
+    }
+
+    fn delete_document(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> BoxFuture<'static, Result<bool, StoreError>> {
+        let (kind, key) = (kind.to_string(), key.to_string());
+        self.read(move |c| {
+            async move {
+                c.execute(
+                    "DELETE FROM stepfn_documents WHERE kind = $1 AND key = $2",
+                    &[&kind, &key],
+                )
+                .await
+                .map(|n| n > 0)
+            }
+            .boxed()
+        })
+    }
+
+    fn documents(
+        &self,
+        kind: &str,
+    ) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>> {
+        let kind = kind.to_string();
+        self.read(move |c| {
+            async move {
+                let rows = c
+                    .query(
+                        "SELECT key, body FROM stepfn_documents WHERE kind = $1 ORDER BY key",
+                        &[&kind],
+                    )
+                    .await?;
+                Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
             }
             .boxed()
         })

@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS tasks(
 CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks(execution);
 CREATE TABLE IF NOT EXISTS activities(
   arn TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+  kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key))
+  WITHOUT ROWID;
 ";
 
 fn open_conn(path: &Path) -> Result<Connection, StoreError> {
@@ -175,7 +178,11 @@ fn hold(path: &Path) -> Result<std::fs::File, StoreError> {
                  the executions of a SQLite file: stop it first, or share executions between \
                  processes with PostgreSQL (`--db postgres://…`)",
                 path.display(),
-                if holder.is_empty() { "holder unknown" } else { holder }
+                if holder.is_empty() {
+                    "holder unknown"
+                } else {
+                    holder
+                }
             )));
         }
         Err(fs4::TryLockError::Error(e)) => {
@@ -189,13 +196,10 @@ fn hold(path: &Path) -> Result<std::fs::File, StoreError> {
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "this host".into());
     let now = jiff::Timestamp::now();
-    let _ = file.set_len(0).and_then(|()| file.rewind()).and_then(|()| {
-        write!(
-            file,
-            "pid {} on {host}, since {now:.0}",
-            std::process::id()
-        )
-    });
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| write!(file, "pid {} on {host}, since {now:.0}", std::process::id()));
     let _ = file.flush();
     Ok(file)
 }
@@ -554,6 +558,50 @@ impl Store for SqliteStore {
                     created_ms: r.get(2)?,
                 })
             })?;
+            rows.collect()
+        })
+    }
+
+    fn put_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
+        let (kind, key, body) = (kind.to_string(), key.to_string(), body.to_string());
+        self.read(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO documents(kind, key, body) VALUES (?1, ?2, ?3)",
+                params![kind, key, body],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn delete_document(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> BoxFuture<'static, Result<bool, StoreError>> {
+        let (kind, key) = (kind.to_string(), key.to_string());
+        self.read(move |c| {
+            c.execute(
+                "DELETE FROM documents WHERE kind = ?1 AND key = ?2",
+                params![kind, key],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
+    fn documents(
+        &self,
+        kind: &str,
+    ) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>> {
+        let kind = kind.to_string();
+        self.read(move |c| {
+            let mut st =
+                c.prepare_cached("SELECT key, body FROM documents WHERE kind = ?1 ORDER BY key")?;
+            let rows = st.query_map(params![kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })
     }

@@ -206,6 +206,28 @@ async fn suite(store: &dyn Store) {
     assert_eq!(store.activities().await.unwrap(), vec![a]);
     store.delete_activity("arn:act").await.unwrap();
     assert!(store.activities().await.unwrap().is_empty());
+
+    // Documents: by kind, replaced by key.
+    store
+        .put_document("machine", "b", "{\"v\":1}")
+        .await
+        .unwrap();
+    store.put_document("machine", "a", "{}").await.unwrap();
+    store
+        .put_document("machine", "b", "{\"v\":2}")
+        .await
+        .unwrap();
+    store.put_document("other", "a", "1").await.unwrap();
+    assert_eq!(
+        store.documents("machine").await.unwrap(),
+        vec![
+            ("a".to_string(), "{}".to_string()),
+            ("b".to_string(), "{\"v\":2}".to_string())
+        ]
+    );
+    assert!(store.delete_document("machine", "a").await.unwrap());
+    assert!(!store.delete_document("machine", "a").await.unwrap());
+    assert_eq!(store.documents("machine").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
