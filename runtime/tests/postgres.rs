@@ -67,7 +67,11 @@ fn looping() -> Value {
 /// clean run of [`looping`].
 fn check_history(events: &[Value]) {
     for (i, e) in events.iter().enumerate() {
-        assert_eq!(e["id"], json!(i as u64 + 1), "ids are not 1..n: {events:#?}");
+        assert_eq!(
+            e["id"],
+            json!(i as u64 + 1),
+            "ids are not 1..n: {events:#?}"
+        );
     }
     let mut counts = BTreeMap::<String, usize>::new();
     for e in events {
@@ -123,7 +127,16 @@ fn signal(child: &Child, sig: &str) {
     assert!(ok, "kill {sig} failed");
 }
 
-fn output_of(child: Child) -> Value {
+/// The JSON `stepfn run` printed; fails (killing it) when it has not ended within 60 s.
+fn output_of(mut child: Child) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("`stepfn run` did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let out = child.wait_with_output().unwrap();
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
@@ -163,7 +176,10 @@ async fn two_runtimes_answer_the_same() {
     let arn = a.start("Loop", json!({}), Some("x")).await.unwrap();
     // Idempotent by name across processes.
     assert_eq!(b.start("Loop", json!({}), Some("x")).await.unwrap(), arn);
-    let e = b.start("Loop", json!({"y": 1}), Some("x")).await.unwrap_err();
+    let e = b
+        .start("Loop", json!({"y": 1}), Some("x"))
+        .await
+        .unwrap_err();
     assert!(matches!(e, RuntimeError::ExecutionAlreadyExists(_)), "{e}");
     // B does not take over an execution A holds.
     assert!(!b.resume_execution(&arn).await.unwrap());
@@ -188,7 +204,10 @@ async fn two_runtimes_answer_the_same() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let h = a.full_history(&arn).await.unwrap();
     assert_eq!(h.last().unwrap()["type"], "ExecutionAborted", "{h:#?}");
-    assert_eq!(a.describe(&arn).await.unwrap().status(), ExecutionStatus::Aborted);
+    assert_eq!(
+        a.describe(&arn).await.unwrap().status(),
+        ExecutionStatus::Aborted
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,7 +220,10 @@ async fn a_dropped_runtime_is_taken_over() {
     // A "crashes": its tasks stop and its leases are no longer renewed.
     drop(a);
     let started = Instant::now();
-    let d = b.wait(&arn).await.unwrap();
+    let d = tokio::time::timeout(Duration::from_secs(30), b.wait(&arn))
+        .await
+        .expect("not taken over within 30 s")
+        .unwrap();
     assert_eq!(d.status(), ExecutionStatus::Succeeded);
     assert!(started.elapsed() < Duration::from_secs(10));
     check_history(&b.full_history(&arn).await.unwrap());
@@ -243,7 +265,10 @@ fn a_paused_process_is_fenced() {
     // A wakes up in the middle of its Wait: not a single event gets in.
     signal(&a, "-CONT");
     let out = output_of(a);
-    assert_eq!(out["status"], "SUCCEEDED", "A reports the store's outcome: {out}");
+    assert_eq!(
+        out["status"], "SUCCEEDED",
+        "A reports the store's outcome: {out}"
+    );
     let after = watch.block_on(rt.full_history(&arn)).unwrap();
     assert_eq!(before, after);
 }
