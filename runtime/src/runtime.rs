@@ -47,7 +47,7 @@ use crate::engine::{ExecutionResult, ExecutionStatus, Interpreter};
 use crate::error::StatesError;
 use crate::store::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, MemoryStore, StatusChange, Store,
-    StoreError,
+    StoreError, TaskUpdate,
 };
 use crate::{ExecutionOptions, TaskRegistry};
 use serde_json::{json, Value};
@@ -311,6 +311,7 @@ impl Runtime {
         };
         if let (Some(lease), Ok(handle)) = (lease, tokio::runtime::Handle::try_current()) {
             handle.spawn(takeover(Arc::downgrade(&runtime.inner), lease / 2));
+            handle.spawn(follow_tasks(Arc::downgrade(&runtime.inner), TASK_SYNC));
         }
         runtime
     }
@@ -340,6 +341,11 @@ impl Runtime {
     #[cfg(feature = "sqlite")]
     pub fn open_default() -> Result<Self, RuntimeError> {
         Self::open(crate::store::SqliteStore::default_path())
+    }
+
+    /// True on a store shared by several processes.
+    fn shared(&self) -> bool {
+        self.inner.store.lease_timeout().is_some()
     }
 
     /// The store.
@@ -553,6 +559,17 @@ impl Runtime {
             self.inner.store.release(&rec.arn).await?;
             return Ok(false);
         };
+        if self.shared() {
+            // Its pending tasks as the store has them now (taken or answered elsewhere).
+            let broker = &self.inner.broker;
+            broker.ensure_loaded().await?;
+            for row in self.inner.store.pending_tasks().await? {
+                if row.execution == rec.arn {
+                    broker.insert(row.clone());
+                    broker.merge(&row);
+                }
+            }
+        }
         let frames = self.inner.store.frames(&rec.arn).await?;
         let last = self.inner.store.event_count(&rec.arn).await?;
         self.spawn(interpreter, rec, frames, last);
@@ -814,6 +831,29 @@ impl Runtime {
         let broker = &self.inner.broker;
         broker.ensure_loaded().await?;
         let deadline = tokio::time::Instant::now() + POLL;
+        if self.shared() {
+            // Any process's task: taken atomically in the store.
+            let mut pause = std::time::Duration::from_millis(20);
+            loop {
+                let take = TaskUpdate::Take {
+                    activity: activity_arn.to_string(),
+                    worker: worker_name.map(str::to_string),
+                    now_ms: broker.now_ms(),
+                };
+                if let Some(row) = self.inner.store.update_task(take).await? {
+                    broker.merge(&row);
+                    return Ok(Some(ActivityTask {
+                        task_token: row.token,
+                        input: row.input,
+                    }));
+                }
+                if tokio::time::Instant::now() + pause > deadline {
+                    return Ok(None);
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(TASK_SYNC);
+            }
+        }
         let notify = broker.poll_notify(activity_arn);
         loop {
             let notified = notify.notified();
@@ -858,6 +898,17 @@ impl Runtime {
         }
         let broker = &self.inner.broker;
         broker.ensure_loaded().await?;
+        if self.shared() {
+            let update = TaskUpdate::Answer {
+                token: token.to_string(),
+                answer: answer.to_text(),
+            };
+            let Some(row) = self.inner.store.update_task(update).await? else {
+                return Err(self.token_error(token).await);
+            };
+            broker.merge(&row);
+            return Ok(());
+        }
         let Some(row) = broker.answer(token, &answer) else {
             return Err(self.token_error(token).await);
         };
@@ -903,6 +954,17 @@ impl Runtime {
         }
         let broker = &self.inner.broker;
         broker.ensure_loaded().await?;
+        if self.shared() {
+            let update = TaskUpdate::Heartbeat {
+                token: token.to_string(),
+                now_ms: broker.now_ms(),
+            };
+            let Some(row) = self.inner.store.update_task(update).await? else {
+                return Err(self.token_error(token).await);
+            };
+            broker.merge(&row);
+            return Ok(());
+        }
         let Some(row) = broker.heartbeat(token) else {
             return Err(self.token_error(token).await);
         };
@@ -992,6 +1054,28 @@ impl Runtime {
         rec.redrive_ms = Some(now.as_millisecond());
         self.spawn(interpreter, rec, frames, redriven);
         Ok(now)
+    }
+}
+
+/// How often a runtime on a shared store reads back the tasks its executions wait on (taken,
+/// answered or heartbeaten through another process), and the longest pause of a long poll.
+const TASK_SYNC: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Every `every`, merges the store's rows of the tasks this runtime's executions wait on;
+/// stops with the runtime.
+async fn follow_tasks(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else { return };
+        let local: HashSet<String> = inner.broker.tokens().into_iter().collect();
+        if local.is_empty() {
+            continue;
+        }
+        if let Ok(rows) = inner.store.pending_tasks().await {
+            for row in rows.iter().filter(|r| local.contains(&r.token)) {
+                inner.broker.merge(row);
+            }
+        }
     }
 }
 

@@ -308,3 +308,71 @@ fn fifty_random_sigkills_across_three_processes() {
         }
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activities_across_processes() {
+    let Some(url) = pg_url().await else { return };
+    let work = stepfn::runtime::activity_arn("work");
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": work, "HeartbeatSeconds": 30, "Next": "B"},
+        "B": {"Type": "Task", "Resource": work, "End": true}}});
+    let open = || {
+        let rt = Runtime::open_with_lease(&url, Duration::from_secs(1)).unwrap();
+        let m = StateMachine::from_json(&def).unwrap();
+        rt.register("Act", m, TaskRegistry::new()).unwrap();
+        rt
+    };
+    let (a, b) = (open(), open());
+    a.create_activity("work").await.unwrap();
+    let arn = a.start("Act", json!({"n": 1}), Some("w")).await.unwrap();
+    // B's worker takes A's task, heartbeats and answers it; A's execution goes on.
+    let task = b
+        .get_activity_task(&work, Some("bee"))
+        .await
+        .unwrap()
+        .expect("a task");
+    assert_eq!(task.input_json(), json!({"n": 1}));
+    b.send_task_heartbeat(&task.task_token).await.unwrap();
+    b.send_task_success(&task.task_token, r#"{"n": 2}"#)
+        .await
+        .unwrap();
+    let e = b
+        .send_task_success(&task.task_token, "{}")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RuntimeError::TaskTimedOut(_)), "{e}");
+    // The second task: A "crashes" before it is answered; B takes over the execution, and a
+    // worker on A's side of the database (B again) finishes it.
+    let second = b.get_activity_task(&work, None).await.unwrap().expect("task");
+    assert_eq!(second.input_json(), json!({"n": 2}));
+    drop(a);
+    b.send_task_success(&second.task_token, r#"{"n": 3}"#)
+        .await
+        .unwrap();
+    let d = tokio::time::timeout(Duration::from_secs(30), b.wait(&arn))
+        .await
+        .expect("finished")
+        .unwrap();
+    assert_eq!(d.status(), ExecutionStatus::Succeeded);
+    assert_eq!(d.output(), Some(json!({"n": 3})));
+    let h = b.full_history(&arn).await.unwrap();
+    let kinds: Vec<&str> = h.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ],
+        "{h:#?}"
+    );
+}

@@ -166,6 +166,34 @@ pub struct PendingTask {
     pub answer: Option<String>,
 }
 
+/// An atomic change of a pending task in a shared store ([`Store::update_task`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskUpdate {
+    /// GetActivityTask: the oldest waiting task of the activity ARN, for the worker.
+    Take {
+        /// The activity ARN.
+        activity: String,
+        /// The worker's name.
+        worker: Option<String>,
+        /// Now, Unix milliseconds (the heartbeat clock restarts).
+        now_ms: i64,
+    },
+    /// SendTaskSuccess / SendTaskFailure: the answer, unless the task has one.
+    Answer {
+        /// The task token.
+        token: String,
+        /// The answer as JSON text (see [`PendingTask::answer`]).
+        answer: String,
+    },
+    /// SendTaskHeartbeat: restarts the heartbeat clock of an unanswered task.
+    Heartbeat {
+        /// The task token.
+        token: String,
+        /// Now, Unix milliseconds.
+        now_ms: i64,
+    },
+}
+
 /// One atomic write of one execution.
 #[derive(Debug, Clone, Default)]
 pub struct Commit {
@@ -284,6 +312,21 @@ pub trait Store: Send + Sync + 'static {
     }
     /// Pending activity and callback tasks.
     fn pending_tasks(&self) -> BoxFuture<'static, Result<Vec<PendingTask>, StoreError>>;
+    /// A shared store's atomic task operations, whichever process owns the execution: takes
+    /// the oldest waiting task of `activity` for a worker, answers a task (`answer` as in
+    /// [`PendingTask::answer`]), or resets its heartbeat clock. Each returns the updated row, or
+    /// `None` when there is no such task (taken, answered, gone). Stores of one process keep
+    /// these in the runtime's memory and answer with an error.
+    fn update_task(
+        &self,
+        update: TaskUpdate,
+    ) -> BoxFuture<'static, Result<Option<PendingTask>, StoreError>> {
+        let _ = update;
+        futures::future::ready(Err(StoreError(
+            "task updates go through the runtime on a store of one process".into(),
+        )))
+        .boxed()
+    }
     /// Creates an activity (idempotent by ARN).
     fn put_activity(&self, a: ActivityRecord) -> BoxFuture<'static, Result<(), StoreError>>;
     /// Deletes an activity.

@@ -26,6 +26,7 @@
 
 use super::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store, StoreError,
+    TaskUpdate,
 };
 use crate::engine::ExecutionStatus;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -490,7 +491,8 @@ async fn apply(
     }
     if !c.update_tasks.is_empty() {
         let st = stmt(
-            "UPDATE stepfn_tasks SET started = $2, worker = $3, heartbeat_ms = $4, answer = $5
+            "UPDATE stepfn_tasks SET started = started OR $2, worker = COALESCE(worker, $3),
+             heartbeat_ms = GREATEST(heartbeat_ms, $4), answer = COALESCE(answer, $5)
              WHERE token = $1",
         )
         .await
@@ -760,6 +762,59 @@ impl Store for PgStore {
                         answer: r.get(7),
                     })
                     .collect())
+            }
+            .boxed()
+        })
+    }
+
+    fn update_task(
+        &self,
+        update: TaskUpdate,
+    ) -> BoxFuture<'static, Result<Option<PendingTask>, StoreError>> {
+        self.read(move |c| {
+            async move {
+                const RETURNING: &str = "RETURNING token, execution, activity, input, started,
+                    worker, heartbeat_ms, answer";
+                let row = match &update {
+                    TaskUpdate::Take {
+                        activity,
+                        worker,
+                        now_ms,
+                    } => {
+                        let sql = format!(
+                            "UPDATE stepfn_tasks SET started = TRUE, worker = $2, heartbeat_ms = $3
+                             WHERE token = (SELECT token FROM stepfn_tasks
+                               WHERE activity = $1 AND NOT started AND answer IS NULL
+                               ORDER BY heartbeat_ms, token LIMIT 1 FOR UPDATE SKIP LOCKED)
+                             {RETURNING}"
+                        );
+                        c.query_opt(&sql, &[activity, worker, now_ms]).await?
+                    }
+                    TaskUpdate::Answer { token, answer } => {
+                        let sql = format!(
+                            "UPDATE stepfn_tasks SET answer = $2
+                             WHERE token = $1 AND answer IS NULL {RETURNING}"
+                        );
+                        c.query_opt(&sql, &[token, answer]).await?
+                    }
+                    TaskUpdate::Heartbeat { token, now_ms } => {
+                        let sql = format!(
+                            "UPDATE stepfn_tasks SET heartbeat_ms = GREATEST(heartbeat_ms, $2)
+                             WHERE token = $1 AND answer IS NULL {RETURNING}"
+                        );
+                        c.query_opt(&sql, &[token, now_ms]).await?
+                    }
+                };
+                Ok(row.map(|r| PendingTask {
+                    token: r.get(0),
+                    execution: r.get(1),
+                    activity: r.get(2),
+                    input: r.get(3),
+                    started: r.get(4),
+                    worker: r.get(5),
+                    heartbeat_ms: r.get(6),
+                    answer: r.get(7),
+                }))
             }
             .boxed()
         })
