@@ -316,8 +316,9 @@ async fn activities_across_processes() {
     let def = json!({"StartAt": "A", "States": {
         "A": {"Type": "Task", "Resource": work, "HeartbeatSeconds": 30, "Next": "B"},
         "B": {"Type": "Task", "Resource": work, "End": true}}});
+    // Leases long enough that A, alive, keeps its execution on this busy machine.
     let open = || {
-        let rt = Runtime::open_with_lease(&url, Duration::from_secs(1)).unwrap();
+        let rt = Runtime::open_with_lease(&url, Duration::from_secs(5)).unwrap();
         let m = StateMachine::from_json(&def).unwrap();
         rt.register("Act", m, TaskRegistry::new()).unwrap();
         rt
