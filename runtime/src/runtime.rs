@@ -57,6 +57,9 @@ use std::sync::{Arc, Mutex};
 use stepfn_asl::StateMachine;
 use tokio::sync::watch;
 
+mod shared;
+use shared::{follow_tasks, takeover, TASK_SYNC};
+
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 
@@ -343,11 +346,6 @@ impl Runtime {
         Self::open(crate::store::SqliteStore::default_path())
     }
 
-    /// True on a store shared by several processes.
-    fn shared(&self) -> bool {
-        self.inner.store.lease_timeout().is_some()
-    }
-
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
@@ -560,15 +558,7 @@ impl Runtime {
             return Ok(false);
         };
         if self.shared() {
-            // Its pending tasks as the store has them now (taken or answered elsewhere).
-            let broker = &self.inner.broker;
-            broker.ensure_loaded().await?;
-            for row in self.inner.store.pending_tasks().await? {
-                if row.execution == rec.arn {
-                    broker.insert(row.clone());
-                    broker.merge(&row);
-                }
-            }
+            self.load_tasks(&rec.arn).await?;
         }
         let frames = self.inner.store.frames(&rec.arn).await?;
         let last = self.inner.store.event_count(&rec.arn).await?;
@@ -832,27 +822,7 @@ impl Runtime {
         broker.ensure_loaded().await?;
         let deadline = tokio::time::Instant::now() + POLL;
         if self.shared() {
-            // Any process's task: taken atomically in the store.
-            let mut pause = std::time::Duration::from_millis(20);
-            loop {
-                let take = TaskUpdate::Take {
-                    activity: activity_arn.to_string(),
-                    worker: worker_name.map(str::to_string),
-                    now_ms: broker.now_ms(),
-                };
-                if let Some(row) = self.inner.store.update_task(take).await? {
-                    broker.merge(&row);
-                    return Ok(Some(ActivityTask {
-                        task_token: row.token,
-                        input: row.input,
-                    }));
-                }
-                if tokio::time::Instant::now() + pause > deadline {
-                    return Ok(None);
-                }
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(TASK_SYNC);
-            }
+            return self.take_shared(activity_arn, worker_name, deadline).await;
         }
         let notify = broker.poll_notify(activity_arn);
         loop {
@@ -903,11 +873,7 @@ impl Runtime {
                 token: token.to_string(),
                 answer: answer.to_text(),
             };
-            let Some(row) = self.inner.store.update_task(update).await? else {
-                return Err(self.token_error(token).await);
-            };
-            broker.merge(&row);
-            return Ok(());
+            return self.update_shared(token, update).await;
         }
         let Some(row) = broker.answer(token, &answer) else {
             return Err(self.token_error(token).await);
@@ -959,11 +925,7 @@ impl Runtime {
                 token: token.to_string(),
                 now_ms: broker.now_ms(),
             };
-            let Some(row) = self.inner.store.update_task(update).await? else {
-                return Err(self.token_error(token).await);
-            };
-            broker.merge(&row);
-            return Ok(());
+            return self.update_shared(token, update).await;
         }
         let Some(row) = broker.heartbeat(token) else {
             return Err(self.token_error(token).await);
@@ -1054,39 +1016,6 @@ impl Runtime {
         rec.redrive_ms = Some(now.as_millisecond());
         self.spawn(interpreter, rec, frames, redriven);
         Ok(now)
-    }
-}
-
-/// How often a runtime on a shared store reads back the tasks its executions wait on (taken,
-/// answered or heartbeaten through another process), and the longest pause of a long poll.
-const TASK_SYNC: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// Every `every`, merges the store's rows of the tasks this runtime's executions wait on;
-/// stops with the runtime.
-async fn follow_tasks(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
-    loop {
-        tokio::time::sleep(every).await;
-        let Some(inner) = inner.upgrade() else { return };
-        let local: HashSet<String> = inner.broker.tokens().into_iter().collect();
-        if local.is_empty() {
-            continue;
-        }
-        if let Ok(rows) = inner.store.pending_tasks().await {
-            for row in rows.iter().filter(|r| local.contains(&r.token)) {
-                inner.broker.merge(row);
-            }
-        }
-    }
-}
-
-/// Every `every`, continues the executions of the shared store whose lease expired; stops with
-/// the runtime.
-async fn takeover(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
-    loop {
-        tokio::time::sleep(every).await;
-        let Some(inner) = inner.upgrade() else { return };
-        // Errors (the database unreachable) are retried at the next tick.
-        let _ = Runtime { inner }.resume().await;
     }
 }
 

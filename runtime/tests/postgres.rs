@@ -344,7 +344,11 @@ async fn activities_across_processes() {
     assert!(matches!(e, RuntimeError::TaskTimedOut(_)), "{e}");
     // The second task: A "crashes" before it is answered; B takes over the execution, and a
     // worker on A's side of the database (B again) finishes it.
-    let second = b.get_activity_task(&work, None).await.unwrap().expect("task");
+    let second = b
+        .get_activity_task(&work, None)
+        .await
+        .unwrap()
+        .expect("task");
     assert_eq!(second.input_json(), json!({"n": 2}));
     drop(a);
     b.send_task_success(&second.task_token, r#"{"n": 3}"#)
