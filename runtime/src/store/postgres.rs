@@ -678,7 +678,7 @@ impl Store for PgStore {
     }
 
     /// Claims the RUNNING executions whose lease expired (at most 500 at a time) for this
-    /// instance, with a new epoch, and returns them.
+    /// instance, with a new epoch, and returns them; never one this instance still runs.
     fn running(&self) -> BoxFuture<'static, Result<Vec<ExecutionRecord>, StoreError>> {
         let shared = self.inner.clone();
         self.read(move |c| {
@@ -690,6 +690,7 @@ impl Store for PgStore {
                          lease_until_ms = {NOW_MS} + $2
                          FROM (SELECT arn FROM stepfn_executions
                                WHERE status = 'RUNNING' AND lease_until_ms < {NOW_MS}
+                               AND NOT (arn = ANY($3))
                                ORDER BY lease_until_ms LIMIT 500 FOR UPDATE SKIP LOCKED) due
                          WHERE e.arn = due.arn
                          RETURNING e.arn, e.name, e.state_machine, e.status, e.input, e.output,
@@ -697,7 +698,15 @@ impl Store for PgStore {
                          e.epoch, e.seq"
                     ))
                     .await?;
-                let mut rows = c.query(&st, &[&shared.owner, &lease]).await?;
+                // Not those this instance still runs: its runner there may be behind the
+                // commits of a process that held the lease meanwhile; fenced, it ends and
+                // releases the execution, which may then be claimed afresh.
+                let running: Vec<String> = lock(&shared.held)
+                    .iter()
+                    .filter(|(_, (_, renew))| *renew)
+                    .map(|(arn, _)| arn.clone())
+                    .collect();
+                let mut rows = c.query(&st, &[&shared.owner, &lease, &running]).await?;
                 rows.sort_by_key(|r| std::cmp::Reverse(r.get::<_, i64>(13)));
                 let mut held = lock(&shared.held);
                 Ok(rows

@@ -341,7 +341,10 @@ async fn postgres_leases_fence_a_process_that_lost_them() {
     next.events = vec![event(2)];
     b.commit(next).await.unwrap();
     assert_eq!(b.event_count("e").await.unwrap(), 2);
-    // Released, it can be claimed at once (by A again, now fenced off B).
+    // A's fenced runner ends and releases (without effect: the lease is B's). While B runs it,
+    // nobody claims it; released by B, it can be claimed at once (by A again, fencing off B).
+    a.release("e").await.unwrap();
+    assert!(a.running().await.unwrap().is_empty());
     b.release("e").await.unwrap();
     assert_eq!(a.running().await.unwrap().len(), 1);
     let mut late = Commit::new("e");
