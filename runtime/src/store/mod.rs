@@ -78,8 +78,8 @@ pub fn open(
     }
 }
 
-use crate::engine::history::HistoryEvent;
-use crate::engine::ExecutionStatus;
+use crate::events::ExecutionStatus;
+use crate::events::HistoryEvent;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::Value;

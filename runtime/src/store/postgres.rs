@@ -28,7 +28,7 @@ use super::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store, StoreError,
     TaskUpdate,
 };
-use crate::engine::ExecutionStatus;
+use crate::events::ExecutionStatus;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::future::BoxFuture;
 use futures::FutureExt;
