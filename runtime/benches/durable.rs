@@ -1,9 +1,14 @@
 //! Durable Standard throughput on the bench workloads, with fsync on (SQLite WAL,
-//! `synchronous=FULL`). A benchmark, not a test:
+//! `synchronous=FULL`; PostgreSQL with its default settings, `fsync` and `synchronous_commit`
+//! on). A benchmark, not a test:
 //!
 //! ```text
 //! cargo bench -p stepfn --bench durable
+//! STEPFN_BENCH_POSTGRES=postgres://… cargo bench -p stepfn --features postgres --bench durable
 //! ```
+//!
+//! With `STEPFN_BENCH_POSTGRES` (a database it may fill; tables `stepfn_*`), the same workloads
+//! run on PostgreSQL after SQLite, then the Choice loop on two processes sharing the database.
 
 use serde_json::{json, Value};
 use std::path::Path;
@@ -55,18 +60,80 @@ async fn run_many(
     t.elapsed()
 }
 
+/// The Choice-loop workload, its executions, and transitions per execution.
+const CHOICE_LOOP: (&str, usize, usize) = ("b_choice_loop_10k", 4, 20002);
+
 fn main() {
     let Some(dir) = workloads() else {
         eprintln!("no bench workloads; skipped");
         return;
     };
-    let tmp = std::env::temp_dir().join(format!("stepfn-bench-{}", uuid::Uuid::new_v4()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let runtime = Runtime::open(tmp.join("bench.db")).unwrap();
+    // A child of the two-process run: its share of the Choice loop, its seconds on stdout.
+    if let Ok(url) = std::env::var("STEPFN_BENCH_CHILD") {
+        let (name, n, _) = CHOICE_LOOP;
+        rt.block_on(async {
+            let runtime = Runtime::open(&url).unwrap();
+            let (m, input, expected) = load(&dir, name);
+            runtime.register(name, m, TaskRegistry::new()).unwrap();
+            let prefix = format!("p{}-", std::process::id());
+            let took = run_many(&runtime, name, &input, Some(&expected), n, &prefix).await;
+            println!("{}", took.as_secs_f64());
+        });
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("stepfn-bench-{}", uuid::Uuid::new_v4()));
+    let postgres = std::env::var("STEPFN_BENCH_POSTGRES").ok();
+    let stores = std::iter::once(tmp.join("bench.db").to_string_lossy().into_owned())
+        .chain(postgres.clone());
+    for db in stores {
+        rt.block_on(bench_store(&dir, &db));
+    }
+    if let Some(url) = postgres {
+        two_processes(&url);
+    }
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
+/// The Choice loop on two processes at once on the PostgreSQL database at `url`: the total
+/// transitions over the wall time.
+fn two_processes(url: &str) {
+    let (name, n, per) = CHOICE_LOOP;
+    let t = Instant::now();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .env("STEPFN_BENCH_CHILD", url)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "a bench child failed");
+    }
+    let took = t.elapsed();
+    let tps = (2 * n * per) as f64 / took.as_secs_f64();
+    eprintln!(
+        "{name} on 2 processes   {:>6} {per:>18} {:>9.3} {tps:>15.0}",
+        2 * n,
+        took.as_secs_f64()
+    );
+}
+
+async fn bench_store(dir: &Path, db: &str) {
+    {
+        let runtime = Runtime::open(db).unwrap();
+        let store = if db.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        };
+        eprintln!("{store}:");
         eprintln!("workload              execs   transitions/exec   seconds   transitions/s");
         // (workload, executions, transitions per execution from the manifest)
         let cases = [
@@ -76,9 +143,10 @@ fn main() {
             ("b_choice_loop_10k", 4, 20002),
         ];
         for (name, n, per) in cases {
-            let (m, input, expected) = load(&dir, name);
+            let (m, input, expected) = load(dir, name);
             runtime.register(name, m, TaskRegistry::new()).unwrap();
-            let took = run_many(&runtime, name, &input, Some(&expected), n, "run-").await;
+            let prefix = format!("run-{}-", uuid::Uuid::new_v4().simple());
+            let took = run_many(&runtime, name, &input, Some(&expected), n, &prefix).await;
             let tps = (n * per) as f64 / took.as_secs_f64();
             eprintln!(
                 "{name:<20} {n:>6} {per:>18} {:>9.3} {tps:>15.0}",
@@ -110,7 +178,7 @@ fn main() {
                 &json!({"x": 1}),
                 None,
                 n,
-                &format!("c{n}-"),
+                &format!("c{n}-{}-", uuid::Uuid::new_v4().simple()),
             )
             .await;
             let tps = (n * 10) as f64 / took.as_secs_f64();
@@ -122,7 +190,15 @@ fn main() {
         }
 
         // History reads: a 25,000-event execution, in pages of 1000.
-        let arn = stepfn::runtime::execution_arn("b_choice_loop_10k", "run-0");
+        let arn = runtime
+            .list(Some("b_choice_loop_10k"), None)
+            .await
+            .unwrap()
+            .first()
+            .unwrap()
+            .record
+            .arn
+            .clone();
         let t = Instant::now();
         let mut events = 0;
         let mut token = None;
@@ -146,6 +222,5 @@ fn main() {
             took.as_secs_f64() * 1000.0,
             events as f64 / took.as_secs_f64()
         );
-    });
-    let _ = std::fs::remove_dir_all(tmp);
+    }
 }

@@ -48,7 +48,7 @@ use crate::error::StatesError;
 use crate::events::EventType;
 use crate::store::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, MemoryStore, StatusChange, Store,
-    StoreError,
+    StoreError, TaskUpdate,
 };
 use crate::{ExecutionOptions, TaskRegistry};
 use serde_json::{json, Value};
@@ -57,6 +57,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use stepfn_asl::StateMachine;
 use tokio::sync::watch;
+
+mod shared;
+use shared::{follow_tasks, takeover, TASK_SYNC};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -298,9 +301,13 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// A runtime on `store`.
+    /// A runtime on `store`. On a shared store (one with a
+    /// [`lease_timeout`](Store::lease_timeout)) it also takes over, every half lease timeout,
+    /// the executions whose lease expired (their process died or was cut off) and whose state
+    /// machine is registered here.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self {
+        let lease = store.lease_timeout();
+        let runtime = Self {
             inner: Arc::new(Inner {
                 broker: Arc::new(Broker::new(store.clone())),
                 store,
@@ -309,7 +316,12 @@ impl Runtime {
                 redriving: Mutex::new(HashSet::new()),
                 faults: Mutex::new(HashMap::new()),
             }),
+        };
+        if let (Some(lease), Ok(handle)) = (lease, tokio::runtime::Handle::try_current()) {
+            handle.spawn(takeover(Arc::downgrade(&runtime.inner), lease / 2));
+            handle.spawn(follow_tasks(Arc::downgrade(&runtime.inner), TASK_SYNC));
         }
+        runtime
     }
 
     /// A runtime whose executions live in memory only.
@@ -317,10 +329,20 @@ impl Runtime {
         Self::new(Arc::new(MemoryStore::new()))
     }
 
-    /// A runtime on the SQLite file at `path` (created when missing).
-    #[cfg(feature = "sqlite")]
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, RuntimeError> {
-        Ok(Self::new(Arc::new(crate::store::SqliteStore::open(path)?)))
+    /// A runtime on `url_or_path`: a `postgres://` URL (feature `postgres`; several processes
+    /// share its executions, with the default lease timeout of 10 s) or a SQLite file (created
+    /// when missing; refused while another process holds it).
+    pub fn open(url_or_path: impl AsRef<Path>) -> Result<Self, RuntimeError> {
+        Self::open_with_lease(url_or_path, crate::store::DEFAULT_LEASE_TIMEOUT)
+    }
+
+    /// [`Runtime::open`] with a lease timeout for a shared store: how long after a process stops
+    /// renewing its leases (killed, paused, cut off) another process takes over its executions.
+    pub fn open_with_lease(
+        url_or_path: impl AsRef<Path>,
+        lease_timeout: std::time::Duration,
+    ) -> Result<Self, RuntimeError> {
+        Ok(Self::new(crate::store::open(url_or_path, lease_timeout)?))
     }
 
     /// A runtime on the default database file ([`crate::store::SqliteStore::default_path`]).
@@ -492,6 +514,8 @@ impl Runtime {
             let result = interpreter
                 .run_durable(&rec, store.clone(), frames, last_event, broker.clone())
                 .await;
+            // Still RUNNING in the store (a commit failed): another process may continue it.
+            let _ = store.release(&rec.arn).await;
             broker.drop_execution(&rec.arn);
             // Ended here but RUNNING in the store: a commit failed (disk full, I/O error, …).
             let stuck = matches!(store.execution(&rec.arn).await,
@@ -528,7 +552,16 @@ impl Runtime {
     }
 
     /// Continues one execution if it is RUNNING in the store and not here; true when it did.
+    /// On a shared store, only once its lease expired (its process is gone; the executions
+    /// whose lease expired are all taken over then).
     pub async fn resume_execution(&self, arn: &str) -> Result<bool, RuntimeError> {
+        if self.inner.store.lease_timeout().is_some() {
+            self.describe(arn).await?;
+            if lock(&self.inner.running).contains_key(arn) {
+                return Ok(false);
+            }
+            return Ok(self.resume().await?.iter().any(|a| a == arn));
+        }
         match self.inner.store.execution(arn).await? {
             Some(rec) if rec.status == ExecutionStatus::Running => self.resume_one(rec).await,
             Some(_) => Ok(false),
@@ -541,8 +574,13 @@ impl Runtime {
             return Ok(false);
         }
         let Ok(interpreter) = self.machine(&rec.state_machine) else {
+            // Claimed on a shared store, but not runnable here: let another process have it.
+            self.inner.store.release(&rec.arn).await?;
             return Ok(false);
         };
+        if self.shared() {
+            self.load_tasks(&rec.arn).await?;
+        }
         let frames = self.inner.store.frames(&rec.arn).await?;
         let last = self.inner.store.event_count(&rec.arn).await?;
         lock(&self.inner.faults).remove(&rec.arn);
@@ -552,19 +590,27 @@ impl Runtime {
 
     /// Waits until the execution is closed and describes it; a store error when its run stopped
     /// because a commit failed (it stays RUNNING: [`Runtime::resume_execution`] continues it from
-    /// its last commit once the fault is cleared).
+    /// its last commit once the fault is cleared). On a shared store, an execution run by
+    /// another process is watched in the store (every 100 ms).
     pub async fn wait(&self, arn: &str) -> Result<ExecutionDescription, RuntimeError> {
-        let rx = lock(&self.inner.running).get(arn).map(|r| r.done.clone());
-        if let Some(mut rx) = rx {
-            let _ = rx.wait_for(|d| *d).await;
+        loop {
+            let rx = lock(&self.inner.running).get(arn).map(|r| r.done.clone());
+            if let Some(mut rx) = rx {
+                let _ = rx.wait_for(|d| *d).await;
+            }
+            if let Some(cause) = lock(&self.inner.faults).remove(arn) {
+                return Err(RuntimeError::Store(StoreError(format!(
+                    "{cause}; the execution stays RUNNING in the store and continues from its last \
+                     commit when resumed"
+                ))));
+            }
+            let d = self.describe(arn).await?;
+            if self.inner.store.lease_timeout().is_none() || d.status() != ExecutionStatus::Running
+            {
+                return Ok(d);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        if let Some(cause) = lock(&self.inner.faults).remove(arn) {
-            return Err(RuntimeError::Store(StoreError(format!(
-                "{cause}; the execution stays RUNNING in the store and continues from its last \
-                 commit when resumed"
-            ))));
-        }
-        self.describe(arn).await
     }
 
     /// Starts an execution and waits for its end.
@@ -805,6 +851,9 @@ impl Runtime {
         let broker = &self.inner.broker;
         broker.ensure_loaded().await?;
         let deadline = tokio::time::Instant::now() + POLL;
+        if self.shared() {
+            return self.take_shared(activity_arn, worker_name, deadline).await;
+        }
         let notify = broker.poll_notify(activity_arn);
         loop {
             let notified = notify.notified();
@@ -849,6 +898,13 @@ impl Runtime {
         }
         let broker = &self.inner.broker;
         broker.ensure_loaded().await?;
+        if self.shared() {
+            let update = TaskUpdate::Answer {
+                token: token.to_string(),
+                answer: answer.to_text(),
+            };
+            return self.update_shared(token, update).await;
+        }
         let Some(row) = broker.answer(token, &answer) else {
             return Err(self.token_error(token).await);
         };
@@ -894,6 +950,13 @@ impl Runtime {
         }
         let broker = &self.inner.broker;
         broker.ensure_loaded().await?;
+        if self.shared() {
+            let update = TaskUpdate::Heartbeat {
+                token: token.to_string(),
+                now_ms: broker.now_ms(),
+            };
+            return self.update_shared(token, update).await;
+        }
         let Some(row) = broker.heartbeat(token) else {
             return Err(self.token_error(token).await);
         };

@@ -583,7 +583,18 @@ async fn pending_tasks_survive_a_restart_on_sqlite() {
         }
         (act, cb, token)
     };
-    let rt = Runtime::open(&db).unwrap();
+    // The dropped runtime's aborted tasks release the database (its lock file) shortly after.
+    let mut tries = 0;
+    let rt = loop {
+        match Runtime::open(&db) {
+            Ok(rt) => break rt,
+            Err(e) if tries < 100 && e.to_string().contains("in use") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
     rt.register(
         "M",
         activity_machine(json!({"TimeoutSeconds": 3600})),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 /// Arguments of `stepfn executions`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The database file.
+    /// The database: a SQLite file or a `postgres://` URL.
     #[arg(long)]
     pub db: PathBuf,
     /// Only executions with this status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED).

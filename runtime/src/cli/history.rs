@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// The execution's name (or its ARN).
     pub name: String,
-    /// The database file.
+    /// The database: a SQLite file or a `postgres://` URL.
     #[arg(long)]
     pub db: PathBuf,
     /// Newest first.

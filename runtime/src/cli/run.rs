@@ -39,14 +39,35 @@ pub struct RunArgs {
     /// The execution's name.
     #[arg(long)]
     pub name: Option<String>,
-    /// Run durably (a Standard execution) in this database file; run again with the same
-    /// `--db` and `--name` after a crash to continue the execution (or print its result).
+    /// Run durably (a Standard execution) in this database: a SQLite file or a `postgres://`
+    /// URL; run again with the same `--db` and `--name` after a crash to continue the execution
+    /// (or print its result). On PostgreSQL another process may continue it.
     #[arg(long)]
     pub db: Option<PathBuf>,
     /// Lift the 25,000-event history quota of Standard executions (local development only:
     /// AWS enforces it).
     #[arg(long)]
     pub no_history_quota: bool,
+    /// With a `postgres://` `--db`: how long after this process stops renewing its leases
+    /// (killed, paused, cut off) another process takes over its executions, e.g. `10s`, `500ms`.
+    #[arg(long, default_value = "10s", value_parser = lease_timeout)]
+    pub lease_timeout: std::time::Duration,
+}
+
+/// Parses `--lease-timeout`: seconds (`10`, `1.5`, `10s`) or milliseconds (`500ms`).
+pub(crate) fn lease_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let (number, scale) = match text.strip_suffix("ms") {
+        Some(n) => (n, 0.001),
+        None => (text.strip_suffix('s').unwrap_or(text), 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n * scale >= 0.1 && n * scale <= 86_400.0 => {
+            Ok(std::time::Duration::from_secs_f64(n * scale))
+        }
+        _ => Err(format!(
+            "`{text}` is not a lease timeout between 100ms and 24h (e.g. `10s`, `500ms`)"
+        )),
+    }
 }
 
 fn fail_usage(msg: impl std::fmt::Display) -> i32 {
@@ -195,7 +216,7 @@ fn run_durable(
         Err(e) => return fail_usage(format!("cannot start the async runtime: {e}")),
     };
     rt.block_on(async {
-        let runtime = match Runtime::open(db) {
+        let runtime = match Runtime::open_with_lease(db, args.lease_timeout) {
             Ok(r) => r,
             Err(e) => return fail_usage(format!("cannot open `{}`: {e}", db.display())),
         };

@@ -12,10 +12,14 @@ use std::path::PathBuf;
 /// Arguments of `stepfn serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The SQLite database keeping state machines and executions (default: in memory, like Step
-    /// Functions Local).
+    /// The database keeping state machines and executions: a SQLite file, or a `postgres://`
+    /// URL shared by several `serve` processes (default: in memory, like Step Functions Local).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// With a `postgres://` `--db`: how long after a process stops renewing its leases (killed,
+    /// paused, cut off) another process takes over its executions, e.g. `10s`, `500ms`.
+    #[arg(long, default_value = "10s", value_parser = super::run::lease_timeout)]
+    pub lease_timeout: std::time::Duration,
     /// The address to listen on. Beyond loopback, requests must be signed (SigV4) with the
     /// credentials below.
     #[arg(long, default_value_t = SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)))]
@@ -77,6 +81,7 @@ pub fn run(args: &Args) -> i32 {
     let config = ServerConfig {
         bind: args.bind,
         db: args.db.clone(),
+        lease_timeout: args.lease_timeout,
         mock_config,
         credentials,
     };

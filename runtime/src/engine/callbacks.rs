@@ -340,6 +340,42 @@ impl Broker {
         Some(slot.row.clone())
     }
 
+    /// The tokens of the tasks held here.
+    pub fn tokens(&self) -> Vec<String> {
+        self.lock().slots.keys().cloned().collect()
+    }
+
+    /// Merges a task's row as another process changed it in a shared store (taken, answered,
+    /// heartbeat) and wakes its frame when something changed.
+    pub fn merge(&self, row: &PendingTask) {
+        let changed = {
+            let mut st = self.lock();
+            let st = &mut *st;
+            let Some(slot) = st.slots.get_mut(&row.token) else {
+                return;
+            };
+            let old = slot.row.clone();
+            let r = &mut slot.row;
+            r.started |= row.started;
+            if r.worker.is_none() {
+                r.worker.clone_from(&row.worker);
+            }
+            r.heartbeat_ms = r.heartbeat_ms.max(row.heartbeat_ms);
+            if r.answer.is_none() {
+                r.answer.clone_from(&row.answer);
+            }
+            if r.started || r.answer.is_some() {
+                if let Some(q) = r.activity.as_ref().and_then(|a| st.queues.get_mut(a)) {
+                    q.retain(|t| t != &row.token);
+                }
+            }
+            *r != old
+        };
+        if changed {
+            self.wake(&row.token);
+        }
+    }
+
     /// Wakes the frame waiting on a task.
     pub fn wake(&self, token: &str) {
         if let Some(w) = self.wake_of(token) {

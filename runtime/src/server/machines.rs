@@ -1,5 +1,6 @@
 //! The server's state machines (CreateStateMachine …): kept in memory and, with a database, in a
-//! table of their own in the same SQLite file.
+//! table of their own in the same SQLite file, or, on PostgreSQL, as documents of the shared
+//! store (so every `serve` process of one database answers with the same state machines).
 //!
 //! The runtime's [`Store`](crate::store::Store) keeps executions, not definitions, and belongs to
 //! the execution engine; so this table (`stepfn_server_state_machines`) is written through a
@@ -8,9 +9,10 @@
 //! RUNNING executions.
 
 use super::protocol::ApiError;
+use crate::store::{Location, Store, StoreError};
 use indexmap::IndexMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// One state machine as DescribeStateMachine shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,10 +42,55 @@ CREATE TABLE IF NOT EXISTS stepfn_server_state_machines(
   logging TEXT);
 ";
 
-/// The table: an ordered in-memory copy, written through to SQLite when there is a file.
+/// The table: an ordered in-memory copy, written through to SQLite when there is a file, or to
+/// the shared store (and read back from it) on PostgreSQL.
 pub struct Machines {
     rows: Mutex<IndexMap<String, MachineRow>>,
     db: Option<Mutex<rusqlite::Connection>>,
+    shared: Option<Arc<dyn Store>>,
+}
+
+/// The document kind of a state machine in a shared store.
+const DOCUMENT: &str = "state-machine";
+
+impl MachineRow {
+    fn to_document(&self) -> String {
+        serde_json::json!({
+            "name": self.name, "definition": self.definition, "roleArn": self.role_arn,
+            "type": self.kind, "createdMs": self.created_ms, "updatedMs": self.updated_ms,
+            "revisionId": self.revision_id, "logging": self.logging,
+        })
+        .to_string()
+    }
+
+    fn from_document(text: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        Some(Self {
+            name: s("name")?,
+            definition: s("definition")?,
+            role_arn: s("roleArn")?,
+            kind: s("type")?,
+            created_ms: v.get("createdMs")?.as_i64()?,
+            updated_ms: v.get("updatedMs")?.as_i64()?,
+            revision_id: s("revisionId")?,
+            logging: s("logging"),
+        })
+    }
+}
+
+/// Runs a store call from the synchronous table API (a multi-threaded tokio runtime only).
+fn blocking<T>(f: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, ApiError> {
+    let handle = tokio::runtime::Handle::try_current()
+        .map_err(|_| ApiError::internal("state machine table: no tokio runtime".to_string()))?;
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        return Err(ApiError::internal(
+            "state machine table: a shared database needs a multi-threaded tokio runtime"
+                .to_string(),
+        ));
+    }
+    tokio::task::block_in_place(|| handle.block_on(f))
+        .map_err(|e| ApiError::internal(format!("state machine table: {e}")))
 }
 
 impl std::fmt::Debug for Machines {
@@ -62,7 +109,39 @@ impl Machines {
         Self {
             rows: Mutex::new(IndexMap::new()),
             db: None,
+            shared: None,
         }
+    }
+
+    /// The table for the database at `path`: the SQLite file's own table, or, for a
+    /// `postgres://` URL, the documents of `store` (the runtime's store on that URL).
+    pub fn open_for(path: &Path, store: &Arc<dyn Store>) -> Result<Self, ApiError> {
+        match Location::parse(path) {
+            Location::Sqlite(file) => Self::open(&file),
+            Location::Postgres(_) => {
+                let table = Self {
+                    rows: Mutex::new(IndexMap::new()),
+                    db: None,
+                    shared: Some(store.clone()),
+                };
+                table.refresh()?;
+                Ok(table)
+            }
+        }
+    }
+
+    /// Reads the shared store's rows again (other processes create and delete them too).
+    fn refresh(&self) -> Result<(), ApiError> {
+        let Some(store) = &self.shared else {
+            return Ok(());
+        };
+        let mut rows: Vec<MachineRow> = blocking(store.documents(DOCUMENT))?
+            .iter()
+            .filter_map(|(_, body)| MachineRow::from_document(body))
+            .collect();
+        rows.sort_by(|a, b| (a.created_ms, &a.name).cmp(&(b.created_ms, &b.name)));
+        *self.lock() = rows.into_iter().map(|r| (r.name.clone(), r)).collect();
+        Ok(())
     }
 
     /// The table in the SQLite file at `path`, with the rows it already holds.
@@ -105,6 +184,7 @@ impl Machines {
         Ok(Self {
             rows: Mutex::new(rows),
             db: Some(Mutex::new(conn)),
+            shared: None,
         })
     }
 
@@ -114,16 +194,21 @@ impl Machines {
 
     /// One row.
     pub fn get(&self, name: &str) -> Option<MachineRow> {
+        let _ = self.refresh();
         self.lock().get(name).cloned()
     }
 
     /// Every row, oldest first.
     pub fn all(&self) -> Vec<MachineRow> {
+        let _ = self.refresh();
         self.lock().values().cloned().collect()
     }
 
     /// Inserts or replaces a row (durably first, when there is a file).
     pub fn put(&self, row: MachineRow) -> Result<(), ApiError> {
+        if let Some(store) = &self.shared {
+            blocking(store.put_document(DOCUMENT, &row.name, &row.to_document()))?;
+        }
         if let Some(db) = &self.db {
             let conn = db.lock().unwrap_or_else(|p| p.into_inner());
             conn.execute(
@@ -149,6 +234,9 @@ impl Machines {
 
     /// Deletes a row; true when it existed.
     pub fn delete(&self, name: &str) -> Result<bool, ApiError> {
+        if let Some(store) = &self.shared {
+            blocking(store.delete_document(DOCUMENT, name))?;
+        }
         if let Some(db) = &self.db {
             let conn = db.lock().unwrap_or_else(|p| p.into_inner());
             conn.execute(

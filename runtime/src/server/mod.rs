@@ -46,6 +46,8 @@ pub struct ServerConfig {
     /// The SQLite database holding state machines and executions; `None` keeps everything in
     /// memory.
     pub db: Option<PathBuf>,
+    /// With a `postgres://` `db`: the lease timeout of this process's executions.
+    pub lease_timeout: std::time::Duration,
     /// A Step Functions Local mock configuration (`StateMachineArn#TestCase` selects a case).
     pub mock_config: Option<Value>,
     /// Credentials every request must be signed with (SigV4). Required beyond loopback.
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
             db: None,
+            lease_timeout: crate::store::DEFAULT_LEASE_TIMEOUT,
             mock_config: None,
             credentials: None,
         }
@@ -112,10 +115,13 @@ impl Server {
             check_mocks(cfg).map_err(ServerError::Mocks)?;
         }
         let (runtime, machines) = match &config.db {
-            Some(path) => (
-                Runtime::open(path).map_err(|e| ServerError::Database(e.to_string()))?,
-                Machines::open(path).map_err(|e| ServerError::Database(e.message))?,
-            ),
+            Some(path) => {
+                let runtime = Runtime::open_with_lease(path, config.lease_timeout)
+                    .map_err(|e| ServerError::Database(e.to_string()))?;
+                let machines = Machines::open_for(path, runtime.store())
+                    .map_err(|e| ServerError::Database(e.message))?;
+                (runtime, machines)
+            }
             None => (Runtime::in_memory(), Machines::in_memory()),
         };
         let api = Api {
@@ -142,11 +148,15 @@ impl Server {
         let addr = listener
             .local_addr()
             .map_err(|e| ServerError::Bind(config.bind, e))?;
+        let app = Arc::new(App {
+            api,
+            credentials: config.credentials,
+        });
+        if let Some(lease) = app.api.runtime.store().lease_timeout() {
+            tokio::spawn(follow_machines(Arc::downgrade(&app), lease / 2));
+        }
         Ok(Server {
-            app: Arc::new(App {
-                api,
-                credentials: config.credentials,
-            }),
+            app,
             listener,
             addr,
         })
@@ -332,4 +342,20 @@ fn console_refusal(app: &App, headers: &HeaderMap) -> Option<Response> {
         HeaderValue::from_static("Basic realm=\"stepfn\""),
     );
     Some(resp)
+}
+
+/// On a shared database, registers with this process's runtime the state machines other
+/// processes create or update (so that it can run, and take over, their executions), every
+/// `every` until the server is gone.
+async fn follow_machines(app: std::sync::Weak<App>, every: std::time::Duration) {
+    let mut known = std::collections::HashMap::<String, String>::new();
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(app) = app.upgrade() else { return };
+        for row in app.api.machines.all() {
+            if known.get(&row.name) != Some(&row.revision_id) && app.api.register(&row).is_ok() {
+                known.insert(row.name.clone(), row.revision_id.clone());
+            }
+        }
+    }
 }

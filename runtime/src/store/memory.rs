@@ -24,6 +24,7 @@ struct Data {
     frames: HashMap<String, BTreeMap<String, String>>,
     tasks: BTreeMap<String, PendingTask>,
     activities: BTreeMap<String, ActivityRecord>,
+    documents: BTreeMap<(String, String), String>,
 }
 
 impl MemoryStore {
@@ -203,5 +204,40 @@ impl Store for MemoryStore {
 
     fn activities(&self) -> BoxFuture<'static, Result<Vec<ActivityRecord>, StoreError>> {
         ready(Ok(self.with(|d| d.activities.values().cloned().collect())))
+    }
+
+    fn put_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
+        self.with(|d| {
+            d.documents
+                .insert((kind.to_string(), key.to_string()), body.to_string())
+        });
+        ready(Ok(()))
+    }
+
+    fn delete_document(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> BoxFuture<'static, Result<bool, StoreError>> {
+        let key = (kind.to_string(), key.to_string());
+        ready(Ok(self.with(|d| d.documents.remove(&key).is_some())))
+    }
+
+    fn documents(
+        &self,
+        kind: &str,
+    ) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>> {
+        ready(Ok(self.with(|d| {
+            d.documents
+                .iter()
+                .filter(|((k, _), _)| k == kind)
+                .map(|((_, key), body)| (key.clone(), body.clone()))
+                .collect()
+        })))
     }
 }

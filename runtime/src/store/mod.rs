@@ -7,21 +7,81 @@
 //! [`MemoryStore`] (tests, throwaway runs) and, with the `sqlite` feature, [`SqliteStore`] (one file,
 //! WAL, `synchronous=FULL`, one writer thread with group commit).
 //!
-//! The trait is asynchronous and speaks in plain rows so that a shared network database can
-//! implement it later for several processes (claiming executions would then need a lease column;
-//! see the note on [`Store::running`]).
+//! With the `postgres` feature, [`PgStore`] keeps them in a PostgreSQL database shared by several
+//! processes: each process holds the executions it runs with a lease (see [`Store::running`],
+//! [`Store::lease_timeout`]) and every commit is fenced by the lease's epoch.
+//!
+//! [`open`] picks the store from a `--db` argument: a `postgres://` URL or a file path.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The default lease timeout of a shared store (`--lease-timeout`).
+pub const DEFAULT_LEASE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a `--db` argument points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A PostgreSQL URL (`postgres://…` or `postgresql://…`).
+    Postgres(String),
+    /// A SQLite file.
+    Sqlite(std::path::PathBuf),
+}
+
+impl Location {
+    /// A `postgres://` or `postgresql://` URL, else a file path.
+    pub fn parse(url_or_path: &std::path::Path) -> Self {
+        match url_or_path.to_str() {
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Self::Postgres(u.to_string())
+            }
+            _ => Self::Sqlite(url_or_path.to_path_buf()),
+        }
+    }
+}
+
+/// Opens the store at `url_or_path` (see [`Location::parse`]); `lease` is a shared store's lease
+/// timeout. A URL needs the `postgres` feature, a path the `sqlite` feature.
+pub fn open(
+    url_or_path: impl AsRef<std::path::Path>,
+    lease: Duration,
+) -> Result<Arc<dyn Store>, StoreError> {
+    match Location::parse(url_or_path.as_ref()) {
+        #[cfg(feature = "postgres")]
+        Location::Postgres(url) => Ok(Arc::new(PgStore::connect(&url, lease)?)),
+        #[cfg(not(feature = "postgres"))]
+        Location::Postgres(_) => Err(StoreError(
+            "a PostgreSQL URL needs stepfn built with the `postgres` feature".into(),
+        )),
+        #[cfg(feature = "sqlite")]
+        Location::Sqlite(path) => {
+            let _ = lease;
+            Ok(Arc::new(SqliteStore::open(path)?))
+        }
+        #[cfg(not(feature = "sqlite"))]
+        Location::Sqlite(path) => Err(StoreError(format!(
+            "`{}`: a database file needs stepfn built with the `sqlite` feature",
+            path.display()
+        ))),
+    }
+}
 
 use crate::events::ExecutionStatus;
 use crate::events::HistoryEvent;
 use futures::future::BoxFuture;
+use futures::FutureExt;
 use serde_json::Value;
 
 /// A failure of the store itself (I/O, corruption, a closed writer).
@@ -104,6 +164,34 @@ pub struct PendingTask {
     /// The answer once SendTaskSuccess or SendTaskFailure was accepted, as JSON text:
     /// `{"output": TEXT}` or `{"error": …, "cause": …}`.
     pub answer: Option<String>,
+}
+
+/// An atomic change of a pending task in a shared store ([`Store::update_task`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskUpdate {
+    /// GetActivityTask: the oldest waiting task of the activity ARN, for the worker.
+    Take {
+        /// The activity ARN.
+        activity: String,
+        /// The worker's name.
+        worker: Option<String>,
+        /// Now, Unix milliseconds (the heartbeat clock restarts).
+        now_ms: i64,
+    },
+    /// SendTaskSuccess / SendTaskFailure: the answer, unless the task has one.
+    Answer {
+        /// The task token.
+        token: String,
+        /// The answer as JSON text (see [`PendingTask::answer`]).
+        answer: String,
+    },
+    /// SendTaskHeartbeat: restarts the heartbeat clock of an unanswered task.
+    Heartbeat {
+        /// The task token.
+        token: String,
+        /// Now, Unix milliseconds.
+        now_ms: i64,
+    },
 }
 
 /// One atomic write of one execution.
@@ -202,22 +290,68 @@ pub trait Store: Send + Sync + 'static {
     fn event_count(&self, arn: &str) -> BoxFuture<'static, Result<u64, StoreError>>;
     /// The checkpoints of one execution, by frame key.
     fn frames(&self, arn: &str) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>>;
-    /// Executions still RUNNING: what a process opening the store resumes. (A shared database
-    /// would return only executions whose lease has expired, and take the lease.)
+    /// Executions this process should run: every RUNNING one for a store of one process; for a
+    /// shared store, the RUNNING executions whose lease expired, claimed for this process
+    /// (a new epoch fences off their previous owner).
     fn running(&self) -> BoxFuture<'static, Result<Vec<ExecutionRecord>, StoreError>> {
         self.executions(ExecutionFilter {
             state_machine: None,
             status: Some(ExecutionStatus::Running),
         })
     }
+    /// A shared store's lease timeout: after it, executions of a process that stopped renewing
+    /// are claimed by others ([`Store::running`]). `None` for a store of one process.
+    fn lease_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+    /// Gives up this process's lease on a RUNNING execution it no longer runs, so that another
+    /// process (or this one) can claim it at once.
+    fn release(&self, arn: &str) -> BoxFuture<'static, Result<(), StoreError>> {
+        let _ = arn;
+        futures::future::ready(Ok(())).boxed()
+    }
     /// Pending activity and callback tasks.
     fn pending_tasks(&self) -> BoxFuture<'static, Result<Vec<PendingTask>, StoreError>>;
+    /// A shared store's atomic task operations, whichever process owns the execution: takes
+    /// the oldest waiting task of `activity` for a worker, answers a task (`answer` as in
+    /// [`PendingTask::answer`]), or resets its heartbeat clock. Each returns the updated row, or
+    /// `None` when there is no such task (taken, answered, gone). Stores of one process keep
+    /// these in the runtime's memory and answer with an error.
+    fn update_task(
+        &self,
+        update: TaskUpdate,
+    ) -> BoxFuture<'static, Result<Option<PendingTask>, StoreError>> {
+        let _ = update;
+        futures::future::ready(Err(StoreError(
+            "task updates go through the runtime on a store of one process".into(),
+        )))
+        .boxed()
+    }
     /// Creates an activity (idempotent by ARN).
     fn put_activity(&self, a: ActivityRecord) -> BoxFuture<'static, Result<(), StoreError>>;
     /// Deletes an activity.
     fn delete_activity(&self, arn: &str) -> BoxFuture<'static, Result<(), StoreError>>;
     /// All activities.
     fn activities(&self) -> BoxFuture<'static, Result<Vec<ActivityRecord>, StoreError>>;
+    /// Stores (or replaces) a document of `kind` under `key`: JSON text kept for a layer above
+    /// the engine (the server's state machine definitions), shared like the executions.
+    fn put_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> BoxFuture<'static, Result<(), StoreError>>;
+    /// Deletes a document; true when it existed.
+    fn delete_document(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> BoxFuture<'static, Result<bool, StoreError>>;
+    /// The documents of `kind`, by key.
+    fn documents(
+        &self,
+        kind: &str,
+    ) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>>;
 }
 
 #[cfg(test)]

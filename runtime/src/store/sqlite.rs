@@ -26,6 +26,8 @@ const GROUP_LIMIT: usize = 4096;
 /// A [`Store`] in one SQLite file.
 pub struct SqliteStore {
     path: PathBuf,
+    /// The exclusive lock on `PATH.lock`, held while the store is open.
+    _guard: std::fs::File,
     writer: Mutex<mpsc::Sender<(Commit, Ack)>>,
     reader: Arc<Mutex<Connection>>,
 }
@@ -56,6 +58,9 @@ CREATE TABLE IF NOT EXISTS tasks(
 CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks(execution);
 CREATE TABLE IF NOT EXISTS activities(
   arn TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+  kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key))
+  WITHOUT ROWID;
 ";
 
 fn open_conn(path: &Path) -> Result<Connection, StoreError> {
@@ -85,12 +90,15 @@ impl SqliteStore {
         }
     }
 
-    /// Opens (creating when needed) the database at `path`.
+    /// Opens (creating when needed) the database at `path`. Refused while another store has it
+    /// open (in this process or another): executions of one file are run by one process; share
+    /// them across processes with PostgreSQL.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(StoreError::new)?;
         }
+        let guard = hold(&path)?;
         let conn = open_conn(&path)?;
         conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
         migrate(&conn)?;
@@ -114,6 +122,7 @@ impl SqliteStore {
             .map_err(StoreError::new)?;
         Ok(Self {
             path,
+            _guard: guard,
             writer: Mutex::new(tx),
             reader: Arc::new(Mutex::new(reader)),
         })
@@ -141,6 +150,58 @@ impl SqliteStore {
             Err(_) => futures::future::ready(run()).boxed(),
         }
     }
+}
+
+/// Takes the exclusive lock on the sidecar file `PATH.lock` (the operating system releases it
+/// when the process dies, even by `kill -9`) and writes the holder into it; refused, naming the
+/// holder, while another store holds it.
+fn hold(path: &Path) -> Result<std::fs::File, StoreError> {
+    use std::io::{Read, Seek, Write};
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock_path = PathBuf::from(name);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| StoreError(format!("cannot open `{}`: {e}", lock_path.display())))?;
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => {}
+        Err(fs4::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            return Err(StoreError(format!(
+                "the database `{}` is in use by another stepfn process ({}); one process runs \
+                 the executions of a SQLite file: stop it first, or share executions between \
+                 processes with PostgreSQL (`--db postgres://…`)",
+                path.display(),
+                if holder.is_empty() {
+                    "holder unknown"
+                } else {
+                    holder
+                }
+            )));
+        }
+        Err(fs4::TryLockError::Error(e)) => {
+            return Err(StoreError(format!(
+                "cannot lock `{}`: {e}",
+                lock_path.display()
+            )))
+        }
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "this host".into());
+    let now = jiff::Timestamp::now();
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| write!(file, "pid {} on {host}, since {now:.0}", std::process::id()));
+    let _ = file.flush();
+    Ok(file)
 }
 
 /// Adds the columns a database made by an earlier version lacks.
@@ -497,6 +558,50 @@ impl Store for SqliteStore {
                     created_ms: r.get(2)?,
                 })
             })?;
+            rows.collect()
+        })
+    }
+
+    fn put_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
+        let (kind, key, body) = (kind.to_string(), key.to_string(), body.to_string());
+        self.read(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO documents(kind, key, body) VALUES (?1, ?2, ?3)",
+                params![kind, key, body],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn delete_document(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> BoxFuture<'static, Result<bool, StoreError>> {
+        let (kind, key) = (kind.to_string(), key.to_string());
+        self.read(move |c| {
+            c.execute(
+                "DELETE FROM documents WHERE kind = ?1 AND key = ?2",
+                params![kind, key],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
+    fn documents(
+        &self,
+        kind: &str,
+    ) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>> {
+        let kind = kind.to_string();
+        self.read(move |c| {
+            let mut st =
+                c.prepare_cached("SELECT key, body FROM documents WHERE kind = ?1 ORDER BY key")?;
+            let rows = st.query_map(params![kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })
     }

@@ -178,7 +178,13 @@ async fn suite(store: &dyn Store) {
     let all = store.executions(ExecutionFilter::default()).await.unwrap();
     assert_eq!(all.len(), 52);
     assert_eq!(all[0].arn, "x49");
-    let running = store.running().await.unwrap();
+    let running = store
+        .executions(ExecutionFilter {
+            state_machine: None,
+            status: Some(ExecutionStatus::Running),
+        })
+        .await
+        .unwrap();
     assert_eq!(running.len(), 51);
     let n = store
         .executions(ExecutionFilter {
@@ -200,6 +206,28 @@ async fn suite(store: &dyn Store) {
     assert_eq!(store.activities().await.unwrap(), vec![a]);
     store.delete_activity("arn:act").await.unwrap();
     assert!(store.activities().await.unwrap().is_empty());
+
+    // Documents: by kind, replaced by key.
+    store
+        .put_document("machine", "b", "{\"v\":1}")
+        .await
+        .unwrap();
+    store.put_document("machine", "a", "{}").await.unwrap();
+    store
+        .put_document("machine", "b", "{\"v\":2}")
+        .await
+        .unwrap();
+    store.put_document("other", "a", "1").await.unwrap();
+    assert_eq!(
+        store.documents("machine").await.unwrap(),
+        vec![
+            ("a".to_string(), "{}".to_string()),
+            ("b".to_string(), "{\"v\":2}".to_string())
+        ]
+    );
+    assert!(store.delete_document("machine", "a").await.unwrap());
+    assert!(!store.delete_document("machine", "a").await.unwrap());
+    assert_eq!(store.documents("machine").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -220,4 +248,106 @@ async fn sqlite_store() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.event_count("e1").await.unwrap(), 5);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_file_is_held_by_one_store() {
+    let dir = std::env::temp_dir().join(format!("stepfn-store-{}", uuid::Uuid::new_v4()));
+    let path = dir.join("t.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert!(e.0.contains("in use by another stepfn process"), "{e}");
+    assert!(e.0.contains(&format!("pid {}", std::process::id())), "{e}");
+    drop(first);
+    SqliteStore::open(&path).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A fresh schema of the test database (`STEPFN_TEST_POSTGRES`), as a URL whose `search_path`
+/// points at it; `None` (with a message) when the variable is unset outside CI.
+#[cfg(feature = "postgres")]
+pub(crate) async fn pg_url() -> Option<String> {
+    let Ok(url) = std::env::var("STEPFN_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "STEPFN_TEST_POSTGRES is not set: CI must run the PostgreSQL tests (see .ci/run)"
+        );
+        eprintln!("skipped: set STEPFN_TEST_POSTGRES=postgres://… to run the PostgreSQL tests");
+        return None;
+    };
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("STEPFN_TEST_POSTGRES={url} is not reachable: {e}"));
+    tokio::spawn(conn);
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store() {
+    let Some(url) = pg_url().await else { return };
+    let lease = std::time::Duration::from_secs(10);
+    {
+        let store = PgStore::connect(&url, lease).unwrap();
+        suite(&store).await;
+    }
+    // Another instance (process) sees everything; the migrations are not applied twice.
+    let store = PgStore::connect(&url, lease).unwrap();
+    assert_eq!(store.event_count("e1").await.unwrap(), 5);
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_leases_fence_a_process_that_lost_them() {
+    let Some(url) = pg_url().await else { return };
+    let lease = std::time::Duration::from_secs(30);
+    let a = PgStore::connect(&url, lease).unwrap();
+    let b = PgStore::connect(&url, lease).unwrap();
+    let mut c = Commit::new("e");
+    c.create = Some(record("e", "M"));
+    c.events = vec![event(1)];
+    a.commit(c).await.unwrap();
+    // A holds a live lease: nothing to claim.
+    assert!(b.running().await.unwrap().is_empty());
+    // A's lease runs out (as when it is paused or cut off): B claims it, with a new epoch.
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .execute("UPDATE stepfn_executions SET lease_until_ms = 0", &[])
+        .await
+        .unwrap();
+    let claimed = b.running().await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(b.running().await.unwrap().is_empty(), "claimed twice");
+    // A wakes up: not a single event gets in.
+    let mut late = Commit::new("e");
+    late.events = vec![event(2)];
+    late.frames = vec![("".into(), Some("{}".into()))];
+    let e = a.commit(late).await.unwrap_err();
+    assert!(e.0.contains("lease lost"), "{e}");
+    assert_eq!(a.event_count("e").await.unwrap(), 1);
+    assert!(a.frames("e").await.unwrap().is_empty());
+    // B continues.
+    let mut next = Commit::new("e");
+    next.events = vec![event(2)];
+    b.commit(next).await.unwrap();
+    assert_eq!(b.event_count("e").await.unwrap(), 2);
+    // A's fenced runner ends and releases (without effect: the lease is B's). While B runs it,
+    // nobody claims it; released by B, it can be claimed at once (by A again, fencing off B).
+    a.release("e").await.unwrap();
+    assert!(a.running().await.unwrap().is_empty());
+    b.release("e").await.unwrap();
+    assert_eq!(a.running().await.unwrap().len(), 1);
+    let mut late = Commit::new("e");
+    late.events = vec![event(3)];
+    assert!(b.commit(late).await.is_err());
 }

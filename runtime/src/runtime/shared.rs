@@ -1,0 +1,108 @@
+//! A runtime on a store shared by several processes (PostgreSQL): taking over executions whose
+//! lease expired, and activity tasks and task tokens of executions any process owns.
+//!
+//! A task is taken, answered and heartbeaten atomically in the store
+//! ([`Store::update_task`](crate::store::Store::update_task)); the process that owns the
+//! execution reads the rows of the tasks its frames wait on every [`TASK_SYNC`] and wakes them.
+
+use super::{ActivityTask, Inner, Runtime, RuntimeError};
+use crate::store::TaskUpdate;
+use std::collections::HashSet;
+
+/// How often a runtime on a shared store reads back the tasks its executions wait on (taken,
+/// answered or heartbeaten through another process), and the longest pause of a long poll.
+pub(super) const TASK_SYNC: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Every `every`, merges the store's rows of the tasks this runtime's executions wait on;
+/// stops with the runtime.
+pub(super) async fn follow_tasks(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else { return };
+        let local: HashSet<String> = inner.broker.tokens().into_iter().collect();
+        if local.is_empty() {
+            continue;
+        }
+        if let Ok(rows) = inner.store.pending_tasks().await {
+            for row in rows.iter().filter(|r| local.contains(&r.token)) {
+                inner.broker.merge(row);
+            }
+        }
+    }
+}
+
+/// Every `every`, continues the executions of the shared store whose lease expired; stops with
+/// the runtime.
+pub(super) async fn takeover(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else { return };
+        // Errors (the database unreachable) are retried at the next tick.
+        let _ = Runtime { inner }.resume().await;
+    }
+}
+
+impl Runtime {
+    /// True on a store shared by several processes.
+    pub(super) fn shared(&self) -> bool {
+        self.inner.store.lease_timeout().is_some()
+    }
+
+    /// GetActivityTask on a shared store: any process's task, taken atomically in the store;
+    /// polled with a growing pause (up to [`TASK_SYNC`]) until `deadline`.
+    pub(super) async fn take_shared(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<&str>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<ActivityTask>, RuntimeError> {
+        let broker = &self.inner.broker;
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            let take = TaskUpdate::Take {
+                activity: activity_arn.to_string(),
+                worker: worker_name.map(str::to_string),
+                now_ms: broker.now_ms(),
+            };
+            if let Some(row) = self.inner.store.update_task(take).await? {
+                broker.merge(&row);
+                return Ok(Some(ActivityTask {
+                    task_token: row.token,
+                    input: row.input,
+                }));
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(TASK_SYNC);
+        }
+    }
+
+    /// An answer or a heartbeat on a shared store (the token checked by the caller).
+    pub(super) async fn update_shared(
+        &self,
+        token: &str,
+        update: TaskUpdate,
+    ) -> Result<(), RuntimeError> {
+        let Some(row) = self.inner.store.update_task(update).await? else {
+            return Err(self.token_error(token).await);
+        };
+        self.inner.broker.merge(&row);
+        Ok(())
+    }
+
+    /// Before an execution is taken over: its pending tasks as the store has them now (taken
+    /// or answered through another process).
+    pub(super) async fn load_tasks(&self, arn: &str) -> Result<(), RuntimeError> {
+        let broker = &self.inner.broker;
+        broker.ensure_loaded().await?;
+        for row in self.inner.store.pending_tasks().await? {
+            if row.execution == arn {
+                broker.insert(row.clone());
+                broker.merge(&row);
+            }
+        }
+        Ok(())
+    }
+}
