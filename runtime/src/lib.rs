@@ -13,10 +13,15 @@ pub mod engine;
 pub mod error;
 pub mod graph;
 pub mod io;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+#[cfg(feature = "lambda-invoke")]
+pub mod lambda_endpoint;
 pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;
+pub mod template;
 pub mod workflow;
 
 #[doc(hidden)]
