@@ -386,6 +386,22 @@ fn placeholders(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Applies `DefinitionSubstitutions` as Step Functions does: every `${NAME}` in the definition's
+/// text becomes the value. Fails on a substitution that the definition never uses.
+pub fn substitute(definition: &str, substitutions: &[(String, String)]) -> Result<String, String> {
+    let mut text = definition.to_string();
+    for (name, value) in substitutions {
+        let key = format!("${{{name}}}");
+        if !text.contains(&key) {
+            return Err(format!("the substitution `{name}` is not used by the definition"));
+        }
+        // The value lands inside a JSON string: escape it as one.
+        let escaped = serde_json::to_string(value).unwrap_or_default();
+        text = text.replace(&key, &escaped[1..escaped.len() - 1]);
+    }
+    Ok(text)
+}
+
 /// `charge` for `${charge}`.
 fn placeholder(resource: &str) -> Option<&str> {
     resource.strip_prefix("${")?.strip_suffix('}')
@@ -467,6 +483,18 @@ mod tests {
             "B": {"Type": "Task", "Resource": "${aB}", "End": true}}});
         let e = template("T", &d, &clash, &Options::default()).unwrap_err();
         assert_eq!(e, TemplateError::LogicalIdClash("ABFunction".into()));
+    }
+
+    #[test]
+    fn substitutions_fill_placeholders_and_must_be_used() {
+        let d = r#"{"Resource": "${charge}", "Comment": "${charge} and ${x}"}"#;
+        let subs = vec![("charge".to_string(), "arn:\"q\"".to_string())];
+        let out = substitute(d, &subs).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["Resource"], "arn:\"q\"");
+        assert_eq!(v["Comment"], "arn:\"q\" and ${x}");
+        let e = substitute(d, &[("ship".into(), "a".into())]).unwrap_err();
+        assert!(e.contains("`ship` is not used"), "{e}");
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub mock_config: Option<Value>,
     /// Credentials every request must be signed with (SigV4). Required beyond loopback.
     pub credentials: Option<Credentials>,
+    /// The task handlers of every state machine (e.g. a Lambda endpoint as the fallback).
+    pub tasks: crate::TaskRegistry,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +61,7 @@ impl Default for ServerConfig {
             db: None,
             mock_config: None,
             credentials: None,
+            tasks: crate::TaskRegistry::new(),
         }
     }
 }
@@ -122,6 +125,7 @@ impl Server {
             runtime,
             machines,
             mocks: config.mock_config.clone(),
+            tasks: config.tasks.clone(),
             redrive_tokens: Default::default(),
         };
         for row in api.machines.all() {
