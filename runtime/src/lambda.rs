@@ -1,23 +1,24 @@
 //! A workflow's Rust task handlers as AWS Lambda functions (feature `lambda`, on
 //! [`lambda_runtime`]).
 //!
-//! One handler binary per workflow crate, deployed as one Lambda function per handler:
+//! One Lambda function per handler, each a binary named after its handler (`src/bin/charge.rs`),
+//! which is what `cargo lambda build` packages (`target/lambda/charge/bootstrap`), what
+//! `cargo lambda watch` routes invocations by, and what [`crate::template`] deploys:
 //!
 //! ```no_run
-//! # stepfn::workflow! { pub Hello { start Done; Done: succeed; } }
+//! # async fn charge(v: serde_json::Value) -> Result<serde_json::Value, stepfn::TaskError> { Ok(v) }
+//! # stepfn::workflow! { pub Checkout { start Charge; Charge: task charge end; } }
 //! #[tokio::main]
 //! async fn main() -> Result<(), stepfn::lambda::Error> {
-//!     stepfn::lambda::serve::<Hello>().await
+//!     stepfn::lambda::serve::<Checkout>("charge").await
 //! }
 //! ```
 //!
-//! Each function serves the handler named by its `STEPFN_HANDLER` environment variable (what
-//! [`crate::template`] sets), else the one named like the function itself
-//! (`AWS_LAMBDA_FUNCTION_NAME`, e.g. under `cargo lambda watch`). In the exported ASL a handler
-//! `charge` is the Task `"Resource": "${charge}"`, which the template substitutes with the
-//! function's plain ARN: the state's result is the handler's return value (no `Payload`
-//! wrapper), and a handler's `TaskError { error, cause }` is returned as a function error whose
-//! `errorType` is `error`, the name Step Functions matches in `Retry` and `Catch`.
+//! In the exported ASL a handler `charge` is the Task `"Resource": "${charge}"`, which the
+//! template substitutes with the function's plain ARN: the state's result is the handler's
+//! return value (no `Payload` wrapper), and a handler's `TaskError { error, cause }` is returned
+//! as a function error whose `errorType` is `error`, the name Step Functions matches in `Retry`
+//! and `Catch` (its cause is then the error payload, as for any Lambda function error).
 
 use crate::engine::tasks::{TaskHandler, TaskRegistry, TaskRequest};
 use crate::workflow::Workflow;
@@ -26,9 +27,6 @@ use serde_json::Value;
 use std::sync::Arc;
 
 pub use lambda_runtime::Error;
-
-/// The environment variable naming the handler a function serves.
-pub const HANDLER_ENV: &str = "STEPFN_HANDLER";
 
 /// The handler names of a workflow (`charge` for `"Resource": "${charge}"`), sorted.
 pub fn handler_names<W: Workflow>() -> Vec<String> {
@@ -50,17 +48,13 @@ pub(crate) fn placeholder_name(resource: &str) -> Option<&str> {
     resource.strip_prefix("${")?.strip_suffix('}')
 }
 
-/// Serves the handler this function is configured for until the Lambda runtime stops; fails at
-/// start (an init error in Lambda) when no handler of `W` matches.
-pub async fn serve<W: Workflow>() -> Result<(), Error> {
-    let wanted = std::env::var(HANDLER_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok())
-        .unwrap_or_default();
-    let handler = select(&W::tasks(), W::NAME, &wanted)?;
+/// Serves the handler `name` of `W` as this Lambda function until the Lambda runtime stops;
+/// fails at start (an init error in Lambda) when `W` has no such handler.
+pub async fn serve<W: Workflow>(name: &str) -> Result<(), Error> {
+    let handler = select(&W::tasks(), W::NAME, name)?;
+    let name = name.to_string();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        invoke(handler.clone(), wanted.clone(), event)
+        invoke(handler.clone(), name.clone(), event)
     }))
     .await
 }
@@ -74,7 +68,7 @@ fn select(
     let resource = format!("${{{name}}}");
     tasks.get_exact(&resource).cloned().ok_or_else(|| {
         format!(
-            "workflow `{workflow}` has no handler `{name}` (set {HANDLER_ENV} to one of: {})",
+            "workflow `{workflow}` has no handler `{name}`; its handlers: {}",
             names_in(tasks).join(", ")
         )
         .into()

@@ -119,6 +119,11 @@ impl LambdaEndpoint {
             .send()
             .await
             .map_err(|e| match &e {
+                // `cargo lambda watch` answers a function error with HTTP 500 and the error
+                // payload, where Lambda answers 200 with `X-Amz-Function-Error`: the same error.
+                SdkError::ServiceError(s) if function_error_body(s.raw().body().bytes()).is_some() => {
+                    function_error(function_error_body(s.raw().body().bytes()).unwrap_or_default())
+                }
                 SdkError::ServiceError(s) => StatesError::new(
                     format!("Lambda.{}", s.err().code().unwrap_or("AWSLambdaException")),
                     s.err().message().unwrap_or("").to_string(),
@@ -200,6 +205,13 @@ fn function_error(payload: String) -> StatesError {
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "Lambda.Unknown".into());
     StatesError::new(error, payload)
+}
+
+/// The body of a response when it is a function error payload (has `errorType`).
+fn function_error_body(body: Option<&[u8]>) -> Option<String> {
+    let v: Value = serde_json::from_slice(body?).ok()?;
+    v.get("errorType")?.as_str()?;
+    Some(String::from_utf8_lossy(body?).into_owned())
 }
 
 fn invalid(cause: &str) -> StatesError {

@@ -1,6 +1,7 @@
 //! A deployable AWS SAM template for a workflow: the state machine (its ASL with
 //! `DefinitionSubstitutions` for every `${…}` placeholder), one Lambda function per Rust handler
-//! (served by [`stepfn::lambda`](https://docs.rs/stepfn) from one binary built with cargo-lambda),
+//! (a binary named after the handler serving it with `stepfn::lambda::serve`, built by
+//! `cargo lambda build` into `target/lambda/<handler>/`),
 //! a least-privilege execution role derived from the definition, and a log group.
 //!
 //! What `stepfn template` prints, and what build scripts call ([`for_workflow`]). Deploy with
@@ -46,8 +47,8 @@ pub struct Options {
     pub kind: StateMachineType,
     /// The functions' architecture.
     pub architecture: Architecture,
-    /// Where cargo-lambda put the handler binary's `bootstrap`, relative to the template file
-    /// (`target/lambda/<bin>/`).
+    /// The directory where cargo-lambda puts each handler binary's `bootstrap`
+    /// (`<code_uri><handler>/bootstrap`), relative to the template file.
     pub code_uri: String,
     /// The functions' memory, in MB.
     pub memory_mb: u32,
@@ -60,7 +61,7 @@ impl Default for Options {
         Self {
             kind: StateMachineType::Standard,
             architecture: Architecture::Arm64,
-            code_uri: "target/lambda/handlers/".into(),
+            code_uri: "target/lambda/".into(),
             memory_mb: 128,
             timeout_seconds: 30,
         }
@@ -163,7 +164,7 @@ pub fn template(
             json!({
                 "Type": "AWS::Serverless::Function",
                 "Properties": {
-                    "CodeUri": options.code_uri,
+                    "CodeUri": format!("{}{h}/", options.code_uri),
                     "Handler": "bootstrap",
                     "Runtime": "provided.al2023",
                     "Architectures": [match options.architecture {
@@ -172,7 +173,6 @@ pub fn template(
                     }],
                     "MemorySize": options.memory_mb,
                     "Timeout": options.timeout_seconds,
-                    "Environment": {"Variables": {"STEPFN_HANDLER": h}},
                 },
             }),
         );
@@ -458,8 +458,8 @@ mod tests {
         assert_eq!(s[1]["Action"], json!(["sqs:SendMessage", "s3:GetObject"]));
         assert_eq!(s.as_array().unwrap().len(), 3, "{s}");
         assert_eq!(
-            r["ChargeFunction"]["Properties"]["Environment"]["Variables"]["STEPFN_HANDLER"],
-            "charge"
+            r["ChargeFunction"]["Properties"]["CodeUri"],
+            "target/lambda/charge/"
         );
     }
 

@@ -23,8 +23,9 @@ pub struct Args {
     /// The functions' architecture.
     #[arg(long, value_enum, default_value_t = Architecture::Arm64)]
     pub arch: Architecture,
-    /// Where cargo-lambda built the handler binary, relative to the template.
-    #[arg(long, default_value = "target/lambda/handlers/")]
+    /// The directory where cargo-lambda builds the handler binaries (`<DIR><handler>/bootstrap`),
+    /// relative to the template.
+    #[arg(long, value_name = "DIR", default_value = "target/lambda/")]
     pub code_uri: String,
     /// Write the template to this file instead of stdout.
     #[arg(long, short)]
