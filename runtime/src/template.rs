@@ -355,12 +355,6 @@ fn tasks(asl: &Value) -> Vec<(String, &Map<String, Value>)> {
 }
 
 /// Every `${name}` in the definition's strings, with its location.
-pub fn placeholders_of(asl: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    placeholders(asl, "", &mut out);
-    out.into_iter().map(|(p, _)| p).collect()
-}
-
 fn placeholders(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
     match v {
         Value::String(s) => {

@@ -104,3 +104,21 @@ workflow! {
         Declined: fail "Order.Declined", "the card was declined";
     }
 }
+
+/// The files this crate commits beside its `Cargo.toml`, and their fresh contents: the exported
+/// ASL and the SAM template deploying it (`cargo xtask template` writes them).
+pub fn exported() -> Result<Vec<(&'static str, String)>, stepfn::template::TemplateError> {
+    let options = stepfn::template::Options {
+        // `cargo lambda build` in this workspace member writes to the workspace's target/.
+        code_uri: "../../target/lambda/".into(),
+        ..stepfn::template::Options::default()
+    };
+    let template = stepfn::template::for_workflow::<Checkout>(&options)?;
+    Ok(vec![
+        ("Checkout.asl.json", format!("{}\n", <Checkout as stepfn::Workflow>::ASL)),
+        (
+            "template.json",
+            format!("{}\n", serde_json::to_string_pretty(&template).unwrap_or_default()),
+        ),
+    ])
+}
