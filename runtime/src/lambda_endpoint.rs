@@ -121,16 +121,19 @@ impl LambdaEndpoint {
             .map_err(|e| match &e {
                 // `cargo lambda watch` answers a function error with HTTP 500 and the error
                 // payload, where Lambda answers 200 with `X-Amz-Function-Error`: the same error.
-                SdkError::ServiceError(s) if function_error_body(s.raw().body().bytes()).is_some() => {
-                    function_error(function_error_body(s.raw().body().bytes()).unwrap_or_default())
-                }
-                SdkError::ServiceError(s) => StatesError::new(
-                    format!("Lambda.{}", s.err().code().unwrap_or("AWSLambdaException")),
-                    s.err().message().unwrap_or("").to_string(),
-                ),
+                SdkError::ServiceError(s) => match function_error_body(s.raw().body().bytes()) {
+                    Some(body) => function_error(body),
+                    None => StatesError::new(
+                        format!("Lambda.{}", s.err().code().unwrap_or("AWSLambdaException")),
+                        s.err().message().unwrap_or("").to_string(),
+                    ),
+                },
                 _ => StatesError::new(
                     "Lambda.SdkClientException",
-                    format!("invoking `{name}`: {}", aws_sdk_lambda::error::DisplayErrorContext(&e)),
+                    format!(
+                        "invoking `{name}`: {}",
+                        aws_sdk_lambda::error::DisplayErrorContext(&e)
+                    ),
                 ),
             })?;
         let text = response
