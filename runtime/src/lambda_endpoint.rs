@@ -53,14 +53,14 @@ enum Form {
 
 impl LambdaEndpoint {
     /// A client of the Lambda Invoke API at `endpoint` (e.g. `http://127.0.0.1:9000`). The
-    /// region is `AWS_REGION` (default `us-east-1`); requests are signed with
+    /// region is `AWS_REGION` (default [`crate::arn::DEFAULT_REGION`]); requests are signed with
     /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` when set, else with placeholder credentials
     /// (local emulators do not check them).
     pub fn new(endpoint: &str) -> Self {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|| "us-east-1".into());
+            .unwrap_or_else(|| crate::arn::DEFAULT_REGION.into());
         let credentials = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
             (Some(id), Some(secret)) => {
                 Credentials::new(id, secret, env("AWS_SESSION_TOKEN"), None, "environment")
