@@ -15,7 +15,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use stepfn::{ExecutionOptions, Workflow};
+use stepfn::ExecutionOptions;
 use stepfn_example_lambda::{Checkout, Order};
 
 /// A child process killed when dropped.
