@@ -60,11 +60,7 @@ pub async fn serve<W: Workflow>(name: &str) -> Result<(), Error> {
 }
 
 /// The handler named `name`, or an error listing the workflow's handlers.
-fn select(
-    tasks: &TaskRegistry,
-    workflow: &str,
-    name: &str,
-) -> Result<Arc<dyn TaskHandler>, Error> {
+fn select(tasks: &TaskRegistry, workflow: &str, name: &str) -> Result<Arc<dyn TaskHandler>, Error> {
     let resource = format!("${{{name}}}");
     tasks.get_exact(&resource).cloned().ok_or_else(|| {
         format!(
@@ -89,13 +85,10 @@ async fn invoke(
         idempotency_key: event.context.request_id,
         task_token: None,
     };
-    handler
-        .invoke(request)
-        .await
-        .map_err(|e| Diagnostic {
-            error_type: e.error,
-            error_message: e.cause,
-        })
+    handler.invoke(request).await.map_err(|e| Diagnostic {
+        error_type: e.error,
+        error_message: e.cause,
+    })
 }
 
 #[cfg(test)]

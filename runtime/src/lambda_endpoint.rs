@@ -91,7 +91,9 @@ impl LambdaEndpoint {
             Form::FunctionArn => (function_of(resource), input),
             Form::Integration => {
                 let Value::Object(mut params) = input else {
-                    return Err(invalid("the parameters of `lambda:invoke` must be an object"));
+                    return Err(invalid(
+                        "the parameters of `lambda:invoke` must be an object",
+                    ));
                 };
                 let Some(Value::String(name)) = params.remove("FunctionName") else {
                     return Err(invalid("`lambda:invoke` needs a string `FunctionName`"));
@@ -100,7 +102,9 @@ impl LambdaEndpoint {
                 match params.remove("Qualifier") {
                     Some(Value::String(q)) => qualifier = Some(q),
                     None => {}
-                    Some(_) => return Err(invalid("`lambda:invoke`: `Qualifier` must be a string")),
+                    Some(_) => {
+                        return Err(invalid("`lambda:invoke`: `Qualifier` must be a string"))
+                    }
                 }
                 (
                     (name, qualifier),
@@ -146,9 +150,8 @@ impl LambdaEndpoint {
         let result: Value = if text.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).map_err(|e| {
-                invalid(&format!("the response of `{name}` is not JSON: {e}"))
-            })?
+            serde_json::from_str(&text)
+                .map_err(|e| invalid(&format!("the response of `{name}` is not JSON: {e}")))?
         };
         Ok(match form {
             Form::FunctionArn => result,
@@ -245,9 +248,15 @@ mod tests {
     fn function_errors_are_named_by_their_type() {
         let p = r#"{"errorType":"Payment.Declined","errorMessage":"no"}"#;
         let e = function_error(p.into());
-        assert_eq!((e.error.as_str(), e.cause.as_str()), ("Payment.Declined", p));
+        assert_eq!(
+            (e.error.as_str(), e.cause.as_str()),
+            ("Payment.Declined", p)
+        );
         assert_eq!(function_error("crash".into()).error, "Lambda.Unknown");
-        assert_eq!(function_error(r#"{"errorMessage":"x"}"#.into()).error, "Lambda.Unknown");
+        assert_eq!(
+            function_error(r#"{"errorMessage":"x"}"#.into()).error,
+            "Lambda.Unknown"
+        );
     }
 
     #[tokio::test]
@@ -261,7 +270,10 @@ mod tests {
             task_token: None,
         };
         let endpoint = LambdaEndpoint::new("http://127.0.0.1:9");
-        let e = endpoint.invoke(request("arn:aws:states:::sqs:sendMessage")).await.unwrap_err();
+        let e = endpoint
+            .invoke(request("arn:aws:states:::sqs:sendMessage"))
+            .await
+            .unwrap_err();
         assert!(e.cause.contains("sqs:sendMessage"), "{e:?}");
         let mut tasks = crate::TaskRegistry::new();
         tasks.register_json("x", |v| async move { Ok(v) });
@@ -269,9 +281,15 @@ mod tests {
         let endpoint = endpoint.with_next(next);
         assert_eq!(endpoint.invoke(request("x")).await.unwrap(), json!({}));
         // Nothing listens on port 9: the request never gets an answer.
-        let e = endpoint.invoke(request("arn:aws:lambda:us-east-1:1:function:f")).await.unwrap_err();
+        let e = endpoint
+            .invoke(request("arn:aws:lambda:us-east-1:1:function:f"))
+            .await
+            .unwrap_err();
         assert_eq!(e.error, "Lambda.SdkClientException", "{e:?}");
         let e = endpoint.invoke(request(INVOKE)).await.unwrap_err();
-        assert!(e.cause.contains("must be an object") || e.cause.contains("FunctionName"), "{e:?}");
+        assert!(
+            e.cause.contains("must be an object") || e.cause.contains("FunctionName"),
+            "{e:?}"
+        );
     }
 }

@@ -372,7 +372,11 @@ fn placeholders(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
         }
         Value::Object(m) => {
             for (k, x) in m {
-                let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                let here = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
                 placeholders(x, &here, out);
             }
         }
@@ -387,7 +391,9 @@ pub fn substitute(definition: &str, substitutions: &[(String, String)]) -> Resul
     for (name, value) in substitutions {
         let key = format!("${{{name}}}");
         if !text.contains(&key) {
-            return Err(format!("the substitution `{name}` is not used by the definition"));
+            return Err(format!(
+                "the substitution `{name}` is not used by the definition"
+            ));
         }
         // The value lands inside a JSON string: escape it as one.
         let escaped = serde_json::to_string(value).unwrap_or_default();
@@ -443,7 +449,8 @@ mod tests {
             json!({"book_flight": {"Fn::GetAtt": ["BookFlightFunction", "Arn"]},
                    "charge": {"Fn::GetAtt": ["ChargeFunction", "Arn"]}})
         );
-        let s = &r["TripStateMachineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        let s =
+            &r["TripStateMachineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
         assert_eq!(
             s[0],
             json!({"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [

@@ -30,7 +30,10 @@ fn main() -> ExitCode {
     match (stale.is_empty(), check) {
         (true, _) => println!("up to date"),
         (false, true) => {
-            eprintln!("stale or missing: {} (run `cargo xtask template`)", stale.join(", "));
+            eprintln!(
+                "stale or missing: {} (run `cargo xtask template`)",
+                stale.join(", ")
+            );
             return ExitCode::FAILURE;
         }
         (false, false) => println!("wrote {}", stale.join(", ")),

@@ -115,10 +115,16 @@ pub fn exported() -> Result<Vec<(&'static str, String)>, stepfn::template::Templ
     };
     let template = stepfn::template::for_workflow::<Checkout>(&options)?;
     Ok(vec![
-        ("Checkout.asl.json", format!("{}\n", <Checkout as stepfn::Workflow>::ASL)),
+        (
+            "Checkout.asl.json",
+            format!("{}\n", <Checkout as stepfn::Workflow>::ASL),
+        ),
         (
             "template.json",
-            format!("{}\n", serde_json::to_string_pretty(&template).unwrap_or_default()),
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&template).unwrap_or_default()
+            ),
         ),
     ])
 }

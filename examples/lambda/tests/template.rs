@@ -50,7 +50,10 @@ fn every_placeholder_has_a_substitution_and_every_substitution_is_used() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut templates = Vec::new();
     let committed = std::fs::read_to_string(root.join("examples/lambda/template.json")).unwrap();
-    templates.push(("examples/lambda/template.json".to_string(), serde_json::from_str(&committed).unwrap()));
+    templates.push((
+        "examples/lambda/template.json".to_string(),
+        serde_json::from_str(&committed).unwrap(),
+    ));
     let mut definitions: Vec<_> = std::fs::read_dir(root.join("definitions"))
         .expect("definitions/ is readable")
         .flatten()
@@ -74,5 +77,8 @@ fn every_placeholder_has_a_substitution_and_every_substitution_is_used() {
             with_placeholders += usize::from(!used.is_empty());
         }
     }
-    assert!(with_placeholders >= 2, "the check saw no placeholder at all");
+    assert!(
+        with_placeholders >= 2,
+        "the check saw no placeholder at all"
+    );
 }

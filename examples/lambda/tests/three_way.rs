@@ -44,12 +44,14 @@ fn wait_for(addr: SocketAddr, what: &str, limit: Duration) {
 }
 
 fn stepfn_bin() -> PathBuf {
-    let bin = std::env::var_os("STEPFN_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-        target.join("debug/stepfn")
-    });
+    let bin = std::env::var_os("STEPFN_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+            target.join("debug/stepfn")
+        });
     let help = Command::new(&bin).args(["run", "--help"]).output();
     let ok = help.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--lambda-endpoint"));
     assert!(
@@ -83,7 +85,12 @@ fn state_events(history: &[Value]) -> Vec<(String, String)> {
 fn failed_attempts(history: &[Value]) -> usize {
     history
         .iter()
-        .filter(|e| matches!(e["type"].as_str(), Some("TaskFailed" | "LambdaFunctionFailed")))
+        .filter(|e| {
+            matches!(
+                e["type"].as_str(),
+                Some("TaskFailed" | "LambdaFunctionFailed")
+            )
+        })
         .count()
 }
 
@@ -187,7 +194,10 @@ fn via_serve(addr: SocketAddr, machine_arn: &str, order: &Order) -> Outcome {
         if d["status"] != "RUNNING" {
             break d;
         }
-        assert!(start.elapsed() < Duration::from_secs(300), "{arn} still RUNNING");
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "{arn} still RUNNING"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     let history = call(
@@ -201,8 +211,13 @@ fn via_serve(addr: SocketAddr, machine_arn: &str, order: &Order) -> Outcome {
     let output = described["output"]
         .as_str()
         .map(|s| serde_json::from_str::<Value>(s).unwrap());
-    let result = json!({"output": output, "error": described.get("error"), "cause": described.get("cause")});
-    Outcome::new(described["status"].as_str().unwrap_or(""), &result, &history)
+    let result =
+        json!({"output": output, "error": described.get("error"), "cause": described.get("cause")});
+    Outcome::new(
+        described["status"].as_str().unwrap_or(""),
+        &result,
+        &history,
+    )
 }
 
 #[test]
@@ -260,8 +275,16 @@ fn native_run_and_serve_agree_through_the_lambda_emulator() {
         let expected = native(order);
         assert_eq!(expected.status, status, "{expected:?}");
         assert_eq!(expected.failed_attempts, failed, "{expected:?}");
-        assert_eq!(via_run(&bin, &asl, &endpoint, order), expected, "stepfn run");
-        assert_eq!(via_serve(serve_addr, &machine_arn, order), expected, "stepfn serve");
+        assert_eq!(
+            via_run(&bin, &asl, &endpoint, order),
+            expected,
+            "stepfn run"
+        );
+        assert_eq!(
+            via_serve(serve_addr, &machine_arn, order),
+            expected,
+            "stepfn serve"
+        );
     }
     assert_eq!(native(&declined).error, "Order.Declined");
     let _ = std::fs::remove_dir_all(&dir);

@@ -126,7 +126,9 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     #[cfg(feature = "lambda-invoke")]
     if let Some(url) = &args.lambda_endpoint {
-        tasks.set_fallback(std::sync::Arc::new(crate::lambda_endpoint::LambdaEndpoint::new(url)));
+        tasks.set_fallback(std::sync::Arc::new(
+            crate::lambda_endpoint::LambdaEndpoint::new(url),
+        ));
     }
     let sm_name = args
         .state_machine

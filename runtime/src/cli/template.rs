@@ -53,7 +53,12 @@ pub fn run(args: &Args) -> i32 {
     let name = args.name.clone().unwrap_or_else(|| {
         args.file
             .file_name()
-            .map(|s| s.to_string_lossy().trim_end_matches(".json").trim_end_matches(".asl").to_string())
+            .map(|s| {
+                s.to_string_lossy()
+                    .trim_end_matches(".json")
+                    .trim_end_matches(".asl")
+                    .to_string()
+            })
             .unwrap_or_else(|| "StateMachine".into())
     });
     let handlers = if args.handlers.is_empty() {

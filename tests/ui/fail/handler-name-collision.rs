@@ -13,7 +13,6 @@ mod b {
     }
 }
 
-
 workflow! {
     pub W(Value) -> Value {
         start First;
