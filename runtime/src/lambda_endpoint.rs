@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn function_references() {
-        let f = |s: &str| function_of(s);
+        let f = function_of;
         assert_eq!(f("charge"), ("charge".into(), None));
         assert_eq!(f("charge:live"), ("charge".into(), Some("live".into())));
         assert_eq!(
