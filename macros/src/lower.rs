@@ -140,6 +140,28 @@ impl Lowerer {
         (start, J::Object(states))
     }
 
+    /// Two handlers with the same last path segment (`a::charge`, `b::charge`) would be the same
+    /// resource, `${charge}`, in the exported ASL and the same Lambda function: refused on the
+    /// second one. The same handler used by several states is fine.
+    fn check_handler_name(&mut self, handler: &syn::Path, resource: &str) {
+        let path = |p: &syn::Path| p.to_token_stream().to_string().replace(' ', "");
+        if let Some(first) = self
+            .tasks
+            .iter()
+            .find(|t| t.resource == resource && path(&t.handler) != path(handler))
+        {
+            self.errors.push(syn::Error::new_spanned(
+                handler,
+                format!(
+                    "handlers `{}` and `{}` would both be the resource `{resource}`; import one under another name (`use {} as <new_name>;`)",
+                    path(&first.handler),
+                    path(handler),
+                    path(handler),
+                ),
+            ));
+        }
+    }
+
     fn state(&mut self, st: &StateDef, loc: &Location) -> J {
         let mut m = Map::new();
         let kw = st.kind.keyword();
@@ -184,6 +206,7 @@ impl Lowerer {
                 };
                 if let Some(h) = handler {
                     self.spans.add(loc.key("Resource"), h.to_token_stream());
+                    self.check_handler_name(h, &resource);
                     self.tasks.push(TaskBinding {
                         handler: h.clone(),
                         resource: resource.clone(),

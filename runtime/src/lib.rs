@@ -19,10 +19,15 @@ pub mod fuzzing;
 pub mod graph;
 pub mod io;
 pub mod quotas;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+#[cfg(feature = "lambda-invoke")]
+pub mod lambda_endpoint;
 pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;
+pub mod template;
 pub mod workflow;
 
 #[doc(hidden)]

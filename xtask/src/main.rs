@@ -15,6 +15,7 @@ cargo xtask <COMMAND>
 Commands:
   validate     check examples/*.asl.json with the stepfn validator
   asl          write the ASL of every workflow! to definitions/ (--check: fail when stale)
+  template     write examples/lambda's ASL and SAM template (--check: fail when stale)
   bench        compare stepfn with aws-local-stepfunctions on ../shared/bench ([--quick] [WORKLOAD...]; --scaling;
                --instructions [--write-baseline | --check-baseline]: callgrind counts)
   help         print this message
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Some("validate") => validate(),
         Some("bench") => bench::main(&args[1..]),
         Some("asl" | "export") => asl(&args[1..]),
+        Some("template") => template(&args[1..]),
         Some(other) => {
             eprintln!("unknown command `{other}`\n\n{HELP}");
             ExitCode::from(2)
@@ -52,6 +54,32 @@ fn asl(args: &[String]) -> ExitCode {
             "--",
         ])
         .arg(root().join("definitions"));
+    if args.iter().any(|a| a == "--check") {
+        cmd.arg("--check");
+    }
+    match cmd.status() {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(u8::try_from(s.code().unwrap_or(1)).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("cannot run cargo: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `cargo xtask template [--check]`: runs examples/lambda's exporter.
+fn template(args: &[String]) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.current_dir(root()).args([
+        "run",
+        "-q",
+        "-p",
+        "stepfn-example-lambda",
+        "--example",
+        "export",
+        "--",
+    ]);
     if args.iter().any(|a| a == "--check") {
         cmd.arg("--check");
     }

@@ -17,6 +17,7 @@ pub mod history;
 pub mod run;
 #[cfg(feature = "server")]
 pub mod serve;
+pub mod template;
 pub mod validate;
 
 /// AWS Step Functions as a Rust library: check, draw and run ASL state machines.
@@ -49,6 +50,9 @@ pub enum Command {
     /// Serve the Step Functions API (AWS JSON 1.0) and a web console on 127.0.0.1:8083.
     #[cfg(feature = "server")]
     Serve(serve::Args),
+    /// Print an AWS SAM template deploying a definition with its Rust handlers as Lambda
+    /// functions (state machine, functions, least-privilege role, logging).
+    Template(template::Args),
 }
 
 impl Cli {
@@ -70,6 +74,9 @@ impl Cli {
             #[cfg(feature = "server")]
             Command::Serve(args) => {
                 return ExitCode::from(u8::try_from(serve::run(&args)).unwrap_or(2))
+            }
+            Command::Template(args) => {
+                return ExitCode::from(u8::try_from(template::run(&args)).unwrap_or(2))
             }
         };
         status.into()

@@ -52,6 +52,15 @@ pub struct RunArgs {
     /// (killed, paused, cut off) another process takes over its executions, e.g. `10s`, `500ms`.
     #[arg(long, default_value = "10s", value_parser = lease_timeout)]
     pub lease_timeout: std::time::Duration,
+    /// Fill the `${NAME}` placeholder of the definition with VALUE, like a template's
+    /// `DefinitionSubstitutions` (repeatable).
+    #[arg(long = "substitution", value_name = "NAME=VALUE", value_parser = parse_substitution)]
+    pub substitutions: Vec<(String, String)>,
+    /// Send Task states on Lambda functions (function ARNs, `arn:aws:states:::lambda:invoke`) to
+    /// this Lambda Invoke endpoint, e.g. `cargo lambda watch`'s `http://127.0.0.1:9000`.
+    #[cfg(feature = "lambda-invoke")]
+    #[arg(long, value_name = "URL", conflicts_with = "mock_config")]
+    pub lambda_endpoint: Option<String>,
 }
 
 /// Parses `--lease-timeout`: seconds (`10`, `1.5`, `10s`) or milliseconds (`500ms`).
@@ -70,6 +79,13 @@ pub(crate) fn lease_timeout(text: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+fn parse_substitution(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
+}
+
 fn fail_usage(msg: impl std::fmt::Display) -> i32 {
     eprintln!("error: {msg}");
     2
@@ -81,6 +97,10 @@ pub fn run(args: &RunArgs) -> i32 {
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
         Err(e) => return fail_usage(format!("cannot read `{}`: {e}", args.file.display())),
+    };
+    let text = match crate::template::substitute(&text, &args.substitutions) {
+        Ok(t) => t,
+        Err(e) => return fail_usage(format!("{}: {e}", args.file.display())),
     };
     let machine = match StateMachine::from_json_str(&text) {
         Ok(m) => m,
@@ -129,6 +149,12 @@ pub fn run(args: &RunArgs) -> i32 {
                 return fail_usage(format!("mock configuration `{}`: {e}", cfg_path.display()))
             }
         }
+    }
+    #[cfg(feature = "lambda-invoke")]
+    if let Some(url) = &args.lambda_endpoint {
+        tasks.set_fallback(std::sync::Arc::new(
+            crate::lambda_endpoint::LambdaEndpoint::new(url),
+        ));
     }
     let sm_name = args
         .state_machine

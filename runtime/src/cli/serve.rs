@@ -36,6 +36,10 @@ pub struct Args {
     /// `AWS_SECRET_ACCESS_KEY` is used when the flag is absent.
     #[arg(long)]
     pub secret_access_key: Option<String>,
+    /// Send Task states on Lambda functions to this Lambda Invoke endpoint (see `stepfn run`).
+    #[cfg(feature = "lambda-invoke")]
+    #[arg(long, value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
 }
 
 /// Runs `stepfn serve` until Ctrl-C; returns the exit code.
@@ -84,6 +88,17 @@ pub fn run(args: &Args) -> i32 {
         lease_timeout: args.lease_timeout,
         mock_config,
         credentials,
+        ..ServerConfig::default()
+    };
+    #[cfg(feature = "lambda-invoke")]
+    let config = {
+        let mut config = config;
+        if let Some(url) = &args.lambda_endpoint {
+            config.tasks.set_fallback(std::sync::Arc::new(
+                crate::lambda_endpoint::LambdaEndpoint::new(url),
+            ));
+        }
+        config
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

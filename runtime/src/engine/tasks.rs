@@ -187,6 +187,11 @@ impl TaskRegistry {
         self.by_resource.get(resource)
     }
 
+    /// The resources that have a handler of their own.
+    pub fn resources(&self) -> impl Iterator<Item = &str> {
+        self.by_resource.keys().map(String::as_str)
+    }
+
     /// The fallback handler.
     pub fn fallback(&self) -> Option<&Arc<dyn TaskHandler>> {
         self.fallback.as_ref()

@@ -19,6 +19,8 @@ pub struct Api {
     pub(crate) machines: Machines,
     /// The Step Functions Local mock configuration, if any.
     pub(crate) mocks: Option<Value>,
+    /// The task handlers of every state machine.
+    pub(crate) tasks: TaskRegistry,
     /// RedriveExecution's recent `clientToken`s: (execution ARN, token, redrive time).
     pub(crate) redrive_tokens: std::sync::Mutex<std::collections::VecDeque<(String, String, i64)>>,
 }
@@ -251,7 +253,7 @@ impl Api {
     pub(crate) fn register(&self, row: &MachineRow) -> Result<(), ApiError> {
         let machine = parse_definition(&row.definition)?;
         self.runtime
-            .register(&row.name, machine.clone(), TaskRegistry::new())?;
+            .register(&row.name, machine.clone(), self.tasks.clone())?;
         if let Some(cfg) = &self.mocks {
             let cases: Vec<String> = cfg
                 .get("StateMachines")

@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub mock_config: Option<Value>,
     /// Credentials every request must be signed with (SigV4). Required beyond loopback.
     pub credentials: Option<Credentials>,
+    /// The task handlers of every state machine (e.g. a Lambda endpoint as the fallback).
+    pub tasks: crate::TaskRegistry,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +64,7 @@ impl Default for ServerConfig {
             lease_timeout: crate::store::DEFAULT_LEASE_TIMEOUT,
             mock_config: None,
             credentials: None,
+            tasks: crate::TaskRegistry::new(),
         }
     }
 }
@@ -128,6 +131,7 @@ impl Server {
             runtime,
             machines,
             mocks: config.mock_config.clone(),
+            tasks: config.tasks.clone(),
             redrive_tokens: Default::default(),
         };
         for row in api.machines.all() {
