@@ -294,6 +294,8 @@ fn router(app: Arc<App>) -> Router {
         .route("/console/api/state-machines", get(console::state_machines))
         .route("/console/api/executions", get(console::executions))
         .route("/console/api/execution", get(console::execution))
+        .route("/console/api/state-machine", get(console::state_machine))
+        .route("/console/api/action", axum::routing::post(console::action))
         .fallback(not_found)
         .with_state(app)
 }
