@@ -2,7 +2,7 @@
 """The console driven in headless Chromium over the DevTools protocol (websocket-client): clicks
 a state and reads its input and output in the inspector, reads a Map's iterations, watches the
 elapsed time run, stops a running execution and redrives a failed one with the page's buttons,
-starts one from the state machine page, and pages through a 2,003-event history.
+starts one from the state machine page, and pages through a 2,004-event history.
 
     python3 xtask/console-cdp.py http://127.0.0.1:PORT [CHROMIUM]
 
@@ -62,7 +62,7 @@ def check(ok, what):
 
 class Page:
     def __init__(self, ws_url):
-        self.ws = websocket.create_connection(ws_url, timeout=30)
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
         self.n = 0
 
     def call(self, method, **params):
@@ -89,7 +89,7 @@ class Page:
         end = time.time() + timeout
         while time.time() < end:
             try:
-                if self.eval(js):
+                if self.eval(f"!!({js})"):
                     return True
             except RuntimeError:
                 pass
@@ -126,7 +126,7 @@ def main():
     inspected = start(inspect_sm, json.dumps({"who": "inspector"}))
     slow = start(machine("Slow", {"StartAt": "Sleep", "States": {"Sleep": {"Type": "Wait", "Seconds": 300, "End": True}}}))
     failed = start(machine("Flaky", {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Flaky.Error", "Cause": "on purpose"}}}))
-    # 500 rounds of Pass + Choice (4 events each) + 3 = 2,003 events.
+    # 500 rounds of Pass + Choice (4 events each) + 4 = 2,004 events.
     long = start(machine("Long", {"StartAt": "Count", "States": {
         "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
         "More": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 500, "Next": "Count"}], "Default": "End"},
@@ -176,7 +176,7 @@ def main():
         check(page.text('#inspector [data-field="retries"]') == "0", "the inspector shows retries")
         check((page.text('#inspector [data-field="duration"]') or "").endswith(("ms", "s")), "the inspector shows a duration")
         page.shot("inspector")
-        page.click('[data-state="Each"]')
+        page.click('[data-state="Each"] > div:first-child')
         page.wait("document.getElementById('inspected') && document.getElementById('inspected').textContent === 'Each'", "the Map state inspected")
         rows = page.eval("document.querySelectorAll('#iterations tr[data-iteration]').length")
         check(rows == 3, f"the Map state's 3 iterations are listed ({rows})")
@@ -206,7 +206,7 @@ def main():
         page.wait("document.querySelector('[data-event=\"ExecutionRedriven\"]')", "ExecutionRedriven in the history")
 
         # 4. Page through the 2,003-event history.
-        check(events == 2003, f"the long execution has 2,003 events ({events})")
+        check(events == 2004, f"the long execution has 2,004 events ({events})")
         page.goto("/?execution=" + urllib.parse.quote(long, safe=""))
         page.wait("document.getElementById('history-page')", "the history pager")
         pages = int(page.eval("document.getElementById('history-page').dataset.pages"))
@@ -220,7 +220,7 @@ def main():
             seen.extend(ids)
             if i + 1 < pages:
                 page.click("#history-next")
-        check(seen == list(range(1, 2004)), f"every event once, in order, across the pages ({len(seen)} rows)")
+        check(seen == list(range(1, 2005)), f"every event once, in order, across the pages ({len(seen)} rows)")
         page.shot("history-last-page")
         page.eval("(() => { const f = document.getElementById('history-filter'); f.value = 'Choice'; f.dispatchEvent(new Event('change')); })()")
         page.wait("document.querySelectorAll('#history tr[data-id]').length > 0 && [...document.querySelectorAll('#history tr[data-event]')].every((r) => r.dataset.event.includes('Choice'))", "the filtered history")

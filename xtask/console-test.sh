@@ -6,7 +6,7 @@
 # Chromium until its DOM shows the execution SUCCEEDED, every state of the graph coloured
 # succeeded, and the history down to ExecutionSucceeded; also checks the executions list. Then
 # xtask/console-cdp.py drives the page over the DevTools protocol: the state inspector, Map
-# iterations, Stop and Redrive buttons, the state machine page and a 2,003-event history paged
+# iterations, Stop and Redrive buttons, the state machine page and a 2,004-event history paged
 # (needs python3 with websocket-client: `pip install websocket-client`).
 # Skips (exit 0, with a note) when /usr/bin/chromium is absent. Network: loopback only.
 #

@@ -293,12 +293,14 @@ pub(crate) async fn action(
         Some("StartExecution") => Action::StartExecution,
         Some("StopExecution") => Action::StopExecution,
         Some("RedriveExecution") => Action::RedriveExecution,
-        other => return json_err(
-            StatusCode::BAD_REQUEST,
-            format!(
+        other => {
+            return json_err(
+                StatusCode::BAD_REQUEST,
+                format!(
                 "`action` must be StartExecution, StopExecution or RedriveExecution, not {other:?}"
             ),
-        ),
+            )
+        }
     };
     let request = Request(parsed["request"].as_object().cloned().unwrap_or_default());
     match app.api.dispatch(action, request).await {
