@@ -14,6 +14,7 @@
 pub mod choice;
 pub mod diagnostic;
 pub mod dsl;
+pub mod errors;
 pub mod intrinsic;
 pub mod model;
 pub mod object;
@@ -26,6 +27,7 @@ pub mod validate;
 
 pub use choice::{ChoiceRule, Comparison, Condition, Operand};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Location};
+pub use errors::PredefinedError;
 pub use intrinsic::{IntrinsicArg, IntrinsicCall, IntrinsicFunction};
 pub use model::*;
 pub use path::{Path, PathRoot, Selected};

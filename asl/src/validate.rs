@@ -5,33 +5,13 @@
 //! in [`crate::parse`]; together they form the one validator used by the macro and the runtime.
 
 use crate::diagnostic::{did_you_mean, Diagnostic, DiagnosticKind as K, Location};
+use crate::errors::PredefinedError;
 use crate::model::*;
 use indexmap::IndexMap;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The longest state name Step Functions accepts.
 pub const MAX_STATE_NAME_CHARS: usize = 80;
-
-/// The error names Step Functions predefines.
-pub const PREDEFINED_ERRORS: &[&str] = &[
-    "States.ALL",
-    "States.Timeout",
-    "States.HeartbeatTimeout",
-    "States.TaskFailed",
-    "States.Permissions",
-    "States.ResultPathMatchFailure",
-    "States.ParameterPathFailure",
-    "States.BranchFailed",
-    "States.NoChoiceMatched",
-    "States.IntrinsicFailure",
-    "States.ExceedToleratedFailureThreshold",
-    "States.ItemReaderFailed",
-    "States.ResultWriterFailed",
-    "States.QueryEvaluationError",
-    "States.Runtime",
-    "States.DataLimitExceeded",
-    "States.Http.Socket",
-];
 
 /// Runs every semantic rule; an empty result means the machine is valid.
 pub fn validate(sm: &StateMachine) -> Vec<Diagnostic> {
@@ -238,7 +218,7 @@ impl Validator {
     fn error_list(&mut self, errors: &[String], loc: &Location, is_last: bool, field: &str) {
         for (j, e) in errors.iter().enumerate() {
             let eloc = loc.key("ErrorEquals").index(j);
-            if e == "States.ALL" {
+            if PredefinedError::parse(e) == Some(PredefinedError::All) {
                 if errors.len() > 1 {
                     self.diags.push(Diagnostic::new(
                         K::Rule,
@@ -253,9 +233,11 @@ impl Validator {
                         format!("`States.ALL` must be in the last element of `{field}`"),
                     ));
                 }
-            } else if e.starts_with("States.") && !PREDEFINED_ERRORS.contains(&e.as_str()) {
+            } else if e.starts_with("States.") && PredefinedError::parse(e).is_none() {
                 let mut d = Diagnostic::new(K::Rule, eloc, format!("unknown predefined error `{e}`; names starting with `States.` are reserved"));
-                if let Some(s) = did_you_mean(e, PREDEFINED_ERRORS.iter().copied()) {
+                if let Some(s) =
+                    did_you_mean(e, PredefinedError::ALL_NAMES.iter().map(|p| p.as_str()))
+                {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
                 self.diags.push(d);

@@ -46,7 +46,7 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
         }
         None => {
             let uses_context = asl_text.contains("$$");
-            let (fns, top, machine) = crate::compile::generate(name, sm, &handlers, !uses_context);
+            let (fns, top, machine) = crate::compile::generate(name, sm, &handlers);
             let timeout = match sm.timeout_seconds {
                 Some(t) => quote! {
                     match ::stepfn::__private::timeout(::std::time::Duration::from_secs(#t), #top(&cx, data, &mut prev)).await {

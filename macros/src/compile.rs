@@ -160,18 +160,13 @@ struct Gen<'a> {
     handlers: &'a HashMap<String, syn::Path>,
     fns: Vec<TokenStream>,
     counter: usize,
-    specialize: bool,
 }
 
 /// Generates the compiled scopes and returns the name of the top-level scope function.
-///
-/// `specialize`: the top-level scope also gets a specialized path (see [`crate::fast`]); only for
-/// a workflow that never reads `$$`, which that path does not provide.
 pub fn generate(
     workflow: &Ident,
     sm: &StateMachine,
     handlers: &HashMap<String, syn::Path>,
-    specialize: bool,
 ) -> (TokenStream, Ident, Ident) {
     let machine_static = format_ident!("__STEPFN_MACHINE_{}", workflow);
     let mut g = Gen {
@@ -180,7 +175,6 @@ pub fn generate(
         handlers,
         fns: Vec::new(),
         counter: 0,
-        specialize,
     };
     let top = g.scope(&sm.start_at, &sm.states, ScopeRoot::Top);
     let fns = g.fns;
@@ -249,50 +243,6 @@ impl Gen<'_> {
             .map(|(i, n)| (n.as_str(), i))
             .collect();
         let variant = |i: usize| format_ident!("S{}", i);
-        // The specialized path (top level only) runs first. It is also resumed after the states
-        // it never covers (Task, Wait) and those it may hand over (Parallel, Map): at each of
-        // their successors that it covers, so the JSON-only stretches between tasks run there too.
-        let h_resume = local("resume_state");
-        let fast_fn = format_ident!("{}_fast", fn_name);
-        let resume_points: Vec<usize> = match root {
-            ScopeRoot::Top if self.specialize => crate::fast::resume_points(states),
-            _ => Vec::new(),
-        };
-        let fast = match root {
-            ScopeRoot::Top if self.specialize => {
-                crate::fast::generate(&fast_fn, start, states, &resume_points)
-            }
-            _ => None,
-        };
-        let resumable: std::collections::HashSet<usize> = match &fast {
-            Some(plan) => plan.entries.iter().copied().collect(),
-            None => Default::default(),
-        };
-        let start_i = index.get(start).copied().unwrap_or(0);
-        // Continues at `name` from a state the general form ran: through the specialized path
-        // when it has an entry there.
-        let resume_at = |name: &str| -> TokenStream {
-            let j = index.get(name).copied().unwrap_or(0);
-            if !resumable.contains(&j) {
-                let v = variant(j);
-                return quote!(#h_state_enum::#v);
-            }
-            quote!({
-                match #fast_fn(#h_cx, #h_data, #h_prev, #j) {
-                    ::stepfn::compiled::fast::Exit::Done(r) => return r,
-                    ::stepfn::compiled::fast::Exit::Deopt(i, d) => {
-                        #h_data = d;
-                        #h_resume(i)
-                    }
-                }
-            })
-        };
-        let after_resume = |t: Option<&Transition>| -> TokenStream {
-            match t {
-                Some(Transition::Next(n)) => resume_at(n),
-                _ => quote!(return ::core::result::Result::Ok(#h_data)),
-            }
-        };
         let goto = |name: &str| -> TokenStream {
             let v = variant(index.get(name).copied().unwrap_or(0));
             quote!(#h_state_enum::#v)
@@ -308,7 +258,7 @@ impl Gen<'_> {
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let to = resume_at(&c.next);
+                    let to = goto(&c.next);
                     quote!(::stepfn::compiled::Next::Caught(#i) => #to,)
                 })
                 .collect()
@@ -361,7 +311,7 @@ impl Gen<'_> {
                     quote! { #enter return ::core::result::Result::Err(#h_run.fail_state(#h_data)); }
                 }
                 StateKind::Wait(_) => {
-                    let next = after_resume(st.transition());
+                    let next = after(st.transition());
                     quote! { #enter #h_data = #h_run.wait(#h_prev, #h_data).await?; #next }
                 }
                 StateKind::Choice(c) => {
@@ -446,7 +396,7 @@ impl Gen<'_> {
                         match fused_next(at) {
                             Some(j) if !seen.contains(&j) => at = j,
                             _ => {
-                                let next = after_resume(at_state.transition());
+                                let next = after(at_state.transition());
                                 body.extend(quote! {
                                     #h_data = ::stepfn::compiled::Data::from_state(::core::result::Result::Ok(#out), #at_name)?;
                                     #next
@@ -459,7 +409,7 @@ impl Gen<'_> {
                 }
                 StateKind::Task(t) => {
                     let handler = &self.handlers[&t.resource];
-                    let next = after_resume(st.transition());
+                    let next = after(st.transition());
                     let catches = caught(&t.catch);
                     quote! {
                         #enter
@@ -496,7 +446,7 @@ impl Gen<'_> {
                             )
                         })
                         .collect();
-                    let next = after_resume(st.transition());
+                    let next = after(st.transition());
                     let catches = caught(&p.catch);
                     quote! {
                         #enter
@@ -515,7 +465,7 @@ impl Gen<'_> {
                         &m.processor.states,
                         ScopeRoot::Processor { parent },
                     );
-                    let next = after_resume(st.transition());
+                    let next = after(st.transition());
                     let catches = caught(&m.catch);
                     quote! {
                         #enter
@@ -535,34 +485,10 @@ impl Gen<'_> {
             .map(variant)
             .collect();
         let start_v = variant(index.get(start).copied().unwrap_or(0));
-        let resume_arms = (0..states.len()).filter(|i| !fused.contains(i)).map(|i| {
-            let v = variant(i);
-            quote!(#i => #h_state_enum::#v,)
-        });
-        // The state the general form continues at, from the specialized path's `Exit::Deopt`.
-        let resume_state = quote! {
-            fn #h_resume(i: usize) -> #h_state_enum {
-                match i {
-                    #(#resume_arms)*
-                    _ => ::core::unreachable!("the specialized path resumes at a fused state"),
-                }
-            }
+        let begin = quote! {
+            let mut #h_data = #h_data;
+            let mut #h_s = #h_state_enum::#start_v;
         };
-        let begin = match &fast {
-            Some(plan) if plan.starts => quote! {
-                let (mut #h_data, mut #h_s) = match #fast_fn(#h_cx, #h_data, #h_prev, #start_i) {
-                    ::stepfn::compiled::fast::Exit::Done(r) => return r,
-                    ::stepfn::compiled::fast::Exit::Deopt(i, d) => (d, #h_resume(i)),
-                };
-            },
-            _ => quote! {
-                let mut #h_data = #h_data;
-                let mut #h_s = #h_state_enum::#start_v;
-            },
-        };
-        if let Some(plan) = fast {
-            self.fns.push(plan.code);
-        }
         self.fns.push(quote! {
             #[doc(hidden)]
             #[allow(non_snake_case, unreachable_code, unused_variables, dead_code, clippy::all)]
@@ -573,7 +499,6 @@ impl Gen<'_> {
             ) -> ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError> {
                 #[derive(Clone, Copy)]
                 enum #h_state_enum { #(#variants),* }
-                #resume_state
                 let #h_states: &'static ::stepfn::__private::IndexMap<::std::string::String, ::stepfn::asl::State> = #states_expr;
                 #begin
                 loop {

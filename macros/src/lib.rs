@@ -3,7 +3,7 @@
 //!
 //! Phases, one module each: [`parse`] (syntax) → [`lower`] (to ASL JSON, with a span table) →
 //! [`check`] (the shared validator, errors mapped to the user's tokens) → [`codegen`]
-//! (infallible; the compiled form in [`compile`], its specialized path in [`fast`]). On errors,
+//! (infallible; the compiled form in [`compile`]). On errors,
 //! [`fallback`] emits the errors and stub items.
 
 use proc_macro::TokenStream;
@@ -13,7 +13,6 @@ mod check;
 mod codegen;
 mod compile;
 mod fallback;
-mod fast;
 mod lower;
 mod parse;
 

@@ -282,7 +282,7 @@ impl Job {
                     .client
                     .send_task_failure()
                     .task_token(&token)
-                    .error("States.Runtime")
+                    .error(crate::error::names::RUNTIME)
                     .cause(format!("the task input is not JSON: {e}"))
                     .send()
                     .await;

@@ -23,13 +23,6 @@
 //! increments besides its handler when the history is not kept: no clock, no JSON, no futures but
 //! the handler's own.
 //!
-//! When the history is only counted and nothing reads `$$`, the top-level scope first runs its
-//! specialized path ([`fast`]), which covers Pass, Choice, Succeed and Fail states (and Parallel
-//! and Map states whose branches and processors are made of them) without building the JSON of
-//! each state; it hands over to the general form described above wherever it stops, and the
-//! general form hands back after each state the specialized path does not cover.
-
-pub mod fast;
 
 use crate::engine::history::History;
 use crate::engine::locate;
@@ -49,14 +42,9 @@ use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use stepfn_asl::{
-    Catcher, Expr, MapState, Parallel, Retrier, State, StateKind, Task, Template, Transition,
-};
+use stepfn_asl::{Catcher, Expr, MapState, Parallel, Retrier, State, StateKind, Task, Template};
 
-const REGION: &str = "us-east-1";
-const EXECUTION_ARN_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:execution:";
-const STATE_MACHINE_ARN_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
-const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/stepfn-execution";
+use crate::arn::{DEFAULT_REGION as REGION, DEFAULT_ROLE_ARN as ROLE_ARN};
 
 /// A typed value that can become JSON when something needs it.
 pub trait TypedValue: Send {
@@ -250,20 +238,19 @@ impl Execution {
             Clock::lazy()
         };
         let info = if uses_context {
-            let concat = |parts: &[&str]| {
-                let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-                parts.iter().for_each(|p| s.push_str(p));
-                s
-            };
             let name = options.name.clone().unwrap_or_else(crate::engine::new_uuid);
             Arc::new(ExecutionInfo {
-                id: concat(&[EXECUTION_ARN_PREFIX, machine, ":", &name]),
+                id: crate::arn::execution(REGION, crate::arn::DEFAULT_ACCOUNT, machine, &name),
                 name,
                 start_time: clock.now_rfc3339(),
                 input: json.cloned().unwrap_or(Value::Null),
                 role_arn: ROLE_ARN.to_string(),
                 redrive_count: 0,
-                state_machine_id: concat(&[STATE_MACHINE_ARN_PREFIX, machine]),
+                state_machine_id: crate::arn::state_machine(
+                    REGION,
+                    crate::arn::DEFAULT_ACCOUNT,
+                    machine,
+                ),
                 state_machine_name: machine.to_string(),
             })
         } else {
@@ -1335,9 +1322,4 @@ pub fn processor_states(state: &'static State) -> &'static indexmap::IndexMap<St
         StateKind::Map(m) => &m.processor.states,
         _ => unreachable!("workflow! generated a processor of a non-Map state"),
     }
-}
-
-/// True when a workflow's `Next`/`End` is `End` (for generated code's assertions).
-pub fn is_end(state: &State) -> bool {
-    state.transition() == Some(&Transition::End)
 }

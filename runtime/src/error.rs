@@ -39,32 +39,35 @@ impl fmt::Display for StatesError {
 
 impl std::error::Error for StatesError {}
 
-/// The predefined error names.
+/// The predefined error names the runtime raises, from [`stepfn_asl::PredefinedError`] (the one
+/// table of them).
 pub mod names {
+    use stepfn_asl::PredefinedError as P;
     /// Matches every error except `States.Runtime` and `States.DataLimitExceeded`.
-    pub const ALL: &str = "States.ALL";
+    pub const ALL: &str = P::All.as_str();
     /// Unprocessable runtime failure.
-    pub const RUNTIME: &str = "States.Runtime";
+    pub const RUNTIME: &str = P::Runtime.as_str();
     /// Payload over 256 KiB.
-    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+    pub const DATA_LIMIT_EXCEEDED: &str = P::DataLimitExceeded.as_str();
     /// An intrinsic function failed.
-    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    pub const INTRINSIC_FAILURE: &str = P::IntrinsicFailure.as_str();
     /// A task or the execution ran too long.
-    pub const TIMEOUT: &str = "States.Timeout";
+    pub const TIMEOUT: &str = P::Timeout.as_str();
     /// A task missed its heartbeat.
-    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    pub const HEARTBEAT_TIMEOUT: &str = P::HeartbeatTimeout.as_str();
     /// A task failed.
-    pub const TASK_FAILED: &str = "States.TaskFailed";
+    pub const TASK_FAILED: &str = P::TaskFailed.as_str();
     /// No Choice rule matched and no Default.
-    pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    pub const NO_CHOICE_MATCHED: &str = P::NoChoiceMatched.as_str();
     /// A `.$` path in Parameters failed.
-    pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
+    pub const PARAMETER_PATH_FAILURE: &str = P::ParameterPathFailure.as_str();
     /// ResultPath could not be applied.
-    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    pub const RESULT_PATH_MATCH_FAILURE: &str = P::ResultPathMatchFailure.as_str();
     /// A Parallel branch failed.
-    pub const BRANCH_FAILED: &str = "States.BranchFailed";
+    pub const BRANCH_FAILED: &str = P::BranchFailed.as_str();
     /// A Map exceeded its tolerated failures.
-    pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str =
+        P::ExceedToleratedFailureThreshold.as_str();
     /// A JSONata expression failed.
-    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    pub const QUERY_EVALUATION_ERROR: &str = P::QueryEvaluationError.as_str();
 }

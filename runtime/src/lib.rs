@@ -5,6 +5,7 @@
 //! - [`Interpreter`]: run any ASL definition with Step Functions' semantics.
 //! - [`asl`]: the States Language model and validator shared by both.
 
+pub mod arn;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod cli;

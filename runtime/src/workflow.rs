@@ -56,7 +56,7 @@ pub trait Workflow {
                 ExecutionResult {
                     status: ExecutionStatus::Failed,
                     output: None,
-                    error: Some("States.Runtime".into()),
+                    error: Some(crate::error::names::RUNTIME.into()),
                     cause: Some(format!("the input could not be serialized: {e}")),
                     history: Vec::new(),
                 }
@@ -103,6 +103,10 @@ impl fmt::Display for RunError {
 impl std::error::Error for RunError {}
 
 /// Runs a workflow once, in memory, and returns its typed output.
+///
+/// The workflow's compiled form runs when `workflow!` compiled it ([`Workflow::COMPILED`]): the
+/// typed input goes to the first handler without JSON in between. Otherwise the interpreter runs
+/// its ASL. Both record the same Step Functions history and give the same result.
 pub async fn run<W: Workflow>(input: W::Input) -> Result<W::Output, RunError>
 where
     W::Input: 'static,
@@ -111,11 +115,18 @@ where
     output_of::<W>(result)
 }
 
-/// Runs a workflow once with options and returns the whole result (history included).
+/// Runs a workflow once with options and returns the whole result (history included): the
+/// compiled form when there is one, as [`run`] does, else the interpreter.
 pub async fn run_with<W: Workflow>(
     input: W::Input,
     options: ExecutionOptions,
-) -> Result<ExecutionResult, RunError> {
+) -> Result<ExecutionResult, RunError>
+where
+    W::Input: 'static,
+{
+    if W::COMPILED {
+        return Ok(W::execute_typed(input, options).await);
+    }
     let input = serde_json::to_value(input).map_err(|e| RunError::Input(e.to_string()))?;
     Ok(W::interpreter().execute(input, options).await)
 }

@@ -2,10 +2,9 @@
 //! definition of ../shared/conformance/cases that `workflow!` compiles (no Task, JSONata,
 //! variables, context object or random intrinsics; Waits run on a paused clock) becomes a
 //! `workflow!` at build time (`build.rs`, through `stepfn dsl`'s renderer), and runs on each
-//! recorded input compiled and interpreted, with the history counted (so the compiled form takes
-//! its specialized path where it can) and kept, with and without the payload limit. Status,
-//! output, error and cause must be the same. (The conformance test checks the interpreter against
-//! what AWS recorded.)
+//! recorded input compiled and interpreted, with the history counted and kept, with and without
+//! the payload limit. Status, output, error and cause must be the same. (The conformance test
+//! checks the interpreter against what AWS recorded.)
 
 use serde_json::Value;
 use stepfn::{workflow, ExecutionOptions, Workflow};

@@ -45,7 +45,7 @@ fn same<W: Workflow>(rt: &tokio::runtime::Runtime, input: Value) -> ExecutionRes
         types(&interpreted, concurrent),
         "{ctx}"
     );
-    // Events only counted: the compiled form may take its specialized path.
+    // Events only counted (Express-like), with and without the payload limit.
     for payload_limit in [Some(stepfn::io::size::PAYLOAD_LIMIT), None] {
         let counted = ExecutionOptions {
             keep_history: false,

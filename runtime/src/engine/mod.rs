@@ -13,6 +13,7 @@ mod links;
 pub mod retry;
 pub mod tasks;
 
+use crate::arn;
 use crate::error::{names, StatesError};
 use crate::io::context::ExecutionInfo;
 use crate::io::jsonata::{JsonataCache, JsonataEngine};
@@ -144,9 +145,9 @@ struct MachineArns {
 impl MachineArns {
     fn new(machine: &str) -> Self {
         Self {
-            execution_prefix: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine}:"),
-            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
-            state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine}"),
+            execution_prefix: arn::execution_prefix(REGION, arn::DEFAULT_ACCOUNT, machine),
+            role_arn: arn::DEFAULT_ROLE_ARN.to_string(),
+            state_machine_id: arn::state_machine(REGION, arn::DEFAULT_ACCOUNT, machine),
         }
     }
 
@@ -159,8 +160,8 @@ impl MachineArns {
     }
 }
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
+/// The region named in task events.
+const REGION: &str = arn::DEFAULT_REGION;
 
 impl Interpreter {
     /// An interpreter for `machine`, called `name`, with task handlers.

@@ -1,7 +1,7 @@
 //! Task handlers: Rust functions registered for a Task state's `Resource`, and mocked responses in
 //! the format of Step Functions Local's mock configuration file.
 
-use crate::error::StatesError;
+use crate::error::{names, StatesError};
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -155,14 +155,14 @@ impl TaskRegistry {
                 async move {
                     let input = input.map_err(|e| {
                         StatesError::new(
-                            "States.TaskFailed",
+                            names::TASK_FAILED,
                             format!("the task input does not match the handler's input type: {e}"),
                         )
                     })?;
                     let out = f(input).await.map_err(|e| StatesError::from(e.into()))?;
                     serde_json::to_value(out).map_err(|e| {
                         StatesError::new(
-                            "States.TaskFailed",
+                            names::TASK_FAILED,
                             format!("the output of `{res_name}` could not be serialized: {e}"),
                         )
                     })
@@ -335,7 +335,7 @@ impl TaskHandler for MockHandler {
         };
         let r = match self.responses.by_state.get(&request.state_name) {
             None => Err(StatesError::new(
-                "States.TaskFailed",
+                names::TASK_FAILED,
                 format!(
                     "no mocked response for the state `{}` in this test case",
                     request.state_name
@@ -347,7 +347,7 @@ impl TaskHandler for MockHandler {
                     Err(StatesError::new(error.clone(), cause.clone()))
                 }
                 None => Err(StatesError::new(
-                    "States.TaskFailed",
+                    names::TASK_FAILED,
                     "empty mocked response",
                 )),
             },
