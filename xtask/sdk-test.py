@@ -122,6 +122,7 @@ CASES = [
     ("CreateActivity", {"name": "bad name"}, "InvalidName", {}),
     ("DescribeActivity", {"activityArn": "{act}"}, "ok", {}),
     ("DescribeActivity", {"activityArn": PREFIX + ":activity:Nope"}, "ActivityDoesNotExist", {}),
+    ("DescribeActivity", {"activityArn": "arn:aws:states:eu-west-1:123456789012:activity:Act"}, "InvalidArn", {}),
     ("ListActivities", {}, "ok", {}),
     ("GetActivityTask", {"activityArn": PREFIX + ":activity:Nope"}, "ActivityDoesNotExist", {}),
     ("SendTaskSuccess", {"taskToken": "bogus", "output": "{}"}, "InvalidToken", {}),

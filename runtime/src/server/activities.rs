@@ -1,6 +1,7 @@
 //! The actions over the runtime's activities, task tokens and redrive.
 
 use super::api::{page_of, Api};
+use super::arns::{self, ArnType};
 use super::protocol::{millis_to_epoch, Action, ApiError, Request};
 use serde_json::{json, Value};
 
@@ -42,7 +43,9 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
             }))
         }
         Action::DescribeActivity => {
-            let a = rt.describe_activity(req.str("activityArn")?).await?;
+            let arn = req.str("activityArn")?;
+            arns::parse(arn, &[ArnType::Activity])?;
+            let a = rt.describe_activity(arn).await?;
             Ok(activity_json(&a))
         }
         Action::ListActivities => {
@@ -56,6 +59,7 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
         }
         Action::DeleteActivity => {
             let arn = req.str("activityArn")?;
+            arns::parse(arn, &[ArnType::Activity])?;
             rt.delete_activity(arn).await?;
             api.machines
                 .delete_record(super::machines::RecordKind::Tags, arn)?;
@@ -63,6 +67,7 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
         }
         Action::GetActivityTask => {
             let arn = req.str("activityArn")?;
+            arns::parse(arn, &[ArnType::Activity])?;
             let worker = req.opt_str_max("workerName", 80)?;
             Ok(match rt.get_activity_task(arn, worker).await? {
                 Some(t) => json!({"taskToken": t.task_token, "input": t.input}),
@@ -88,7 +93,7 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
         }
         Action::RedriveExecution => {
             let arn = req.str("executionArn")?;
-            super::arns::execution(arn)?;
+            arns::execution(arn)?;
             let client_token = req.opt_str_max("clientToken", 64)?;
             let now = jiff::Timestamp::now().as_millisecond();
             if let Some(ct) = client_token {
