@@ -34,7 +34,7 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
     match action {
         Action::CreateActivity => {
             let name = req.str("name")?;
-            let tags = super::tags::parse_tags(req)?;
+            let tags = req.tags()?;
             let a = rt.create_activity(name).await?;
             api.put_tags(&a.arn, tags)?;
             Ok(json!({

@@ -254,7 +254,7 @@ impl Api {
         check_role(role)?;
         let kind = machine_type(req)?;
         let logging = req.0.get("loggingConfiguration").map(Value::to_string);
-        let tags = super::tags::parse_tags(req)?;
+        let tags = req.tags()?;
         let (publish, description) = publish_fields(req)?;
         parse_definition(definition)?;
         let arn = state_machine_arn(name);

@@ -400,6 +400,44 @@ impl Request {
             .collect()
     }
 
+    /// A request's `tags` (`[{key, value}]`), checked: keys 1–128 characters, values up to 256.
+    pub fn tags(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let Some(v) = self.0.get("tags").filter(|v| !v.is_null()) else {
+            return Ok(Vec::new());
+        };
+        let list = v
+            .as_array()
+            .ok_or_else(|| ApiError::serialization("`tags` must be a list of {key, value}"))?;
+        let mut out = Vec::new();
+        for (i, t) in list.iter().enumerate() {
+            let field = |f: &str| -> Result<String, ApiError> {
+                match t.get(f) {
+                    None | Some(Value::Null) if f == "value" => Ok(String::new()),
+                    Some(Value::String(s)) => Ok(s.clone()),
+                    _ => Err(ApiError::validation(format!(
+                        "1 validation error detected: Value at 'tags.{}.member.{f}' failed to satisfy constraint: Member must not be null",
+                        i + 1
+                    ))),
+                }
+            };
+            let (key, value) = (field("key")?, field("value")?);
+            if key.is_empty() || key.chars().count() > 128 {
+                return Err(ApiError::validation(format!(
+                    "1 validation error detected: Value '{key}' at 'tags.{}.member.key' failed to satisfy constraint: Member must have length between 1 and 128",
+                    i + 1
+                )));
+            }
+            if value.chars().count() > 256 {
+                return Err(ApiError::validation(format!(
+                    "1 validation error detected: Value at 'tags.{}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256",
+                    i + 1
+                )));
+            }
+            out.push((key, value));
+        }
+        Ok(out)
+    }
+
     /// An optional boolean field.
     pub fn opt_bool(&self, field: &str) -> Result<Option<bool>, ApiError> {
         match self.get(field) {

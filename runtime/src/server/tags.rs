@@ -11,44 +11,6 @@ use serde_json::{json, Value};
 /// AWS's limit of tags per resource.
 const MAX_TAGS: usize = 50;
 
-/// A request's `tags` (`[{key, value}]`), checked: keys 1–128 characters, values up to 256.
-pub(crate) fn parse_tags(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    let Some(v) = req.0.get("tags").filter(|v| !v.is_null()) else {
-        return Ok(Vec::new());
-    };
-    let list = v
-        .as_array()
-        .ok_or_else(|| ApiError::serialization("`tags` must be a list of {key, value}"))?;
-    let mut out = Vec::new();
-    for (i, t) in list.iter().enumerate() {
-        let field = |f: &str| -> Result<String, ApiError> {
-            match t.get(f) {
-                None | Some(Value::Null) if f == "value" => Ok(String::new()),
-                Some(Value::String(s)) => Ok(s.clone()),
-                _ => Err(ApiError::validation(format!(
-                    "1 validation error detected: Value at 'tags.{}.member.{f}' failed to satisfy constraint: Member must not be null",
-                    i + 1
-                ))),
-            }
-        };
-        let (key, value) = (field("key")?, field("value")?);
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{key}' at 'tags.{}.member.key' failed to satisfy constraint: Member must have length between 1 and 128",
-                i + 1
-            )));
-        }
-        if value.chars().count() > 256 {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value at 'tags.{}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256",
-                i + 1
-            )));
-        }
-        out.push((key, value));
-    }
-    Ok(out)
-}
-
 /// A resource's tags, in the order they were first set (stored as `[{key, value}]`).
 fn stored(api: &Api, arn: &str) -> IndexMap<String, String> {
     let mut out = IndexMap::new();
@@ -113,7 +75,7 @@ impl Api {
     pub(crate) async fn tag_resource(&self, req: &Request) -> Result<Value, ApiError> {
         let arn = req.str("resourceArn")?;
         req.list("tags")?;
-        let tags = parse_tags(req)?;
+        let tags = req.tags()?;
         self.taggable(arn).await?;
         self.put_tags(arn, tags)?;
         Ok(json!({}))
