@@ -235,13 +235,33 @@ fn versions_aliases_and_tags_survive_a_restart() {
                 .send()
                 .await
                 .unwrap();
-            c.start_execution()
+            let arn = c
+                .start_execution()
                 .state_machine_arn(created.state_machine_version_arn().unwrap())
                 .name("on-v1")
                 .send()
                 .await
                 .unwrap()
-                .execution_arn
+                .execution_arn;
+            // Parked in its Wait state before the "crash" (as in the test above: a store write
+            // still in flight when this in-process server is dropped would land after the
+            // second one has resumed).
+            for _ in 0..10_000 {
+                let h = c
+                    .get_execution_history()
+                    .execution_arn(&arn)
+                    .send()
+                    .await
+                    .unwrap();
+                if h.events()
+                    .iter()
+                    .any(|e| e.r#type() == &HistoryEventType::WaitStateEntered)
+                {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            arn
         });
         drop(rt);
         arn
@@ -261,7 +281,12 @@ fn versions_aliases_and_tags_survive_a_restart() {
         tokio::spawn(server.run(std::future::pending()));
         let sm = "arn:aws:states:us-east-1:123456789012:stateMachine:Kept";
         let d = runtime.wait(&running).await.unwrap();
-        assert_eq!(d.output(), Some(json!("one")), "the version's definition");
+        assert_eq!(
+            d.output(),
+            Some(json!("one")),
+            "the version's definition: {:?}",
+            d.record
+        );
         let versions = c
             .list_state_machine_versions()
             .state_machine_arn(sm)
