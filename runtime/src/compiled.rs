@@ -31,6 +31,7 @@ use crate::engine::{choice, retry, Clock, ExecutionOptions, ExecutionResult, Exe
 use crate::engine::{error_details, resource_parts, state_event, to_text, wait_duration};
 use crate::engine::{pass_output, subset_bound};
 use crate::error::{names, StatesError};
+use crate::events::EventType;
 use crate::io::context::ExecutionInfo;
 use crate::io::{paths, size, template, Context, Env, Variables};
 use futures::future::BoxFuture;
@@ -266,7 +267,7 @@ impl Execution {
             needs_time,
         };
         let mut started = 0;
-        cx.record(&mut started, "ExecutionStarted", || {
+        cx.record(&mut started, EventType::ExecutionStarted, || {
             Some((
                 "executionStartedEventDetails",
                 json!({"input": json.map(to_text).unwrap_or_default(), "inputDetails": {"truncated": false}, "roleArn": ROLE_ARN}),
@@ -332,7 +333,7 @@ impl Execution {
     fn record(
         &self,
         prev: &mut u64,
-        kind: &'static str,
+        kind: EventType,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) {
         *prev = self
@@ -343,7 +344,7 @@ impl Execution {
     /// The id of an event not kept (only counted).
     #[inline]
     fn count(&self) -> u64 {
-        self.history.push(0, "", String::new, || None)
+        self.history.count_one()
     }
 
     /// The kept events (none when they are only counted).
@@ -463,7 +464,7 @@ impl Execution {
         let outcome = outcome.and_then(|d| self.json(d));
         match outcome {
             Ok(output) => {
-                self.record(&mut prev, "ExecutionSucceeded", || {
+                self.record(&mut prev, EventType::ExecutionSucceeded, || {
                     Some((
                         "executionSucceededEventDetails",
                         json!({"output": to_text(&output), "outputDetails": {"truncated": false}}),
@@ -478,7 +479,7 @@ impl Execution {
                 }
             }
             Err(e) => {
-                self.record(&mut prev, "ExecutionFailed", || {
+                self.record(&mut prev, EventType::ExecutionFailed, || {
                     Some(("executionFailedEventDetails", error_details(&e)))
                 });
                 ExecutionResult {
@@ -499,7 +500,7 @@ impl Execution {
             names::TIMEOUT,
             "The execution ran longer than the state machine's TimeoutSeconds",
         );
-        self.record(&mut prev, "ExecutionTimedOut", || {
+        self.record(&mut prev, EventType::ExecutionTimedOut, || {
             Some(("executionTimedOutEventDetails", error_details(&e)))
         });
         ExecutionResult {
@@ -665,32 +666,8 @@ impl StateRun<'_> {
             Ok(v) => v,
             Err(e) => return self.fail(e),
         };
-        let text = |lit: &Option<Expr<String>>,
-                    path: &Option<Template>,
-                    field: &str|
-         -> Result<String, StatesError> {
-            if let Some(Expr::Literal(s)) = lit {
-                return Ok(s.clone());
-            }
-            let Some(t) = path else {
-                return Ok(String::new());
-            };
-            let v = match t {
-                Template::Path(p) => paths::select(p, &input, &env)?
-                    .ok_or_else(|| paths::path_not_found(p, field, &input))?,
-                other => template::evaluate(other, &input, &env)?,
-            };
-            Ok(match v {
-                Value::String(s) => s,
-                other => to_text(&other),
-            })
-        };
-        let error = match text(&f.error, &f.error_path, "ErrorPath") {
+        match crate::engine::fail::fail_error(f, &input, &env) {
             Ok(e) => e,
-            Err(e) => return self.fail(e),
-        };
-        match text(&f.cause, &f.cause_path, "CausePath") {
-            Ok(cause) => StatesError::new(error, cause),
             Err(e) => self.fail(e),
         }
     }
@@ -862,8 +839,10 @@ impl StateRun<'_> {
 
     fn on_caught(&self, prev: &mut u64) {
         match &self.state.kind {
-            StateKind::Parallel(_) => self.cx.record(prev, "ParallelStateFailed", || None),
-            StateKind::Map(_) => self.cx.record(prev, "MapStateFailed", || None),
+            StateKind::Parallel(_) => self
+                .cx
+                .record(prev, EventType::ParallelStateFailed, || None),
+            StateKind::Map(_) => self.cx.record(prev, EventType::MapStateFailed, || None),
             _ => {}
         }
     }
@@ -873,10 +852,10 @@ impl StateRun<'_> {
             return;
         }
         match &self.state.kind {
-            StateKind::Parallel(_) => self.cx.record(prev, "ParallelStateFailed", || {
+            StateKind::Parallel(_) => self.cx.record(prev, EventType::ParallelStateFailed, || {
                 Some(("parallelStateFailedEventDetails", error_details(e)))
             }),
-            StateKind::Map(_) => self.cx.record(prev, "MapStateFailed", || None),
+            StateKind::Map(_) => self.cx.record(prev, EventType::MapStateFailed, || None),
             _ => {}
         }
     }
@@ -893,7 +872,7 @@ impl StateRun<'_> {
     #[cold]
     fn task_failed(&self, prev: &mut u64, e: StatesError) -> StatesError {
         let arn = self.task_def().resource.as_str();
-        self.cx.record(prev, "TaskFailed", || {
+        self.cx.record(prev, EventType::TaskFailed, || {
             Some((
                 "taskFailedEventDetails",
                 task_details(arn, error_details(&e)),
@@ -921,13 +900,13 @@ impl StateRun<'_> {
     fn task_started_kept(&self, prev: &mut u64, input: String) {
         let cx = self.cx;
         let arn = self.task_def().resource.as_str();
-        cx.record(prev, "TaskScheduled", || {
+        cx.record(prev, EventType::TaskScheduled, || {
             Some((
                 "taskScheduledEventDetails",
                 task_details(arn, json!({"region": REGION, "parameters": input})),
             ))
         });
-        cx.record(prev, "TaskStarted", || {
+        cx.record(prev, EventType::TaskStarted, || {
             Some(("taskStartedEventDetails", task_details(arn, json!({}))))
         });
     }
@@ -996,7 +975,7 @@ impl StateRun<'_> {
             None => String::new(),
         };
         let arn = self.task_def().resource.as_str();
-        cx.record(prev, "TaskSucceeded", || {
+        cx.record(prev, EventType::TaskSucceeded, || {
             Some((
                 "taskSucceededEventDetails",
                 task_details(
@@ -1042,21 +1021,21 @@ impl StateRun<'_> {
         );
         self.guarded(prev, input, &t.retry, &t.catch, t.parameters.as_ref(), t.result_selector.as_ref(), t.result_path.as_ref(), |data, attempt, mut p| async move {
             // Event details are built only when the history is kept.
-            cx.record(&mut p, "TaskScheduled", || {
+            cx.record(&mut p, EventType::TaskScheduled, || {
                 let mut d = task_details(arn, json!({"region": REGION, "parameters": data.text()}));
                 if let (Some(t), Some(m)) = (timeout, d.as_object_mut()) {
                     m.insert("timeoutInSeconds".into(), json!(t));
                 }
                 Some(("taskScheduledEventDetails", d))
             });
-            cx.record(&mut p, "TaskStarted", || Some(("taskStartedEventDetails", task_details(arn, json!({})))));
+            cx.record(&mut p, EventType::TaskStarted, || Some(("taskStartedEventDetails", task_details(arn, json!({})))));
             let fut = call(data, attempt);
             let r = match timeout {
                 Some(s) => match tokio::time::timeout(Duration::from_secs(s), fut).await {
                     Ok(r) => r,
                     Err(_) => {
                         let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                        cx.record(&mut p, "TaskTimedOut", || Some(("taskTimedOutEventDetails", task_details(arn, error_details(&e)))));
+                        cx.record(&mut p, EventType::TaskTimedOut, || Some(("taskTimedOutEventDetails", task_details(arn, error_details(&e)))));
                         return (p, Err(e));
                     }
                 },
@@ -1065,7 +1044,7 @@ impl StateRun<'_> {
             let v = match r {
                 Ok(v) => v,
                 Err(e) => {
-                    cx.record(&mut p, "TaskFailed", || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
+                    cx.record(&mut p, EventType::TaskFailed, || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
                     return (p, Err(e));
                 }
             };
@@ -1088,7 +1067,7 @@ impl StateRun<'_> {
             };
             match v {
                 Ok(v) => {
-                    cx.record(&mut p, "TaskSucceeded", || {
+                    cx.record(&mut p, EventType::TaskSucceeded, || {
                         Some(("taskSucceededEventDetails", task_details(arn, json!({"output": v.text(), "outputDetails": {"truncated": false}}))))
                     });
                     (p, Ok(v))
@@ -1096,7 +1075,7 @@ impl StateRun<'_> {
                 Err(e) => {
                     // A result that cannot be serialized fails like a handler's error.
                     if e.error != names::DATA_LIMIT_EXCEEDED {
-                        cx.record(&mut p, "TaskFailed", || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
+                        cx.record(&mut p, EventType::TaskFailed, || Some(("taskFailedEventDetails", task_details(arn, error_details(&e)))));
                     }
                     (p, Err(e))
                 }
@@ -1126,7 +1105,7 @@ impl StateRun<'_> {
             p.result_selector.as_ref(),
             p.result_path.as_ref(),
             |data, _attempt, mut pv| async move {
-                cx.record(&mut pv, "ParallelStateStarted", || None);
+                cx.record(&mut pv, EventType::ParallelStateStarted, || None);
                 let started = pv;
                 let eff = match cx.json(data) {
                     Ok(v) => v,
@@ -1203,7 +1182,7 @@ impl StateRun<'_> {
                     Ok(x) => x,
                     Err(e) => return (pv, Err(e)),
                 };
-                cx.record(&mut pv, "MapStateStarted", || {
+                cx.record(&mut pv, EventType::MapStateStarted, || {
                     Some((
                         "mapStateStartedEventDetails",
                         json!({"length": items.len()}),
@@ -1233,7 +1212,7 @@ impl StateRun<'_> {
                             None => item,
                         };
                         let mut ip = started;
-                        cx.record(&mut ip, "MapIterationStarted", || {
+                        cx.record(&mut ip, EventType::MapIterationStarted, || {
                             Some((
                                 "mapIterationStartedEventDetails",
                                 json!({"name": name, "index": index}),
@@ -1243,9 +1222,15 @@ impl StateRun<'_> {
                             .await
                             .and_then(|d| cx.json(d));
                         let (kind, key) = if r.is_ok() {
-                            ("MapIterationSucceeded", "mapIterationSucceededEventDetails")
+                            (
+                                EventType::MapIterationSucceeded,
+                                "mapIterationSucceededEventDetails",
+                            )
                         } else {
-                            ("MapIterationFailed", "mapIterationFailedEventDetails")
+                            (
+                                EventType::MapIterationFailed,
+                                "mapIterationFailedEventDetails",
+                            )
                         };
                         cx.record(&mut ip, kind, || {
                             Some((key, json!({"name": name, "index": index})))
@@ -1262,7 +1247,7 @@ impl StateRun<'_> {
                 }
                 drop(stream);
                 let mut p = cx.events().max(pv);
-                cx.record(&mut p, "MapStateSucceeded", || None);
+                cx.record(&mut p, EventType::MapStateSucceeded, || None);
                 (p, Ok(Data::Json(Value::Array(results))))
             },
         )

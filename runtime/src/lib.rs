@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compiled;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod graph;
 pub mod io;
 pub mod runtime;

@@ -45,6 +45,7 @@
 use crate::engine::callbacks::{self, Answer, Broker};
 use crate::engine::{ExecutionResult, ExecutionStatus, Interpreter};
 use crate::error::StatesError;
+use crate::events::EventType;
 use crate::store::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, MemoryStore, StatusChange, Store,
     StoreError,
@@ -432,7 +433,7 @@ impl Runtime {
             id: 1,
             previous_event_id: 0,
             timestamp: format!("{now:.3}"),
-            kind: "ExecutionStarted".into(),
+            kind: EventType::ExecutionStarted,
             details: Some((
                 "executionStartedEventDetails",
                 json!({
@@ -673,7 +674,7 @@ impl Runtime {
             id: last + 1,
             previous_event_id: last,
             timestamp: format!("{now:.3}"),
-            kind: "ExecutionAborted".into(),
+            kind: EventType::ExecutionAborted,
             details: Some(("executionAbortedEventDetails", Value::Object(details))),
         }];
         // The checkpoints stay: a redrive continues from them.
@@ -927,7 +928,7 @@ impl Runtime {
             id: redriven,
             previous_event_id: last,
             timestamp: format!("{now:.3}"),
-            kind: "ExecutionRedriven".into(),
+            kind: EventType::ExecutionRedriven,
             details: Some((
                 "executionRedrivenEventDetails",
                 json!({ "redriveCount": count }),

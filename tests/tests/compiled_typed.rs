@@ -170,7 +170,11 @@ fn options(keep: bool) -> ExecutionOptions {
 }
 
 fn types(r: &ExecutionResult) -> Vec<String> {
-    let mut t: Vec<String> = r.history.iter().map(|e| e.kind.clone()).collect();
+    let mut t: Vec<String> = r
+        .history
+        .iter()
+        .map(|e| e.kind.as_str().to_string())
+        .collect();
     t.sort();
     t
 }

@@ -19,7 +19,11 @@ fn options() -> ExecutionOptions {
 }
 
 fn types(r: &ExecutionResult, sorted: bool) -> Vec<String> {
-    let mut t: Vec<String> = r.history.iter().map(|e| e.kind.clone()).collect();
+    let mut t: Vec<String> = r
+        .history
+        .iter()
+        .map(|e| e.kind.as_str().to_string())
+        .collect();
     if sorted {
         t.sort();
     }

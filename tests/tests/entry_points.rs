@@ -38,8 +38,7 @@ async fn trace_of<W: Workflow<Input = u64, Output = u64>>() -> String {
 
 #[tokio::test]
 async fn run_takes_the_compiled_form_when_there_is_one() {
-    assert!(Covered::COMPILED);
-    assert!(!Uncovered::COMPILED);
+    const { assert!(Covered::COMPILED && !Uncovered::COMPILED) };
     let compiled = trace_of::<Covered>().await;
     assert!(
         compiled.contains("run_compiled") && !compiled.contains("Interpreter"),

@@ -54,6 +54,7 @@ use super::history::History;
 use super::tasks::{TaskHandler, TaskRequest};
 use super::{error_details, to_text, Clock, Exec, Park, REGION};
 use crate::error::{names, StatesError};
+use crate::events::EventType;
 use crate::io::Variables;
 use crate::store::{PendingTask, Store, StoreError};
 use base64::Engine;
@@ -446,13 +447,13 @@ impl Exec<'_> {
         let now = || self.clock.now_rfc3339();
         let p = prev.load(Relaxed);
         let id = match (&r, call.activity) {
-            (Ok(v), true) => history.push(p, "ActivitySucceeded", now, || {
+            (Ok(v), true) => history.push(p, EventType::ActivitySucceeded, now, || {
                 Some((
                     "activitySucceededEventDetails",
                     json!({"output": to_text(v), "outputDetails": {"truncated": false}}),
                 ))
             }),
-            (Ok(v), false) => history.push(p, "TaskSucceeded", now, || {
+            (Ok(v), false) => history.push(p, EventType::TaskSucceeded, now, || {
                 Some((
                     "taskSucceededEventDetails",
                     self.details(
@@ -463,17 +464,17 @@ impl Exec<'_> {
             }),
             (Err(e), true) => {
                 let (kind, key) = if timed_out {
-                    ("ActivityTimedOut", "activityTimedOutEventDetails")
+                    (EventType::ActivityTimedOut, "activityTimedOutEventDetails")
                 } else {
-                    ("ActivityFailed", "activityFailedEventDetails")
+                    (EventType::ActivityFailed, "activityFailedEventDetails")
                 };
                 history.push(p, kind, now, || Some((key, error_details(e))))
             }
             (Err(e), false) => {
                 let (kind, key) = if timed_out {
-                    ("TaskTimedOut", "taskTimedOutEventDetails")
+                    (EventType::TaskTimedOut, "taskTimedOutEventDetails")
                 } else {
-                    ("TaskFailed", "taskFailedEventDetails")
+                    (EventType::TaskFailed, "taskFailedEventDetails")
                 };
                 history.push(p, kind, now, || {
                     Some((key, self.details(call, error_details(e))))
@@ -553,27 +554,34 @@ impl Exec<'_> {
                             ACTIVITY_DOES_NOT_EXIST,
                             format!("The activity '{}' does not exist.", call.resource),
                         );
-                        let p =
-                            history.push(prev.load(Relaxed), "ActivityScheduleFailed", now, || {
-                                Some(("activityScheduleFailedEventDetails", error_details(&e)))
-                            });
+                        let p = history.push(
+                            prev.load(Relaxed),
+                            EventType::ActivityScheduleFailed,
+                            now,
+                            || Some(("activityScheduleFailedEventDetails", error_details(&e))),
+                        );
                         prev.store(p, Relaxed);
                         return Err(e);
                     }
-                    let p = history.push(prev.load(Relaxed), "ActivityScheduled", now, || {
-                        let mut d = json!({
-                            "resource": call.resource,
-                            "input": to_text(&params),
-                            "inputDetails": {"truncated": false},
-                        });
-                        if let Some(m) = d.as_object_mut() {
-                            m.extend(limits);
-                        }
-                        Some(("activityScheduledEventDetails", d))
-                    });
+                    let p = history.push(
+                        prev.load(Relaxed),
+                        EventType::ActivityScheduled,
+                        now,
+                        || {
+                            let mut d = json!({
+                                "resource": call.resource,
+                                "input": to_text(&params),
+                                "inputDetails": {"truncated": false},
+                            });
+                            if let Some(m) = d.as_object_mut() {
+                                m.extend(limits);
+                            }
+                            Some(("activityScheduledEventDetails", d))
+                        },
+                    );
                     prev.store(p, Relaxed);
                 } else {
-                    let p = history.push(prev.load(Relaxed), "TaskScheduled", now, || {
+                    let p = history.push(prev.load(Relaxed), EventType::TaskScheduled, now, || {
                         let mut d = self.details(
                             &call,
                             json!({"region": REGION, "parameters": to_text(&params)}),
@@ -583,7 +591,7 @@ impl Exec<'_> {
                         }
                         Some(("taskScheduledEventDetails", d))
                     });
-                    let p = history.push(p, "TaskStarted", now, || {
+                    let p = history.push(p, EventType::TaskStarted, now, || {
                         Some(("taskStartedEventDetails", self.details(&call, json!({}))))
                     });
                     prev.store(p, Relaxed);
@@ -652,13 +660,17 @@ impl Exec<'_> {
                     match r {
                         Ok(v) => output = v,
                         Err(e) => {
-                            let p =
-                                history.push(prev.load(Relaxed), "TaskSubmitFailed", now, || {
+                            let p = history.push(
+                                prev.load(Relaxed),
+                                EventType::TaskSubmitFailed,
+                                now,
+                                || {
                                     Some((
                                         "taskSubmitFailedEventDetails",
                                         self.details(&call, error_details(&e)),
                                     ))
-                                });
+                                },
+                            );
                             prev.store(p, Relaxed);
                             broker.close(&token);
                             dur.remove_task(&token);
@@ -667,7 +679,7 @@ impl Exec<'_> {
                         }
                     }
                 }
-                let p = history.push(prev.load(Relaxed), "TaskSubmitted", now, || {
+                let p = history.push(prev.load(Relaxed), EventType::TaskSubmitted, now, || {
                     Some((
                         "taskSubmittedEventDetails",
                         self.details(
@@ -691,13 +703,14 @@ impl Exec<'_> {
                 };
                 if call.activity && row.started && !fl.started {
                     let worker = row.worker.clone();
-                    let p = history.push(prev.load(Relaxed), "ActivityStarted", now, || {
-                        let d = match worker {
-                            Some(w) => json!({"workerName": w}),
-                            None => json!({}),
-                        };
-                        Some(("activityStartedEventDetails", d))
-                    });
+                    let p =
+                        history.push(prev.load(Relaxed), EventType::ActivityStarted, now, || {
+                            let d = match worker {
+                                Some(w) => json!({"workerName": w}),
+                                None => json!({}),
+                            };
+                            Some(("activityStartedEventDetails", d))
+                        });
                     prev.store(p, Relaxed);
                     fl.started = true;
                     park.commit(raw_input, vars, task_pos(park, &rc, &fl))

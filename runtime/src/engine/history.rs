@@ -1,66 +1,8 @@
 //! The execution history: Step Functions' `HistoryEvent`s, with their types and details.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+pub use crate::events::{EventType, HistoryEvent};
+use serde_json::Value;
 use std::sync::Mutex;
-
-/// One history event, in the shape of GetExecutionHistory's `events[]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HistoryEvent {
-    /// Sequential from 1.
-    pub id: u64,
-    /// The event this one follows in its branch of the execution (0 for the first).
-    #[serde(rename = "previousEventId")]
-    pub previous_event_id: u64,
-    /// When it happened (RFC 3339).
-    pub timestamp: String,
-    /// The event type, e.g. `PassStateEntered`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The details object, under its AWS field name (e.g. `stateEnteredEventDetails`).
-    #[serde(skip)]
-    pub details: Option<(&'static str, Value)>,
-}
-
-impl HistoryEvent {
-    /// The event as GetExecutionHistory returns it.
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("timestamp".into(), Value::String(self.timestamp.clone()));
-        m.insert("type".into(), Value::String(self.kind.clone()));
-        m.insert("id".into(), Value::from(self.id));
-        m.insert(
-            "previousEventId".into(),
-            Value::from(self.previous_event_id),
-        );
-        if let Some((k, v)) = &self.details {
-            m.insert((*k).to_string(), v.clone());
-        }
-        Value::Object(m)
-    }
-
-    /// [`Self::to_json`] as JSON text, written straight from the event (the details are not
-    /// copied into a new value first).
-    pub fn to_text(&self) -> String {
-        use serde::ser::{SerializeMap, Serializer};
-        struct Shape<'a>(&'a HistoryEvent);
-        impl Serialize for Shape<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let e = self.0;
-                let mut m = s.serialize_map(None)?;
-                m.serialize_entry("timestamp", &e.timestamp)?;
-                m.serialize_entry("type", &e.kind)?;
-                m.serialize_entry("id", &e.id)?;
-                m.serialize_entry("previousEventId", &e.previous_event_id)?;
-                if let Some((k, v)) = &e.details {
-                    m.serialize_entry(k, v)?;
-                }
-                m.end()
-            }
-        }
-        serde_json::to_string(&Shape(self)).unwrap_or_default()
-    }
-}
 
 /// Records the events of one execution. Ids are assigned even when events are not kept
 /// (Express without history), because error causes cite them.
@@ -114,7 +56,7 @@ impl History {
     pub fn push(
         &self,
         previous: u64,
-        kind: &str,
+        kind: EventType,
         timestamp: impl FnOnce() -> String,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) -> u64 {
@@ -137,7 +79,7 @@ impl History {
     fn push_kept(
         &self,
         previous: u64,
-        kind: &str,
+        kind: EventType,
         timestamp: impl FnOnce() -> String,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) -> u64 {
@@ -149,9 +91,20 @@ impl History {
             id,
             previous_event_id: previous,
             timestamp: timestamp(),
-            kind: kind.to_string(),
+            kind,
             details: details(),
         });
+        id
+    }
+
+    /// Counts one event without keeping it and returns its id (a history that keeps events
+    /// records them with [`Self::push`]).
+    #[inline]
+    pub fn count_one(&self) -> u64 {
+        debug_assert!(!self.keep, "kept events are pushed, not counted");
+        let id = self.next_id.load(std::sync::atomic::Ordering::Relaxed);
+        self.next_id
+            .store(id + 1, std::sync::atomic::Ordering::Relaxed);
         id
     }
 
@@ -181,28 +134,5 @@ impl History {
             .unwrap_or_else(|p| p.into_inner())
             .events
             .clone()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn text_is_the_json_form() {
-        let mut e = HistoryEvent {
-            id: 3,
-            previous_event_id: 2,
-            timestamp: "2026-11-25T10:00:00.000Z".into(),
-            kind: "PassStateExited".into(),
-            details: None,
-        };
-        assert_eq!(e.to_text(), e.to_json().to_string());
-        e.details = Some((
-            "stateExitedEventDetails",
-            json!({"name": "P", "output": "{\"a\":[1,2.5]}", "outputDetails": {"truncated": false}}),
-        ));
-        assert_eq!(e.to_text(), e.to_json().to_string());
     }
 }

@@ -19,8 +19,8 @@ pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
-use crate::engine::history::HistoryEvent;
-use crate::engine::ExecutionStatus;
+use crate::events::ExecutionStatus;
+use crate::events::HistoryEvent;
 use futures::future::BoxFuture;
 use serde_json::Value;
 

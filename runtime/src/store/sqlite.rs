@@ -9,7 +9,7 @@
 use super::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store, StoreError,
 };
-use crate::engine::ExecutionStatus;
+use crate::events::ExecutionStatus;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use rusqlite::{params, Connection, OptionalExtension};

@@ -1,14 +1,14 @@
 //! One test suite, run against every store implementation.
 
 use super::*;
-use crate::engine::history::HistoryEvent;
+use crate::events::HistoryEvent;
 
 fn event(id: u64) -> HistoryEvent {
     HistoryEvent {
         id,
         previous_event_id: id.saturating_sub(1),
         timestamp: "2026-01-01T00:00:00.000Z".into(),
-        kind: "PassStateEntered".into(),
+        kind: crate::events::EventType::PassStateEntered,
         details: None,
     }
 }

@@ -1,0 +1,464 @@
+//! The interpreter's driver: an execution begun from its input, run scope by scope over the
+//! definition, and concluded with its status, output and terminal history event.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// A loaded state machine, ready to run executions.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    machine: Arc<StateMachine>,
+    name: String,
+    tasks: Arc<TaskRegistry>,
+    /// True when some expression reads the context object (`$$`), so its facts must be kept.
+    uses_context: bool,
+    /// The machine's JSONata expressions, compiled once (`None` for JSONPath-only machines).
+    jsonata: Option<Arc<JsonataCache>>,
+    /// Every transition target resolved to its state's index, once.
+    links: Arc<Links>,
+    /// The ARNs every execution's facts repeat, formatted once.
+    arns: Arc<MachineArns>,
+    /// True when an execution's name and ARN can be seen: through `$$`, or by a Task (its
+    /// request and task token carry the execution ARN).
+    needs_identity: bool,
+    /// The facts of executions whose identity cannot be seen (shared, not made per execution).
+    anonymous: Arc<ExecutionInfo>,
+}
+
+/// The parts of the context object's facts that depend on the machine alone.
+#[derive(Debug)]
+pub(super) struct MachineArns {
+    /// `arn:aws:states:…:execution:{machine}:` (the execution's name follows).
+    execution_prefix: String,
+    role_arn: String,
+    state_machine_id: String,
+}
+
+impl MachineArns {
+    pub(super) fn new(machine: &str) -> Self {
+        Self {
+            execution_prefix: arn::execution_prefix(REGION, arn::DEFAULT_ACCOUNT, machine),
+            role_arn: arn::DEFAULT_ROLE_ARN.to_string(),
+            state_machine_id: arn::state_machine(REGION, arn::DEFAULT_ACCOUNT, machine),
+        }
+    }
+
+    /// The ARN of execution `name`.
+    pub(super) fn execution_arn(&self, name: &str) -> String {
+        let mut id = String::with_capacity(self.execution_prefix.len() + name.len());
+        id.push_str(&self.execution_prefix);
+        id.push_str(name);
+        id
+    }
+}
+
+impl Interpreter {
+    /// An interpreter for `machine`, called `name`, with task handlers.
+    pub fn new(machine: StateMachine, name: impl Into<String>, tasks: TaskRegistry) -> Self {
+        let uses_context = machine_json_mentions_context(&machine);
+        let jsonata =
+            JsonataCache::for_machine(&machine, crate::io::jsonata::default_engine()).map(Arc::new);
+        let name = name.into();
+        let arns = MachineArns::new(&name);
+        let anonymous = Arc::new(ExecutionInfo {
+            id: String::new(),
+            name: String::new(),
+            start_time: String::new(),
+            input: Value::Null,
+            role_arn: arns.role_arn.clone(),
+            redrive_count: 0,
+            state_machine_id: arns.state_machine_id.clone(),
+            state_machine_name: name.clone(),
+        });
+        // Shared and never moved again: the resolved links name its scopes by address.
+        let machine = Arc::new(machine);
+        Self {
+            uses_context,
+            needs_identity: uses_context || has_tasks(&machine.states),
+            anonymous,
+            jsonata,
+            links: Arc::new(Links::new(&machine)),
+            arns: Arc::new(arns),
+            machine,
+            name,
+            tasks: Arc::new(tasks),
+        }
+    }
+
+    /// Uses `engine` for the machine's JSONata expressions instead of the default one.
+    pub fn with_jsonata_engine(mut self, engine: Arc<dyn JsonataEngine>) -> Self {
+        self.jsonata = JsonataCache::for_machine(&self.machine, engine).map(Arc::new);
+        self
+    }
+
+    /// The state machine.
+    pub fn machine(&self) -> &StateMachine {
+        &self.machine
+    }
+
+    /// Runs one execution to its end.
+    pub async fn execute(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
+        match self.begin(input, options) {
+            Begun::Ended(result) => result,
+            // Boxed: executors move the future they are given by value, and the rest of an
+            // execution is a large future; this one holds a pointer.
+            Begun::Running(running) => Box::pin(self.run_rest(running)).await,
+        }
+    }
+
+    /// The execution's facts. `Execution.StartTime` (and `Execution.Input`) are only read
+    /// through `$$`, so they are made only when the machine reads it.
+    pub(super) fn execution_info(
+        &self,
+        name: String,
+        start_time: impl FnOnce() -> String,
+        input: &Value,
+        redrive_count: u64,
+    ) -> ExecutionInfo {
+        let arns = &self.arns;
+        ExecutionInfo {
+            id: arns.execution_arn(&name),
+            name,
+            start_time: if self.uses_context {
+                start_time()
+            } else {
+                String::new()
+            },
+            // Kept only when `$$` is read somewhere: copying a large input costs.
+            input: if self.uses_context {
+                input.clone()
+            } else {
+                Value::Null
+            },
+            role_arn: arns.role_arn.clone(),
+            redrive_count,
+            state_machine_id: arns.state_machine_id.clone(),
+            state_machine_name: self.name.clone(),
+        }
+    }
+
+    /// Starts an execution: its `ExecutionStarted` event, then, when the machine has no
+    /// `TimeoutSeconds`, the Pass, Choice, Succeed and Fail states from `StartAt` on, without a
+    /// future. A machine made of such states ends here; otherwise what remains is returned.
+    pub(super) fn begin(&self, input: Value, options: ExecutionOptions) -> Begun<'_> {
+        let needs_time = options.keep_history || self.uses_context;
+        let clock = if needs_time {
+            Clock::new()
+        } else {
+            Clock::lazy()
+        };
+        let info = if self.needs_identity || options.name.is_some() || options.keep_history {
+            let exec_name = options.name.unwrap_or_else(new_uuid);
+            Info::Own(Arc::new(self.execution_info(
+                exec_name,
+                || clock.now_rfc3339(),
+                &input,
+                0,
+            )))
+        } else {
+            // Nothing can read the execution's name or ARN: no UUID, no strings.
+            Info::Shared(&self.anonymous)
+        };
+        let history = History::new(options.keep_history);
+        let exec = Exec {
+            machine: &self.machine,
+            tasks: &self.tasks,
+            info,
+            clock,
+            payload_limit: options.payload_limit,
+            needs_time,
+            jsonata: self.jsonata.as_deref(),
+            links: &self.links,
+            dur: None,
+            broker: None,
+        };
+        let started = history.push(
+            0,
+            EventType::ExecutionStarted,
+            || exec.clock.now_rfc3339(),
+            || {
+                Some((
+                    "executionStartedEventDetails",
+                    json!({
+                        "input": to_text(&input),
+                        "inputDetails": {"truncated": false},
+                        "roleArn": exec.info.role_arn,
+                    }),
+                ))
+            },
+        );
+        let mut size = match exec.payload_limit {
+            None => None,
+            Some(limit) => match size::checked(&input, limit) {
+                Some(b) => Some(b),
+                None => {
+                    let e = StatesError::new(
+                        names::DATA_LIMIT_EXCEEDED,
+                        "The execution input exceeds the maximum payload size of 262144 bytes",
+                    );
+                    return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e)), true));
+                }
+            },
+        };
+        let sm = &self.machine;
+        let mut prev = started;
+        let mut vars = Variables::new();
+        let (state, input) = if sm.timeout_seconds.is_none() {
+            let prefix = exec.run_simple_prefix(
+                &sm.states,
+                &sm.start_at,
+                input,
+                &mut size,
+                &mut vars,
+                &history,
+                &mut prev,
+            );
+            match prefix {
+                Ok(Prefix::Ended(output)) => {
+                    return Begun::Ended(conclude(&exec, &history, Ok(output), true))
+                }
+                Err(e) => {
+                    return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e)), true))
+                }
+                Ok(Prefix::Awaits(state, input)) => (state, input),
+            }
+        } else {
+            (sm.start_at.as_str(), input)
+        };
+        Begun::Running(Box::new(Running {
+            exec,
+            history,
+            prev,
+            vars,
+            state,
+            input,
+        }))
+    }
+
+    /// Runs an execution on from where [`Self::begin`] stopped, to its end.
+    pub(super) async fn run_rest(&self, running: Box<Running<'_>>) -> ExecutionResult {
+        let Running {
+            exec,
+            history,
+            mut prev,
+            mut vars,
+            state,
+            input,
+        } = *running;
+        let sm = &self.machine;
+        let run = exec.run_scope(
+            &sm.states, state, input, &mut vars, &history, &mut prev, None, None,
+        );
+        let outcome = match sm.timeout_seconds {
+            Some(t) => match tokio::time::timeout(Duration::from_secs(t), run).await {
+                Ok(r) => r.map_err(Ending::Failed),
+                Err(_) => Err(Ending::TimedOut),
+            },
+            None => run.await.map_err(Ending::Failed),
+        };
+        conclude(&exec, &history, outcome, true)
+    }
+
+    /// Runs (or continues, after a crash) a Standard execution whose `ExecutionStarted` event is
+    /// stored: every observable step is committed to `store` before it happens.
+    pub(crate) async fn run_durable(
+        &self,
+        rec: &crate::store::ExecutionRecord,
+        store: Arc<dyn crate::store::Store>,
+        frames: Vec<(String, String)>,
+        last_event: u64,
+        broker: Arc<callbacks::Broker>,
+    ) -> ExecutionResult {
+        let input: Value = serde_json::from_str(&rec.input).unwrap_or(Value::Null);
+        let start =
+            jiff::Timestamp::from_millisecond(rec.start_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let mut info = self.execution_info(
+            rec.name.clone(),
+            || format!("{start:.3}"),
+            &input,
+            rec.redrive_count,
+        );
+        // The stored ARN, as the store knows it.
+        info.id = rec.arn.clone();
+        let info = Info::Own(Arc::new(info));
+        let history = History::resume(last_event);
+        let dur = Arc::new(Durable::new(rec.arn.clone(), store, frames));
+        let top = dur.take_resume("");
+        let exec = Exec {
+            machine: &self.machine,
+            tasks: &self.tasks,
+            info,
+            clock: broker.clock.clone(),
+            payload_limit: Some(size::PAYLOAD_LIMIT),
+            needs_time: true,
+            jsonata: self.jsonata.as_deref(),
+            links: &self.links,
+            dur: Some(dur.clone()),
+            broker: Some(broker.clone()),
+        };
+        let sm = &self.machine;
+        // The event the first state follows: ExecutionStarted, or the redrive event.
+        let mut prev = last_event;
+        let run = async {
+            let mut vars = Variables::new();
+            exec.run_scope(
+                &sm.states,
+                &sm.start_at,
+                input,
+                &mut vars,
+                &history,
+                &mut prev,
+                Some(""),
+                top,
+            )
+            .await
+        };
+        let outcome = match sm.timeout_seconds {
+            Some(t) => {
+                // A redriven execution has its whole TimeoutSeconds again from the redrive.
+                let from = rec.redrive_ms.unwrap_or(rec.start_ms);
+                let left = durable::until(&exec.clock, from + t as i64 * 1000);
+                match tokio::time::timeout(left, run).await {
+                    Ok(r) => r.map_err(Ending::Failed),
+                    Err(_) => Err(Ending::TimedOut),
+                }
+            }
+            None => run.await.map_err(Ending::Failed),
+        };
+        // The events stay in the history too: the final snapshot commits them.
+        let result = conclude(&exec, &history, outcome, false);
+        let mut c = dur.snapshot(&history);
+        if result.status == ExecutionStatus::Succeeded {
+            c.frames.clear();
+            c.clear_frames = true;
+        }
+        // A failed or timed-out execution keeps its checkpoints: a redrive continues from them.
+        c.put_tasks.clear();
+        c.remove_tasks.clear();
+        c.clear_tasks = true;
+        c.status = Some(crate::store::StatusChange {
+            status: result.status,
+            output: result.output.as_ref().map(to_text),
+            error: result.error.clone(),
+            cause: result.cause.clone(),
+            stop_ms: Some(exec.clock.now().as_millisecond()),
+            redrive_count: None,
+            redrive_ms: None,
+        });
+        if let Err(e) = dur.commit(c).await {
+            return ExecutionResult {
+                status: ExecutionStatus::Failed,
+                output: None,
+                error: Some(names::RUNTIME.to_string()),
+                cause: Some(e.cause),
+                history: Vec::new(),
+            };
+        }
+        result
+    }
+}
+
+/// Records the execution's last event and builds its result; `take` moves the kept events
+/// into it (else they are copied and stay in `history`).
+pub(super) fn conclude(
+    exec: &Exec,
+    history: &History,
+    outcome: Result<Value, Ending>,
+    take: bool,
+) -> ExecutionResult {
+    let prev = history.len();
+    let events = || {
+        if take {
+            history.take_events()
+        } else {
+            history.events()
+        }
+    };
+    match outcome {
+        Ok(output) => {
+            history.push(
+                prev,
+                EventType::ExecutionSucceeded,
+                || exec.clock.now_rfc3339(),
+                || {
+                    Some((
+                        "executionSucceededEventDetails",
+                        json!({"output": to_text(&output), "outputDetails": {"truncated": false}}),
+                    ))
+                },
+            );
+            ExecutionResult {
+                status: ExecutionStatus::Succeeded,
+                output: Some(output),
+                error: None,
+                cause: None,
+                history: events(),
+            }
+        }
+        Err(Ending::Failed(e)) => {
+            history.push(
+                prev,
+                EventType::ExecutionFailed,
+                || exec.clock.now_rfc3339(),
+                || Some(("executionFailedEventDetails", error_details(&e))),
+            );
+            ExecutionResult {
+                status: ExecutionStatus::Failed,
+                output: None,
+                error: Some(e.error),
+                cause: Some(e.cause),
+                history: events(),
+            }
+        }
+        Err(Ending::TimedOut) => {
+            let e = StatesError::new(
+                names::TIMEOUT,
+                "The execution ran longer than the state machine's TimeoutSeconds",
+            );
+            history.push(
+                prev,
+                EventType::ExecutionTimedOut,
+                || exec.clock.now_rfc3339(),
+                || Some(("executionTimedOutEventDetails", error_details(&e))),
+            );
+            ExecutionResult {
+                status: ExecutionStatus::TimedOut,
+                output: None,
+                error: Some(e.error),
+                cause: Some(e.cause),
+                history: events(),
+            }
+        }
+    }
+}
+
+pub(super) enum Ending {
+    Failed(StatesError),
+    TimedOut,
+}
+
+/// An execution after [`Interpreter::begin`].
+pub(super) enum Begun<'i> {
+    /// It ended without awaiting.
+    Ended(ExecutionResult),
+    /// It awaits at `state`.
+    Running(Box<Running<'i>>),
+}
+
+/// An execution started, to be continued from `state`.
+pub(super) struct Running<'i> {
+    exec: Exec<'i>,
+    history: History,
+    prev: u64,
+    vars: Variables,
+    state: &'i str,
+    input: Value,
+}
+
+/// Where a run of states that never await stopped.
+pub(super) enum Prefix<'m> {
+    /// The scope ended with this output.
+    Ended(Value),
+    /// The state `.0`, entered with input `.1`, awaits.
+    Awaits(&'m str, Value),
+}
