@@ -4,11 +4,15 @@
 # Starts `stepfn serve` on a free loopback port, creates a state machine and starts an execution
 # through the API (curl, AWS JSON 1.0), then loads the console page of that execution in headless
 # Chromium until its DOM shows the execution SUCCEEDED, every state of the graph coloured
-# succeeded, and the history down to ExecutionSucceeded; also checks the executions list.
+# succeeded, and the history down to ExecutionSucceeded; also checks the executions list. Then
+# xtask/console-cdp.py drives the page over the DevTools protocol: the state inspector, Map
+# iterations, Stop and Redrive buttons, the state machine page and a 2,004-event history paged
+# (needs python3 with websocket-client: `pip install websocket-client`).
 # Skips (exit 0, with a note) when /usr/bin/chromium is absent. Network: loopback only.
 #
 #   bash xtask/console-test.sh            # builds with `cargo build -p stepfn --features server`
 #   SCREENSHOT=/tmp/console.png bash xtask/console-test.sh   # also saves a screenshot
+#   SCREENSHOTS=/tmp/shots bash xtask/console-test.sh         # and one per interactive step
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -97,9 +101,16 @@ if [ -n "${SCREENSHOT:-}" ]; then
   echo "screenshot: $SCREENSHOT"
 fi
 
-if [ "$fail" = 0 ]; then
-  echo "console-test: 1 passed, 0 failed"
+passed=1
+if python3 xtask/console-cdp.py "$ADDR" "$CHROMIUM"; then
+  passed=2
 else
-  echo "console-test: 0 passed, 1 failed"
+  fail=1
+fi
+
+if [ "$fail" = 0 ]; then
+  echo "console-test: $passed passed, 0 failed"
+else
+  echo "console-test: $((passed - 1)) passed, 1 failed"
   exit 1
 fi

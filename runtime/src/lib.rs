@@ -18,11 +18,11 @@ pub mod events;
 pub mod fuzzing;
 pub mod graph;
 pub mod io;
-pub mod quotas;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "lambda-invoke")]
 pub mod lambda_endpoint;
+pub mod quotas;
 pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;

@@ -434,7 +434,13 @@ impl Runtime {
                 crate::io::size::PAYLOAD_LIMIT
             )));
         }
-        let arn = execution_arn(state_machine, &name);
+        // A variant registered as `Name:Version` or `Name#TestCase` names its executions after
+        // `Name`, as Step Functions (and Step Functions Local) do.
+        let named_after = state_machine
+            .split([':', '#'])
+            .next()
+            .unwrap_or(state_machine);
+        let arn = execution_arn(named_after, &name);
         if given {
             if let Some(existing) = self.inner.store.execution(&arn).await? {
                 return Self::same_or_exists(existing, &input);

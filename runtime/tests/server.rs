@@ -980,6 +980,11 @@ async fn mocked_service_integrations() {
         .unwrap()
         .execution_arn
         .clone();
+    // Named as Step Functions Local names it: after the state machine, not the test case.
+    assert_eq!(
+        happy,
+        "arn:aws:states:us-east-1:123456789012:execution:Orders:happy"
+    );
     let d = s.runtime.wait(&happy).await.unwrap();
     assert_eq!(d.output(), Some(json!({"charged": true})));
     let declined = c

@@ -1,16 +1,23 @@
-//! The server's state machines (CreateStateMachine …): kept in memory and, with a database, in a
-//! table of their own in the same SQLite file, or, on PostgreSQL, as documents of the shared
-//! store (so every `serve` process of one database answers with the same state machines).
+//! The server's state machines (CreateStateMachine …) and what hangs off them (versions, aliases,
+//! tags, Map run settings): kept in memory and, with a database, in tables of their own in the
+//! same SQLite file, or, on PostgreSQL, state machines as documents of the shared store (so every
+//! `serve` process of one database answers with the same state machines).
 //!
 //! The runtime's [`Store`](crate::store::Store) keeps executions, not definitions, and belongs to
 //! the execution engine; so this table (`stepfn_server_state_machines`) is written through a
 //! separate connection to the same file (WAL lets it sit beside the store's writer). On start the
 //! server reads it back and registers every state machine with the runtime before resuming the
 //! RUNNING executions.
+//!
+//! Persistence is a few functions (`open`, [`Machines::put`], [`Machines::delete`],
+//! [`Machines::put_record`], [`Machines::delete_record`]); everything but the state machine rows is
+//! one JSON document per `(kind, key)` in `stepfn_server_records`.
 
 use super::protocol::ApiError;
 use crate::store::{Location, Store, StoreError};
 use indexmap::IndexMap;
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -40,12 +47,64 @@ CREATE TABLE IF NOT EXISTS stepfn_server_state_machines(
   name TEXT PRIMARY KEY, definition TEXT NOT NULL, role_arn TEXT NOT NULL, kind TEXT NOT NULL,
   created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, revision_id TEXT NOT NULL,
   logging TEXT);
+CREATE TABLE IF NOT EXISTS stepfn_server_records(
+  kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key));
 ";
+
+/// What a row of `stepfn_server_records` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum RecordKind {
+    /// A published state machine version (key: its ARN).
+    Version,
+    /// The last version number given out for a state machine (key: its name).
+    VersionCounter,
+    /// A state machine alias (key: its ARN).
+    Alias,
+    /// A resource's tags (key: its ARN).
+    Tags,
+    /// The alias an execution was started through (key: the execution ARN).
+    ExecutionAlias,
+    /// UpdateMapRun's settings (key: the Map run ARN).
+    MapRun,
+    /// A state machine deleted while executions of it run (key: its name).
+    Deleting,
+}
+
+impl RecordKind {
+    const ALL: [RecordKind; 7] = [
+        RecordKind::Version,
+        RecordKind::VersionCounter,
+        RecordKind::Alias,
+        RecordKind::Tags,
+        RecordKind::ExecutionAlias,
+        RecordKind::MapRun,
+        RecordKind::Deleting,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Version => "version",
+            RecordKind::VersionCounter => "version_counter",
+            RecordKind::Alias => "alias",
+            RecordKind::Tags => "tags",
+            RecordKind::ExecutionAlias => "execution_alias",
+            RecordKind::MapRun => "map_run",
+            RecordKind::Deleting => "deleting",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+type Records = BTreeMap<(RecordKind, String), Value>;
 
 /// The table: an ordered in-memory copy, written through to SQLite when there is a file, or to
 /// the shared store (and read back from it) on PostgreSQL.
 pub struct Machines {
     rows: Mutex<IndexMap<String, MachineRow>>,
+    records: Mutex<Records>,
     db: Option<Mutex<rusqlite::Connection>>,
     shared: Option<Arc<dyn Store>>,
 }
@@ -79,6 +138,11 @@ impl MachineRow {
     }
 }
 
+/// The document kind of a server record in a shared store.
+fn record_document(kind: RecordKind) -> String {
+    format!("server-{}", kind.as_str())
+}
+
 /// Runs a store call from the synchronous table API (a multi-threaded tokio runtime only).
 fn blocking<T>(f: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, ApiError> {
     let handle = tokio::runtime::Handle::try_current()
@@ -108,6 +172,7 @@ impl Machines {
     pub fn in_memory() -> Self {
         Self {
             rows: Mutex::new(IndexMap::new()),
+            records: Mutex::new(Records::new()),
             db: None,
             shared: None,
         }
@@ -121,6 +186,7 @@ impl Machines {
             Location::Postgres(_) => {
                 let table = Self {
                     rows: Mutex::new(IndexMap::new()),
+                    records: Mutex::new(Records::new()),
                     db: None,
                     shared: Some(store.clone()),
                 };
@@ -181,8 +247,33 @@ impl Machines {
                 rows.insert(row.name.clone(), row);
             }
         }
+        let mut records = Records::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT kind, key, body FROM stepfn_server_records")
+                .map_err(db_err)?;
+            let it = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(db_err)?;
+            for row in it {
+                let (kind, key, body) = row.map_err(db_err)?;
+                let bad = |what: &str| {
+                    ApiError::internal(format!("stepfn_server_records row ({kind}, {key}): {what}"))
+                };
+                let k = RecordKind::parse(&kind).ok_or_else(|| bad("unknown kind"))?;
+                let v = serde_json::from_str(&body).map_err(|e| bad(&e.to_string()))?;
+                records.insert((k, key), v);
+            }
+        }
         Ok(Self {
             rows: Mutex::new(rows),
+            records: Mutex::new(records),
             db: Some(Mutex::new(conn)),
             shared: None,
         })
@@ -246,5 +337,81 @@ impl Machines {
             .map_err(db_err)?;
         }
         Ok(self.lock().shift_remove(name).is_some())
+    }
+
+    fn records(&self) -> std::sync::MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// On a shared store: reads the records of `kind` again (other processes write them too).
+    fn refresh_records(&self, kind: RecordKind) {
+        let Some(store) = &self.shared else {
+            return;
+        };
+        let Ok(docs) = blocking(store.documents(&record_document(kind))) else {
+            return;
+        };
+        let mut records = self.records();
+        records.retain(|(k, _), _| *k != kind);
+        for (key, body) in docs {
+            if let Ok(v) = crate::quotas::read_json(&body) {
+                records.insert((kind, key), v);
+            }
+        }
+    }
+
+    /// One record.
+    pub(crate) fn record(&self, kind: RecordKind, key: &str) -> Option<Value> {
+        self.refresh_records(kind);
+        self.records().get(&(kind, key.to_string())).cloned()
+    }
+
+    /// Every record of a kind, by key.
+    pub(crate) fn records_of(&self, kind: RecordKind) -> Vec<(String, Value)> {
+        self.refresh_records(kind);
+        self.records()
+            .iter()
+            .filter(|((k, _), _)| *k == kind)
+            .map(|((_, key), v)| (key.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Inserts or replaces a record (durably first, when there is a file).
+    pub(crate) fn put_record(
+        &self,
+        kind: RecordKind,
+        key: &str,
+        body: Value,
+    ) -> Result<(), ApiError> {
+        if let Some(db) = &self.db {
+            let conn = db.lock().unwrap_or_else(|p| p.into_inner());
+            conn.execute(
+                "INSERT OR REPLACE INTO stepfn_server_records (kind, key, body) VALUES (?1, ?2, ?3)",
+                rusqlite::params![kind.as_str(), key, body.to_string()],
+            )
+            .map_err(db_err)?;
+        }
+        if let Some(store) = &self.shared {
+            blocking(store.put_document(&record_document(kind), key, &body.to_string()))?;
+        }
+        self.records().insert((kind, key.to_string()), body);
+        Ok(())
+    }
+
+    /// Deletes a record; true when it existed.
+    pub(crate) fn delete_record(&self, kind: RecordKind, key: &str) -> Result<bool, ApiError> {
+        if let Some(db) = &self.db {
+            let conn = db.lock().unwrap_or_else(|p| p.into_inner());
+            conn.execute(
+                "DELETE FROM stepfn_server_records WHERE kind = ?1 AND key = ?2",
+                rusqlite::params![kind.as_str(), key],
+            )
+            .map_err(db_err)?;
+        }
+        let mut existed = false;
+        if let Some(store) = &self.shared {
+            existed = blocking(store.delete_document(&record_document(kind), key))?;
+        }
+        Ok(self.records().remove(&(kind, key.to_string())).is_some() || existed)
     }
 }

@@ -7,15 +7,24 @@
 //! serves the console (see [`console`]).
 //!
 //! - [`protocol`]: decoding requests and encoding AWS's errors;
-//! - [`api`]: the actions;
+//! - [`api`]: the state machine actions and what the action families share; the other families
+//!   are `executions`, `activities` (with task tokens and redrive), `versions` (and aliases),
+//!   `tags`, `map_runs` and `test_state`; [`Api::dispatch`] routes the 37 actions;
+//! - `arns`: reading ARNs, the same way for every action;
 //! - [`sigv4`]: request signatures, required when the server listens beyond loopback.
 
+mod activities;
 pub mod api;
+mod arns;
 pub mod console;
+mod executions;
 pub mod machines;
+mod map_runs;
 pub mod protocol;
 pub mod sigv4;
-mod wired;
+mod tags;
+mod test_state;
+mod versions;
 
 use crate::runtime::Runtime;
 use api::Api;
@@ -26,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use machines::Machines;
-use protocol::ApiError;
+use protocol::{Action, ApiError, Request};
 use serde_json::Value;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -142,6 +151,9 @@ impl Server {
                 ))
             })?;
         }
+        api.register_versions().map_err(|e| {
+            ServerError::Database(format!("stored state machine versions: {}", e.message))
+        })?;
         api.runtime
             .resume()
             .await
@@ -212,6 +224,55 @@ fn check_mocks(cfg: &Value) -> Result<(), String> {
     Ok(())
 }
 
+impl Api {
+    /// Runs one decoded action.
+    pub async fn dispatch(&self, action: Action, req: Request) -> Result<Value, ApiError> {
+        use Action as A;
+        let req = &req;
+        match action {
+            A::CreateStateMachine => self.create_state_machine(req).await,
+            A::DescribeStateMachine => self.describe_state_machine(req).await,
+            A::UpdateStateMachine => self.update_state_machine(req).await,
+            A::DeleteStateMachine => self.delete_state_machine(req).await,
+            A::ListStateMachines => self.list_state_machines(req).await,
+            A::ValidateStateMachineDefinition => self.validate_definition(req),
+            A::StartExecution => self.start_execution(req).await,
+            A::StartSyncExecution => self.start_sync_execution(req).await,
+            A::DescribeExecution => self.describe_execution(req).await,
+            A::DescribeStateMachineForExecution => {
+                self.describe_state_machine_for_execution(req).await
+            }
+            A::StopExecution => self.stop_execution(req).await,
+            A::ListExecutions => self.list_executions(req).await,
+            A::GetExecutionHistory => self.get_execution_history(req).await,
+            A::RedriveExecution
+            | A::CreateActivity
+            | A::DescribeActivity
+            | A::ListActivities
+            | A::DeleteActivity
+            | A::GetActivityTask
+            | A::SendTaskSuccess
+            | A::SendTaskFailure
+            | A::SendTaskHeartbeat => activities::dispatch(self, action, req).await,
+            A::TagResource => self.tag_resource(req).await,
+            A::UntagResource => self.untag_resource(req).await,
+            A::ListTagsForResource => self.list_tags_for_resource(req).await,
+            A::TestState => self.test_state(req).await,
+            A::PublishStateMachineVersion => self.publish_state_machine_version(req).await,
+            A::ListStateMachineVersions => self.list_state_machine_versions(req).await,
+            A::DeleteStateMachineVersion => self.delete_state_machine_version(req).await,
+            A::CreateStateMachineAlias => self.create_state_machine_alias(req).await,
+            A::DescribeStateMachineAlias => self.describe_state_machine_alias(req).await,
+            A::UpdateStateMachineAlias => self.update_state_machine_alias(req).await,
+            A::DeleteStateMachineAlias => self.delete_state_machine_alias(req).await,
+            A::ListStateMachineAliases => self.list_state_machine_aliases(req).await,
+            A::DescribeMapRun => self.describe_map_run(req).await,
+            A::ListMapRuns => self.list_map_runs(req).await,
+            A::UpdateMapRun => self.update_map_run(req).await,
+        }
+    }
+}
+
 /// Answers API requests in-process.
 #[derive(Clone)]
 pub struct Handle(Arc<App>);
@@ -247,6 +308,8 @@ fn router(app: Arc<App>) -> Router {
         .route("/console/api/state-machines", get(console::state_machines))
         .route("/console/api/executions", get(console::executions))
         .route("/console/api/execution", get(console::execution))
+        .route("/console/api/state-machine", get(console::state_machine))
+        .route("/console/api/action", axum::routing::post(console::action))
         .fallback(not_found)
         .with_state(app)
 }

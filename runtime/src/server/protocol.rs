@@ -53,11 +53,43 @@ pub enum Action {
     SendTaskFailure,
     /// SendTaskHeartbeat.
     SendTaskHeartbeat,
+    /// TagResource.
+    TagResource,
+    /// UntagResource.
+    UntagResource,
+    /// ListTagsForResource.
+    ListTagsForResource,
+    /// TestState (one state in isolation).
+    TestState,
+    /// DescribeStateMachineForExecution.
+    DescribeStateMachineForExecution,
+    /// PublishStateMachineVersion.
+    PublishStateMachineVersion,
+    /// ListStateMachineVersions.
+    ListStateMachineVersions,
+    /// DeleteStateMachineVersion.
+    DeleteStateMachineVersion,
+    /// CreateStateMachineAlias.
+    CreateStateMachineAlias,
+    /// DescribeStateMachineAlias.
+    DescribeStateMachineAlias,
+    /// UpdateStateMachineAlias.
+    UpdateStateMachineAlias,
+    /// DeleteStateMachineAlias.
+    DeleteStateMachineAlias,
+    /// ListStateMachineAliases.
+    ListStateMachineAliases,
+    /// DescribeMapRun.
+    DescribeMapRun,
+    /// ListMapRuns.
+    ListMapRuns,
+    /// UpdateMapRun.
+    UpdateMapRun,
 }
 
 impl Action {
     /// Every action, in the order of the API reference's groups.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 37] = [
         Action::CreateStateMachine,
         Action::DescribeStateMachine,
         Action::UpdateStateMachine,
@@ -79,6 +111,22 @@ impl Action {
         Action::SendTaskSuccess,
         Action::SendTaskFailure,
         Action::SendTaskHeartbeat,
+        Action::TagResource,
+        Action::UntagResource,
+        Action::ListTagsForResource,
+        Action::TestState,
+        Action::DescribeStateMachineForExecution,
+        Action::PublishStateMachineVersion,
+        Action::ListStateMachineVersions,
+        Action::DeleteStateMachineVersion,
+        Action::CreateStateMachineAlias,
+        Action::DescribeStateMachineAlias,
+        Action::UpdateStateMachineAlias,
+        Action::DeleteStateMachineAlias,
+        Action::ListStateMachineAliases,
+        Action::DescribeMapRun,
+        Action::ListMapRuns,
+        Action::UpdateMapRun,
     ];
 
     /// The action's name, e.g. `StartExecution`.
@@ -105,6 +153,22 @@ impl Action {
             Action::SendTaskSuccess => "SendTaskSuccess",
             Action::SendTaskFailure => "SendTaskFailure",
             Action::SendTaskHeartbeat => "SendTaskHeartbeat",
+            Action::TagResource => "TagResource",
+            Action::UntagResource => "UntagResource",
+            Action::ListTagsForResource => "ListTagsForResource",
+            Action::TestState => "TestState",
+            Action::DescribeStateMachineForExecution => "DescribeStateMachineForExecution",
+            Action::PublishStateMachineVersion => "PublishStateMachineVersion",
+            Action::ListStateMachineVersions => "ListStateMachineVersions",
+            Action::DeleteStateMachineVersion => "DeleteStateMachineVersion",
+            Action::CreateStateMachineAlias => "CreateStateMachineAlias",
+            Action::DescribeStateMachineAlias => "DescribeStateMachineAlias",
+            Action::UpdateStateMachineAlias => "UpdateStateMachineAlias",
+            Action::DeleteStateMachineAlias => "DeleteStateMachineAlias",
+            Action::ListStateMachineAliases => "ListStateMachineAliases",
+            Action::DescribeMapRun => "DescribeMapRun",
+            Action::ListMapRuns => "ListMapRuns",
+            Action::UpdateMapRun => "UpdateMapRun",
         }
     }
 
@@ -172,6 +236,16 @@ impl ApiError {
         }
     }
 
+    /// `ResourceNotFound`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new("ResourceNotFound", message)
+    }
+
+    /// `ConflictException`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new("ConflictException", message)
+    }
+
     /// The response body.
     pub fn body(&self) -> Value {
         serde_json::json!({"__type": self.kind, "message": self.message})
@@ -188,7 +262,20 @@ impl From<crate::runtime::RuntimeError> for ApiError {
                 if kind.starts_with(|c: char| c.is_ascii_uppercase())
                     && kind.chars().all(|c| c.is_ascii_alphanumeric()) =>
             {
-                ApiError::new(kind, message)
+                // AWS writes a sentence around the ARN for these.
+                let sentence = match kind {
+                    "ExecutionAlreadyExists" => Some("Execution Already Exists"),
+                    "ExecutionDoesNotExist" => Some("Execution Does Not Exist"),
+                    "StateMachineDoesNotExist" => Some("State Machine Does Not Exist"),
+                    "ActivityDoesNotExist" => Some("Activity Does Not Exist"),
+                    _ => None,
+                };
+                match sentence {
+                    Some(s) if message.starts_with("arn:") => {
+                        ApiError::new(kind, format!("{s}: '{message}'"))
+                    }
+                    _ => ApiError::new(kind, message),
+                }
             }
             _ => ApiError::internal(text),
         }
@@ -291,6 +378,67 @@ impl Request {
                 "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
             ))
         })
+    }
+
+    /// A required list field.
+    pub fn list(&self, field: &str) -> Result<&Vec<Value>, ApiError> {
+        match self.get(field) {
+            None => Err(ApiError::validation(format!(
+                "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+            ))),
+            Some(Value::Array(a)) => Ok(a),
+            Some(_) => Err(ApiError::serialization(format!("`{field}` must be a list"))),
+        }
+    }
+
+    /// A required list of strings.
+    pub fn str_list(&self, field: &str) -> Result<Vec<String>, ApiError> {
+        self.list(field)?
+            .iter()
+            .map(|v| {
+                v.as_str().map(str::to_string).ok_or_else(|| {
+                    ApiError::serialization(format!("`{field}` must be a list of strings"))
+                })
+            })
+            .collect()
+    }
+
+    /// A request's `tags` (`[{key, value}]`), checked: keys 1–128 characters, values up to 256.
+    pub fn tags(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let Some(v) = self.0.get("tags").filter(|v| !v.is_null()) else {
+            return Ok(Vec::new());
+        };
+        let list = v
+            .as_array()
+            .ok_or_else(|| ApiError::serialization("`tags` must be a list of {key, value}"))?;
+        let mut out = Vec::new();
+        for (i, t) in list.iter().enumerate() {
+            let field = |f: &str| -> Result<String, ApiError> {
+                match t.get(f) {
+                    None | Some(Value::Null) if f == "value" => Ok(String::new()),
+                    Some(Value::String(s)) => Ok(s.clone()),
+                    _ => Err(ApiError::validation(format!(
+                        "1 validation error detected: Value at 'tags.{}.member.{f}' failed to satisfy constraint: Member must not be null",
+                        i + 1
+                    ))),
+                }
+            };
+            let (key, value) = (field("key")?, field("value")?);
+            if key.is_empty() || key.chars().count() > 128 {
+                return Err(ApiError::validation(format!(
+                    "1 validation error detected: Value '{key}' at 'tags.{}.member.key' failed to satisfy constraint: Member must have length between 1 and 128",
+                    i + 1
+                )));
+            }
+            if value.chars().count() > 256 {
+                return Err(ApiError::validation(format!(
+                    "1 validation error detected: Value at 'tags.{}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256",
+                    i + 1
+                )));
+            }
+            out.push((key, value));
+        }
+        Ok(out)
     }
 
     /// An optional boolean field.

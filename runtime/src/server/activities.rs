@@ -1,11 +1,9 @@
 //! The actions over the runtime's activities, task tokens and redrive.
 
-use super::api::Api;
-use super::protocol::{millis_to_epoch, paginate, Action, ApiError, Request};
+use super::api::{page_of, Api};
+use super::arns::{self, ArnType};
+use super::protocol::{millis_to_epoch, Action, ApiError, Request};
 use serde_json::{json, Value};
-
-/// True once `Runtime::redrive` is wired (DescribeExecution then reports `REDRIVABLE`).
-pub(crate) const REDRIVE: bool = true;
 
 /// How many `clientToken`s of RedriveExecution are remembered, and for how long (AWS: the last
 /// 10, for 15 minutes).
@@ -36,37 +34,40 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
     match action {
         Action::CreateActivity => {
             let name = req.str("name")?;
+            let tags = req.tags()?;
             let a = rt.create_activity(name).await?;
+            api.put_tags(&a.arn, tags)?;
             Ok(json!({
                 "activityArn": a.arn,
                 "creationDate": millis_to_epoch(a.created_ms),
             }))
         }
         Action::DescribeActivity => {
-            let a = rt.describe_activity(req.str("activityArn")?).await?;
+            let arn = req.str("activityArn")?;
+            arns::parse(arn, &[ArnType::Activity])?;
+            let a = rt.describe_activity(arn).await?;
             Ok(activity_json(&a))
         }
         Action::ListActivities => {
-            let page = req.page_size(100)?;
             let all: Vec<Value> = rt
                 .list_activities()
                 .await?
                 .iter()
                 .map(activity_json)
                 .collect();
-            let (items, next) = paginate("activities", all, req.opt_str("nextToken")?, page)?;
-            let mut out = json!({ "activities": items });
-            if let Some(n) = next {
-                out["nextToken"] = json!(n);
-            }
-            Ok(out)
+            page_of(req, "activities", "activities", all)
         }
         Action::DeleteActivity => {
-            rt.delete_activity(req.str("activityArn")?).await?;
+            let arn = req.str("activityArn")?;
+            arns::parse(arn, &[ArnType::Activity])?;
+            rt.delete_activity(arn).await?;
+            api.machines
+                .delete_record(super::machines::RecordKind::Tags, arn)?;
             Ok(json!({}))
         }
         Action::GetActivityTask => {
             let arn = req.str("activityArn")?;
+            arns::parse(arn, &[ArnType::Activity])?;
             let worker = req.opt_str_max("workerName", 80)?;
             Ok(match rt.get_activity_task(arn, worker).await? {
                 Some(t) => json!({"taskToken": t.task_token, "input": t.input}),
@@ -92,7 +93,7 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
         }
         Action::RedriveExecution => {
             let arn = req.str("executionArn")?;
-            super::api::check_execution_arn(arn)?;
+            arns::execution(arn)?;
             let client_token = req.opt_str_max("clientToken", 64)?;
             let now = jiff::Timestamp::now().as_millisecond();
             if let Some(ct) = client_token {
