@@ -85,9 +85,7 @@ async fn standard_history_stops_at_the_quota_and_nothing_past_it_is_stored() {
         cause.contains("maximum number of history events (25000)"),
         "{cause}"
     );
-    drop(rt);
-    // Reopened: the stored history is exactly the quota, ids 1..=25,000, ending in the failure.
-    let rt = Runtime::open(dir.db()).unwrap();
+    // The stored history is exactly the quota, ids 1..=25,000, ending in the failure.
     let events = rt.full_history(&arn).await.unwrap();
     assert_eq!(events.len() as u64, HISTORY_EVENTS);
     for (i, e) in events.iter().enumerate() {
@@ -173,13 +171,16 @@ async fn nesting_up_to_the_limit_is_read_back_by_every_reader() {
         stepfn::quotas::read_json::<Value>(last.as_str().unwrap()).unwrap(),
         want
     );
-    // Through the library on the same database.
-    let rt = Runtime::open(dir.db()).unwrap();
-    let d = rt
-        .describe(&stepfn::runtime::execution_arn("deep", "deep"))
-        .await
-        .unwrap();
-    assert_eq!(d.output(), Some(want));
+    // Through the library on the same database (closed again before the CLI opens it: one
+    // process holds a SQLite file at a time).
+    {
+        let rt = Runtime::open(dir.db()).unwrap();
+        let d = rt
+            .describe(&stepfn::runtime::execution_arn("deep", "deep"))
+            .await
+            .unwrap();
+        assert_eq!(d.output(), Some(want));
+    }
 
     let deeper = dir.file("deeper.asl.json", &choice_loop(levels + 1, true));
     let o = stepfn(&["run", &deeper, "--db", &db, "--name", "deeper"]);
