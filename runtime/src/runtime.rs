@@ -61,8 +61,7 @@ use tokio::sync::watch;
 mod shared;
 use shared::{follow_tasks, takeover, TASK_SYNC};
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
+use crate::arn::{DEFAULT_ACCOUNT as ACCOUNT, DEFAULT_REGION as REGION};
 
 /// Why a runtime call failed; the names are Step Functions' exception names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -234,17 +233,17 @@ pub struct HistoryPage {
 
 /// The ARN of a state machine of this runtime.
 pub fn state_machine_arn(name: &str) -> String {
-    format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}")
+    crate::arn::state_machine(REGION, ACCOUNT, name)
 }
 
 /// The ARN of an activity of this runtime.
 pub fn activity_arn(name: &str) -> String {
-    format!("arn:aws:states:{REGION}:{ACCOUNT}:activity:{name}")
+    crate::arn::activity(REGION, ACCOUNT, name)
 }
 
 /// The ARN of an execution of this runtime.
 pub fn execution_arn(state_machine: &str, name: &str) -> String {
-    format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine}:{name}")
+    crate::arn::execution(REGION, ACCOUNT, state_machine, name)
 }
 
 /// Checks Step Functions' naming rules (1–80 characters, no whitespace, brackets, wildcards,
@@ -471,7 +470,7 @@ impl Runtime {
                 json!({
                     "input": input_text,
                     "inputDetails": {"truncated": false},
-                    "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/stepfn-execution"),
+                    "roleArn": crate::arn::DEFAULT_ROLE_ARN,
                     "stateMachineArn": state_machine_arn(state_machine),
                 }),
             )),
@@ -808,7 +807,7 @@ impl Runtime {
     }
 
     fn check_activity_arn(arn: &str) -> Result<(), RuntimeError> {
-        let prefix = format!("arn:aws:states:{REGION}:{ACCOUNT}:activity:");
+        let prefix = crate::arn::activity(REGION, ACCOUNT, "");
         match arn.strip_prefix(&prefix) {
             Some(name) if check_name(name).is_ok() => Ok(()),
             _ => Err(RuntimeError::InvalidArn(format!(
