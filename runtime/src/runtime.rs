@@ -470,7 +470,7 @@ impl Runtime {
                 json!({
                     "input": input_text,
                     "inputDetails": {"truncated": false},
-                    "roleArn": crate::arn::DEFAULT_ROLE_ARN,
+                    "roleArn": interpreter.role_arn(),
                     "stateMachineArn": state_machine_arn(state_machine),
                 }),
             )),

@@ -36,6 +36,13 @@ pub struct Args {
     /// `AWS_SECRET_ACCESS_KEY` is used when the flag is absent.
     #[arg(long)]
     pub secret_access_key: Option<String>,
+    /// The region of the ARNs the server returns (default: the region a request is signed for,
+    /// else us-east-1). ARNs of another region are refused (`InvalidArn`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The account of the ARNs the server returns; ARNs of another account are refused.
+    #[arg(long, default_value = crate::arn::DEFAULT_ACCOUNT)]
+    pub account: String,
     /// Send Task states on Lambda functions to this Lambda Invoke endpoint (see `stepfn run`).
     #[cfg(feature = "lambda-invoke")]
     #[arg(long, value_name = "URL")]
@@ -88,6 +95,8 @@ pub fn run(args: &Args) -> i32 {
         lease_timeout: args.lease_timeout,
         mock_config,
         credentials,
+        region: args.region.clone(),
+        account: args.account.clone(),
         ..ServerConfig::default()
     };
     #[cfg(feature = "lambda-invoke")]

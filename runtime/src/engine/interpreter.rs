@@ -91,6 +91,23 @@ impl Interpreter {
         self
     }
 
+    /// Runs executions as `role_arn` (their `ExecutionStarted.roleArn`, `$$.Execution.RoleArn`).
+    pub fn with_role_arn(mut self, role_arn: &str) -> Self {
+        let arns = MachineArns {
+            execution_prefix: self.arns.execution_prefix.clone(),
+            role_arn: role_arn.to_string(),
+            state_machine_id: self.arns.state_machine_id.clone(),
+        };
+        self.arns = Arc::new(arns);
+        Arc::make_mut(&mut self.anonymous).role_arn = role_arn.to_string();
+        self
+    }
+
+    /// The role executions run as.
+    pub fn role_arn(&self) -> &str {
+        &self.arns.role_arn
+    }
+
     /// The state machine.
     pub fn machine(&self) -> &StateMachine {
         &self.machine

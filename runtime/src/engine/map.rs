@@ -210,6 +210,23 @@ impl Exec<'_> {
                             r
                         }
                     });
+                    // A Distributed Map's item counts, live (DescribeMapRun).
+                    let progress = distributed
+                        .then(|| super::map_progress::start(&self.info.id, run_prev, len as u64))
+                        .flatten();
+                    let iterations = iterations.map(|iteration| {
+                        let progress = progress.clone();
+                        async move {
+                            if let Some(p) = &progress {
+                                p.item_started();
+                            }
+                            let r = iteration.await;
+                            if let Some(p) = &progress {
+                                p.item_ended(&r);
+                            }
+                            r
+                        }
+                    });
                     let mut stream = futures::stream::iter(iterations).buffered(limit);
                     let mut results = Vec::with_capacity(len);
                     let mut failures = 0u64;

@@ -25,6 +25,7 @@ mod interpreter;
 mod jsonata_states;
 mod links;
 mod map;
+pub(crate) mod map_progress;
 mod parallel;
 mod pass;
 pub mod retry;

@@ -168,11 +168,12 @@ impl Api {
         key: &str,
         name: &str,
         definition: &str,
+        role_arn: &str,
     ) -> Result<(), ApiError> {
         let machine = parse_definition(definition)?;
         self.runtime.register_interpreter(
             key,
-            Interpreter::new(machine.clone(), name, self.tasks.clone()),
+            Interpreter::new(machine.clone(), name, self.tasks.clone()).with_role_arn(role_arn),
         );
         if let Some(cfg) = &self.mocks {
             for case in mock_cases(cfg, name) {
@@ -182,7 +183,7 @@ impl Api {
                 tasks.set_fallback(mocks.into_handler());
                 self.runtime.register_interpreter(
                     &format!("{key}#{case}"),
-                    Interpreter::new(machine.clone(), name, tasks),
+                    Interpreter::new(machine.clone(), name, tasks).with_role_arn(role_arn),
                 );
             }
         }
@@ -192,7 +193,7 @@ impl Api {
     /// Registers a stored state machine (and its mocked test cases) with the runtime.
     pub(crate) fn register(&self, row: &MachineRow) -> Result<(), ApiError> {
         check_name(&row.name)?;
-        self.register_variants(&row.name, &row.name, &row.definition)
+        self.register_variants(&row.name, &row.name, &row.definition, &row.role_arn)
     }
 
     /// The state machine an ARN names (its base row, whatever the qualifier), checking the mock

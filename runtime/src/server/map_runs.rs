@@ -1,20 +1,24 @@
 //! Distributed Map runs: ListMapRuns, DescribeMapRun and UpdateMapRun, read from the execution's
 //! history (`MapRunStarted` … `MapRunSucceeded`/`MapRunFailed`).
 //!
-//! A run's items execute inside its execution here (not as child executions), and the engine
-//! records the run's start, size and end: item counts are the total, and on the run's end all of
-//! them succeeded, or (failed run) those not known to have succeeded are counted failed.
+//! A run's items execute inside its execution here (not as child executions). Item counts are
+//! the engine's live ones (`engine::map_progress`) in the process that ran the run; elsewhere
+//! (another process, after a restart) they follow from the history: the total, and on the run's
+//! end all succeeded, or all failed (or aborted).
 
 use super::api::{page_of, Api};
 use super::arns;
 use super::machines::RecordKind;
 use super::protocol::{epoch_seconds, ApiError, Request};
+use crate::engine::map_progress::{self, ItemCounts};
 use serde_json::{json, Value};
 
 /// What the history says about one Map run.
 #[derive(Debug, Clone)]
 pub(crate) struct MapRun {
     arn: String,
+    /// The id of its `MapRunStarted` event.
+    run_event: u64,
     execution_arn: String,
     state_machine_arn: String,
     start: Value,
@@ -71,6 +75,7 @@ fn runs_of(
                         .as_str()
                         .unwrap_or_default()
                         .to_string(),
+                    run_event: e["id"].as_u64().unwrap_or(0),
                     execution_arn: execution_arn.to_string(),
                     state_machine_arn: state_machine_arn.to_string(),
                     start: epoch_seconds(e["timestamp"].as_str().unwrap_or_default()),
@@ -186,16 +191,31 @@ impl Api {
                 .unwrap_or(percentage);
             count = u["toleratedFailureCount"].as_u64().unwrap_or(count);
         }
-        let (running, succeeded, failed, aborted) = match r.status {
-            "RUNNING" => (r.total, 0, 0, 0),
-            "SUCCEEDED" => (0, r.total, 0, 0),
-            "FAILED" => (0, 0, r.total, 0),
-            _ => (0, 0, 0, r.total),
+        let c = match map_progress::counts(&r.execution_arn, r.run_event) {
+            Some(c) if r.status == "RUNNING" => c,
+            Some(c) => c.ended(),
+            None => {
+                let t = r.total;
+                let (pending, succeeded, failed, aborted) = match r.status {
+                    "RUNNING" => (t, 0, 0, 0),
+                    "SUCCEEDED" => (0, t, 0, 0),
+                    "FAILED" => (0, 0, t, 0),
+                    _ => (0, 0, 0, t),
+                };
+                ItemCounts {
+                    pending,
+                    succeeded,
+                    failed,
+                    aborted,
+                    total: t,
+                    ..ItemCounts::default()
+                }
+            }
         };
         let counts = json!({
-            "pending": 0, "running": running, "succeeded": succeeded, "failed": failed,
-            "timedOut": 0, "aborted": aborted, "total": r.total, "resultsWritten": succeeded,
-            "failuresNotRedrivable": 0, "pendingRedrive": 0,
+            "pending": c.pending, "running": c.running, "succeeded": c.succeeded,
+            "failed": c.failed, "timedOut": c.timed_out, "aborted": c.aborted, "total": c.total,
+            "resultsWritten": c.succeeded, "failuresNotRedrivable": 0, "pendingRedrive": 0,
         });
         let mut out = json!({
             "mapRunArn": r.arn,

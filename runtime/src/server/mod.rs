@@ -18,9 +18,11 @@ pub mod api;
 mod arns;
 pub mod console;
 mod executions;
+mod inspection;
 pub mod machines;
 mod map_runs;
 pub mod protocol;
+mod scope;
 pub mod sigv4;
 mod tags;
 mod test_state;
@@ -42,6 +44,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use scope::ArnScope;
 pub use sigv4::Credentials;
 
 /// Step Functions Local's port.
@@ -63,6 +66,11 @@ pub struct ServerConfig {
     pub credentials: Option<Credentials>,
     /// The task handlers of every state machine (e.g. a Lambda endpoint as the fallback).
     pub tasks: crate::TaskRegistry,
+    /// The region of the ARNs the server returns (`--region`); `None`: the region a request's
+    /// SigV4 credential scope names, else `us-east-1`.
+    pub region: Option<String>,
+    /// The account of the ARNs the server returns (`--account`).
+    pub account: String,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +82,8 @@ impl Default for ServerConfig {
             mock_config: None,
             credentials: None,
             tasks: crate::TaskRegistry::new(),
+            region: None,
+            account: crate::arn::DEFAULT_ACCOUNT.into(),
         }
     }
 }
@@ -90,6 +100,9 @@ pub enum ServerError {
     /// The mock configuration is unusable.
     #[error("mock configuration: {0}")]
     Mocks(String),
+    /// `--region` or `--account` is not an AWS region or account id.
+    #[error("{0}")]
+    Scope(String),
     /// The address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
@@ -99,6 +112,47 @@ pub enum ServerError {
 pub(crate) struct App {
     api: Api,
     credentials: Option<Credentials>,
+    region: Option<String>,
+    account: String,
+}
+
+impl App {
+    /// The scope of a request's ARNs: `--region`, else the region its signature names, else
+    /// the default.
+    fn scope(&self, signed_region: Option<&str>) -> ArnScope {
+        ArnScope {
+            region: self
+                .region
+                .as_deref()
+                .or(signed_region)
+                .unwrap_or(crate::arn::DEFAULT_REGION)
+                .to_string(),
+            account: self.account.clone(),
+        }
+    }
+}
+
+/// Checks `--region` and `--account`.
+fn check_scope(config: &ServerConfig) -> Result<(), ServerError> {
+    let region_ok = |r: &str| {
+        !r.is_empty()
+            && r.len() <= 32
+            && r.split('-').count() >= 3
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if let Some(r) = config.region.as_deref().filter(|r| !region_ok(r)) {
+        return Err(ServerError::Scope(format!(
+            "--region `{r}` is not an AWS region name (such as `eu-west-1`)"
+        )));
+    }
+    let a = &config.account;
+    if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ServerError::Scope(format!(
+            "--account `{a}` is not an AWS account id (12 digits)"
+        )));
+    }
+    Ok(())
 }
 
 /// A bound server, not yet serving.
@@ -123,6 +177,7 @@ impl Server {
         if !config.bind.ip().is_loopback() && config.credentials.is_none() {
             return Err(ServerError::Unauthenticated(config.bind));
         }
+        check_scope(&config)?;
         if let Some(cfg) = &config.mock_config {
             check_mocks(cfg).map_err(ServerError::Mocks)?;
         }
@@ -167,6 +222,8 @@ impl Server {
         let app = Arc::new(App {
             api,
             credentials: config.credentials,
+            region: config.region,
+            account: config.account,
         });
         if let Some(lease) = app.api.runtime.store().lease_timeout() {
             tokio::spawn(follow_machines(Arc::downgrade(&app), lease / 2));
@@ -285,20 +342,39 @@ impl std::fmt::Debug for Handle {
 
 impl Handle {
     /// Answers one API request given its `X-Amz-Target` and `Content-Type` header values and its
-    /// body: the HTTP status and the JSON body. (Signatures are not checked here.)
+    /// body: the HTTP status and the JSON body, in the scope of `--region` (else the default).
+    /// (Signatures are not checked here.)
     pub async fn call(
         &self,
         target: Option<&[u8]>,
         content_type: Option<&[u8]>,
         body: &[u8],
     ) -> (u16, Value) {
-        match protocol::decode(target, content_type, body) {
-            Ok((action, req)) => match self.0.api.dispatch(action, req).await {
-                Ok(v) => (200, v),
-                Err(e) => (e.status, e.body()),
+        self.call_in(&self.0.scope(None), target, content_type, body)
+            .await
+    }
+
+    /// [`Handle::call`] with the ARNs of `scope`.
+    pub async fn call_in(
+        &self,
+        scope: &ArnScope,
+        target: Option<&[u8]>,
+        content_type: Option<&[u8]>,
+        body: &[u8],
+    ) -> (u16, Value) {
+        let answer = match protocol::decode(target, content_type, body) {
+            Ok((action, mut req)) => match scope.inbound(&mut req.0) {
+                Ok(()) => self.0.api.dispatch(action, req).await,
+                Err(e) => Err(e),
             },
+            Err(e) => Err(e),
+        };
+        let (status, mut body) = match answer {
+            Ok(v) => (200, v),
             Err(e) => (e.status, e.body()),
-        }
+        };
+        scope.outbound(&mut body);
+        (status, body)
     }
 }
 
@@ -377,7 +453,14 @@ async fn api_request(
     }
     let target = headers.get("x-amz-target").map(HeaderValue::as_bytes);
     let content_type = headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes);
-    let (status, v) = Handle(app.clone()).call(target, content_type, &body).await;
+    let signed_region = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(scope::signed_region);
+    let scope = app.scope(signed_region);
+    let (status, v) = Handle(app.clone())
+        .call_in(&scope, target, content_type, &body)
+        .await;
     json_response(status, &v)
 }
 

@@ -8,6 +8,7 @@
 //! are what the execution's history shows of each step.
 
 use super::api::{check_role, parse_definition, parse_input, Api};
+use super::inspection::{jsonpath_steps, Observed};
 use super::protocol::{ApiError, Request};
 use crate::engine::retry::{base_delay, find_catcher, find_retrier};
 use crate::engine::tasks::{TaskHandler, TaskRegistry, TaskRequest};
@@ -239,6 +240,8 @@ impl Api {
             m.remove("Retry");
         }
         let machine = parse_definition(&build(&bare).to_string())?;
+        let tested = machine.states.get(&name).cloned();
+        let raw_input = input.clone();
 
         let mut tasks = TaskRegistry::new();
         if let Some(m) = mock {
@@ -270,6 +273,7 @@ impl Api {
         let mut output = None;
         let mut next_state = None;
         let mut inside = false;
+        let mut observed = Observed::default();
         for e in &events {
             let kind = e["type"].as_str().unwrap_or_default();
             let d = detail(e).unwrap_or(Value::Null);
@@ -291,16 +295,17 @@ impl Api {
             if kind.ends_with("StateExited") && state_name == Some(name.as_str()) {
                 output = Some(text(&d["output"]));
             }
+            let json_of = |v: &Value| v.as_str().and_then(|t| serde_json::from_str(t).ok());
             if kind == "TaskScheduled" {
-                let key = if d.get("parameters").is_some() && state.get("Arguments").is_some() {
-                    "afterArguments"
+                if state.get("Arguments").is_some() {
+                    inspection.insert("afterArguments".into(), text(&d["parameters"]));
                 } else {
-                    "afterParameters"
-                };
-                inspection.insert(key.into(), text(&d["parameters"]));
+                    observed.parameters = json_of(&d["parameters"]);
+                }
             }
             if kind == "TaskSucceeded" {
                 inspection.insert("result".into(), text(&d["output"]));
+                observed.result = json_of(&d["output"]);
             }
             if error.is_none() {
                 if let Some(err) = d.get("error").and_then(Value::as_str) {
@@ -359,6 +364,10 @@ impl Api {
             out.insert("nextState".into(), json!(n));
         }
         if level >= InspectionLevel::Debug {
+            if let Some(st) = &tested {
+                let steps = jsonpath_steps(&name, st, &raw_input, variables.as_ref(), observed);
+                inspection.extend(steps);
+            }
             out.insert("inspectionData".into(), Value::Object(inspection));
         }
         Ok(Value::Object(out))

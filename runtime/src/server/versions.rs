@@ -164,6 +164,7 @@ impl Api {
             &format!("{}:{}", v.machine, v.version),
             &v.machine,
             &v.definition,
+            &v.role_arn,
         )
     }
 

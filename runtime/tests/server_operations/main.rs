@@ -4,6 +4,7 @@
 #![cfg(all(feature = "server", feature = "aws"))]
 
 mod map_runs;
+mod regions;
 mod test_state;
 mod versions;
 
@@ -59,9 +60,14 @@ struct TestServer {
 
 impl TestServer {
     async fn start() -> Self {
+        Self::start_with(ServerConfig::default(), "us-east-1").await
+    }
+
+    /// A server with `config` (on any free loopback port), and a client signing for `region`.
+    async fn start_with(config: ServerConfig, region: &str) -> Self {
         let server = Server::bind(ServerConfig {
             bind: "127.0.0.1:0".parse().unwrap(),
-            ..ServerConfig::default()
+            ..config
         })
         .await
         .expect("server starts");
@@ -77,7 +83,7 @@ impl TestServer {
         });
         let conf = aws_sdk_sfn::Config::builder()
             .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
-            .region(aws_sdk_sfn::config::Region::new("us-east-1"))
+            .region(aws_sdk_sfn::config::Region::new(region.to_string()))
             .credentials_provider(aws_sdk_sfn::config::Credentials::new(
                 "AKID", "secret", None, None, "test",
             ))
@@ -89,6 +95,17 @@ impl TestServer {
             runtime,
             stop: Some(tx),
         }
+    }
+
+    /// Another client of the same server, signing for `region`.
+    fn client_in(&self, region: &str) -> Client {
+        let conf = self
+            .client
+            .config()
+            .to_builder()
+            .region(aws_sdk_sfn::config::Region::new(region.to_string()))
+            .build();
+        Client::from_conf(conf)
     }
 }
 

@@ -91,3 +91,107 @@ pub(crate) async fn map_runs() {
     );
     assert!(children.executions().is_empty());
 }
+
+/// Polls DescribeMapRun until `done` holds of its item counts (or fails after 10 s).
+async fn counts_until(
+    c: &Client,
+    run: &str,
+    done: impl Fn(&aws_sdk_sfn::types::MapRunItemCounts) -> bool,
+) -> aws_sdk_sfn::operation::describe_map_run::DescribeMapRunOutput {
+    for _ in 0..200 {
+        let d = c.describe_map_run().map_run_arn(run).send().await.unwrap();
+        if done(d.item_counts().unwrap()) {
+            return d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let d = c.describe_map_run().map_run_arn(run).send().await.unwrap();
+    panic!("item counts never matched: {:?}", d.item_counts());
+}
+
+/// Item counts follow the run's items as they start, succeed and fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn map_run_counts_follow_progress() {
+    let s = TestServer::start().await;
+    let c = &s.client;
+    let activity = c
+        .create_activity()
+        .name("item")
+        .send()
+        .await
+        .unwrap()
+        .activity_arn;
+    let def = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 2, "ToleratedFailureCount": 1,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": true}}},
+        "End": true}}});
+    let sm = create(c, "Progress", &def.to_string()).await;
+    let e = c
+        .start_execution()
+        .state_machine_arn(&sm)
+        .input("[1,2,3,4,5]")
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let run = loop {
+        let runs = c.list_map_runs().execution_arn(&e).send().await.unwrap();
+        if let Some(r) = runs.map_runs().first() {
+            break r.map_run_arn().to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let d = counts_until(c, &run, |n| n.running() == 2).await;
+    let n = d.item_counts().unwrap();
+    assert_eq!((n.pending(), n.succeeded(), n.total()), (3, 0, 5));
+    assert_eq!(d.execution_counts().unwrap().running(), 2);
+    // One item fails (tolerated), the others succeed, two at a time.
+    let mut answered = 0;
+    while answered < 5 {
+        let task = c
+            .get_activity_task()
+            .activity_arn(&activity)
+            .send()
+            .await
+            .unwrap();
+        let Some(token) = task.task_token() else {
+            continue;
+        };
+        if answered == 0 {
+            c.send_task_failure()
+                .task_token(token)
+                .error("Bad")
+                .send()
+                .await
+                .unwrap();
+            let d = counts_until(c, &run, |n| n.failed() == 1 && n.running() == 2).await;
+            let n = d.item_counts().unwrap();
+            assert_eq!((n.running(), n.pending(), n.succeeded()), (2, 2, 0));
+        } else {
+            c.send_task_success()
+                .task_token(token)
+                .output("{}")
+                .send()
+                .await
+                .unwrap();
+        }
+        answered += 1;
+    }
+    s.runtime.wait(&e).await.unwrap();
+    let d = counts_until(c, &run, |n| n.succeeded() == 4).await;
+    assert_eq!(d.status(), &aws_sdk_sfn::types::MapRunStatus::Succeeded);
+    let n = d.item_counts().unwrap();
+    assert_eq!(
+        (
+            n.pending(),
+            n.running(),
+            n.failed(),
+            n.aborted(),
+            n.total(),
+            n.results_written()
+        ),
+        (0, 0, 1, 0, 5, 4)
+    );
+}

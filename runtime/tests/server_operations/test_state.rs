@@ -65,6 +65,70 @@ pub(crate) async fn test_state() {
     let params: Value = serde_json::from_str(data.after_parameters().unwrap()).unwrap();
     assert_eq!(params, json!({"FunctionName": "f", "Payload": {"k": 1}}));
     assert!(data.result().unwrap().contains("\"ok\":true"));
+    // Every processing step of the Task, then of a Pass state, at DEBUG and TRACE.
+    let json_of =
+        |t: Option<&str>| -> Value { serde_json::from_str(t.expect("field present")).unwrap() };
+    let steps_task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "InputPath": "$.order",
+        "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+        "ResultSelector": {"body.$": "$.Payload"},
+        "ResultPath": "$.reply",
+        "OutputPath": "$.reply.body",
+        "Next": "Done"});
+    let input = json!({"order": {"id": 7}, "keep": 1});
+    for level in [InspectionLevel::Debug, InspectionLevel::Trace] {
+        let r = c
+            .test_state()
+            .definition(steps_task.to_string())
+            .input(input.to_string())
+            .inspection_level(level)
+            .mock(
+                MockInput::builder()
+                    .result("{\"Payload\": {\"ok\": 7}}")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let d = r.inspection_data().unwrap();
+        assert_eq!(json_of(d.input()), input);
+        assert_eq!(json_of(d.after_input_path()), json!({"id": 7}));
+        assert_eq!(
+            json_of(d.after_parameters()),
+            json!({"FunctionName": "f", "Payload": {"id": 7}})
+        );
+        assert_eq!(json_of(d.result()), json!({"Payload": {"ok": 7}}));
+        assert_eq!(
+            json_of(d.after_result_selector()),
+            json!({"body": {"ok": 7}})
+        );
+        assert_eq!(
+            json_of(d.after_result_path()),
+            json!({"order": {"id": 7}, "keep": 1, "reply": {"body": {"ok": 7}}})
+        );
+        assert_eq!(json_of(r.output()), json!({"ok": 7}));
+    }
+    let pass_state = json!({"Type": "Pass", "InputPath": "$.a", "Parameters": {"sum.$": "States.MathAdd($.n, $step)"},
+        "ResultPath": "$.a.total", "Next": "After"});
+    let r = c
+        .test_state()
+        .definition(pass_state.to_string())
+        .input("{\"a\": {\"n\": 1}, \"b\": 2}")
+        .variables("{\"step\": 10}")
+        .inspection_level(InspectionLevel::Debug)
+        .send()
+        .await
+        .unwrap();
+    let d = r.inspection_data().unwrap();
+    assert_eq!(json_of(d.after_input_path()), json!({"n": 1}));
+    assert_eq!(json_of(d.after_parameters()), json!({"sum": 11}));
+    assert_eq!(json_of(d.result()), json!({"sum": 11}));
+    assert_eq!(json_of(d.after_result_selector()), json!({"sum": 11}));
+    assert_eq!(
+        json_of(d.after_result_path()),
+        json!({"a": {"n": 1, "total": {"sum": 11}}, "b": 2})
+    );
+    assert_eq!(json_of(r.output()), json_of(d.after_result_path()));
     // A mocked error a retrier matches: RETRIABLE, with the retrier and its backoff.
     let flaky = |count: i32| {
         c.test_state()
