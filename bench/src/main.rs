@@ -136,9 +136,18 @@ const DURABLE_IN_FLIGHT: u64 = 64;
 const DURABLE_TRANSITIONS_IN_FLIGHT: u64 = 16_384;
 
 /// The engines this binary can time.
-const ENGINES: &[&str] = &["interpreter", "compiled", "compiled-typed", "durable"];
+const ENGINES: &[&str] = &[
+    "interpreter",
+    "compiled",
+    "compiled-typed",
+    "durable",
+    "durable-postgres",
+];
 /// The engines of a shared (ASL) workload.
 const SHARED_ENGINES: &[&str] = &["interpreter", "compiled", "durable"];
+/// The durable engine on PostgreSQL: a shared workload's engine when asked for by name (needs
+/// `STEPFN_BENCH_POSTGRES` and the `postgres` feature).
+const DURABLE_POSTGRES: &str = "durable-postgres";
 /// The engines of the typed workload.
 const TYPED_ENGINES: &[&str] = &["interpreter", "compiled", "compiled-typed"];
 /// The engines of a scaling size (generated ASL: no `workflow!` type to compile).
@@ -538,13 +547,15 @@ impl Check {
 fn child_workload(args: &Args) -> ExitCode {
     let name = &args.names[0];
     let engine = args.engine.as_deref().unwrap_or("interpreter");
-    let result = if engines_for(name, false).contains(&engine) {
-        let mut stdin = std::io::stdin().lock();
-        load_workload(args.workloads.as_deref(), name)
-            .and_then(|w| time_workload(name, engine, &w, args.plan(&mut stdin)))
-    } else {
-        Err(format!("{name} has no engine {engine}"))
-    };
+    let shared = engines_for(name, false) == SHARED_ENGINES;
+    let result =
+        if engines_for(name, false).contains(&engine) || (engine == DURABLE_POSTGRES && shared) {
+            let mut stdin = std::io::stdin().lock();
+            load_workload(args.workloads.as_deref(), name)
+                .and_then(|w| time_workload(name, engine, &w, args.plan(&mut stdin)))
+        } else {
+            Err(format!("{name} has no engine {engine}"))
+        };
     emit(name, engine, result)
 }
 
@@ -743,9 +754,9 @@ fn time_workload(name: &str, engine: &str, w: &Workload, plan: Plan) -> Result<V
                 async |input| TypedChain100::execute_typed(input, options.clone()).await,
             ))
         }
-        "durable" if matches!(w.source, Source::Asl(_)) => {
+        "durable" | DURABLE_POSTGRES if matches!(w.source, Source::Asl(_)) => {
             drop(runtime);
-            time_durable(name, w, plan)
+            time_durable(name, engine, w, plan)
         }
         _ => Err(format!("{name} has no engine {engine}")),
     }
@@ -767,8 +778,10 @@ fn durable_dir(name: &str) -> PathBuf {
     ))
 }
 
-/// The `durable` engine: Standard executions on a fresh SQLite database with fsync on.
-fn time_durable(name: &str, w: &Workload, plan: Plan) -> Result<Value, String> {
+/// The `durable` engine: Standard executions on a fresh SQLite database with fsync on;
+/// `durable-postgres`: the same on the PostgreSQL database `STEPFN_BENCH_POSTGRES` names (its
+/// default settings; the executions have fresh names, so the database may hold earlier runs).
+fn time_durable(name: &str, engine: &str, w: &Workload, plan: Plan) -> Result<Value, String> {
     let Source::Asl(definition) = &w.source else {
         return Err(format!("{name} has no engine durable"));
     };
@@ -789,13 +802,17 @@ fn time_durable(name: &str, w: &Workload, plan: Plan) -> Result<Value, String> {
             .start_paused(w.paused_clock)
             .build()
             .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
-        let db = dir.join("bench.db");
-        let runtime =
-            Runtime::open(&db).map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+        let db = match engine {
+            DURABLE_POSTGRES => std::env::var("STEPFN_BENCH_POSTGRES").map_err(|_| {
+                "durable-postgres needs STEPFN_BENCH_POSTGRES (a postgres:// URL)".to_string()
+            })?,
+            _ => dir.join("bench.db").to_string_lossy().into_owned(),
+        };
+        let runtime = Runtime::open(&db).map_err(|e| format!("cannot open {db}: {e}"))?;
         runtime
             .register(name, machine, TaskRegistry::new())
             .map_err(|e| format!("cannot register {name}: {e}"))?;
-        tokio.block_on(durable_runs(name, w, plan, &runtime))
+        tokio.block_on(durable_runs(name, engine, w, plan, &runtime))
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
@@ -845,6 +862,7 @@ async fn durable_once(
 /// says (no instruction counts: the store has threads of its own).
 async fn durable_runs(
     name: &str,
+    engine: &str,
     w: &Workload,
     plan: Plan<'_>,
     runtime: &Runtime,
@@ -858,7 +876,7 @@ async fn durable_runs(
     let output = match durable_once(runtime, name, w.input.value()).await {
         Ok((_, output)) => output,
         Err(DurableError::Unsupported(why)) => {
-            return Ok(json!({ "name": name, "engine": "durable", "unsupported": why }))
+            return Ok(json!({ "name": name, "engine": engine, "unsupported": why }))
         }
         Err(e) => return Err(failed(e)),
     };
@@ -872,7 +890,7 @@ async fn durable_runs(
         let (latencies, wall) = durable_window_run(name, w, seconds, runtime).await?;
         let stats = latencies.stats();
         let mut record = timing_record(
-            (name, "durable", w),
+            (name, engine, w),
             &stats,
             ((stats.executions, wall), wall, first_run),
             (first_run_rss, loaded_rss),
@@ -886,13 +904,13 @@ async fn durable_runs(
         Plan::Once(seconds) => window(seconds).await,
         Plan::Rounds { warmup, commands } => {
             let (latencies, took) = durable_window_run(name, w, warmup, runtime).await?;
-            ready_line(name, "durable", latencies.count, took);
+            ready_line(name, engine, latencies.count, took);
             let mut rounds = 0;
             while let Some(seconds) = plan::next_round(commands)? {
                 print_line(&window(seconds).await?);
                 rounds += 1;
             }
-            Ok(json!({ "name": name, "engine": "durable", "rounds": rounds }))
+            Ok(json!({ "name": name, "engine": engine, "rounds": rounds }))
         }
         Plan::Count { .. } => Err("the durable engine has no instruction count".into()),
     }

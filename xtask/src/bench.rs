@@ -244,9 +244,13 @@ fn manifest(dir: &Path) -> Result<BTreeMap<String, u64>, String> {
 /// Builds `stepfn-bench` in release mode; returns the binary's path.
 fn build_bench(root: &Path, target: &Path) -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("bench: cargo build --release -p stepfn-bench");
+    let mut args = vec!["build", "--release", "-p", "stepfn-bench"];
+    if postgres_url().is_some() {
+        args.extend(["--features", "postgres"]);
+    }
+    eprintln!("bench: cargo {}", args.join(" "));
     let status = Command::new(&cargo)
-        .args(["build", "--release", "-p", "stepfn-bench"])
+        .args(&args)
         .current_dir(root)
         .stdin(Stdio::null())
         .status()
@@ -339,6 +343,12 @@ fn compare(opts: &Options) -> Result<bool, String> {
         ));
     }
     let target = target_dir(&root);
+    if postgres_url().is_none() {
+        eprintln!(
+            "bench: STEPFN_BENCH_POSTGRES (a postgres:// URL) is not set: the durable PostgreSQL \
+             row (durable-postgres) is skipped"
+        );
+    }
     let exe = build_bench(&root, &target)?;
     if let Some(action) = opts.instructions {
         let workloads: Vec<(String, u64)> = names
@@ -391,10 +401,20 @@ fn compare(opts: &Options) -> Result<bool, String> {
     Ok(peer_error.is_none() && report.all_ok())
 }
 
-/// The stepfn engines of workload `name`, in the order of the rounds (the peer runs second).
+/// The PostgreSQL database of the `durable-postgres` row (`STEPFN_BENCH_POSTGRES`), if set.
+fn postgres_url() -> Option<String> {
+    std::env::var("STEPFN_BENCH_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// The stepfn engines of workload `name`, in the order of the rounds (the peer runs second);
+/// `durable-postgres` (the durable runtime on PostgreSQL) when `STEPFN_BENCH_POSTGRES` is set.
 fn engines_of(name: &str) -> &'static [&'static str] {
     if name == TYPED_CHAIN {
         &["interpreter", "compiled", "compiled-typed"]
+    } else if postgres_url().is_some() {
+        &["interpreter", "compiled", "durable", "durable-postgres"]
     } else {
         &["interpreter", "compiled", "durable"]
     }
@@ -837,13 +857,13 @@ impl Report {
             .min_by(|a, b| a.0.total_cmp(&b.0))
     }
 
-    /// The median durable transitions/s over the workloads the durable engine ran, and how
-    /// many it ran.
-    fn durable_median(&self) -> Option<(f64, usize)> {
+    /// The median transitions/s of a durable engine (`durable`, `durable-postgres`) over the
+    /// workloads it ran, and how many it ran.
+    fn durable_median(&self, name: &str) -> Option<(f64, usize)> {
         let mut tps: Vec<f64> = self
             .rows
             .iter()
-            .filter_map(|r| engine(r, "durable"))
+            .filter_map(|r| engine(r, name))
             .map(|s| s.transitions_per_sec)
             .filter(|t| t.is_finite())
             .collect();
@@ -932,7 +952,7 @@ impl Report {
             None => "n/a".to_owned(),
         };
         let typed = self.typed_ratio().map_or("n/a".to_owned(), fmt_ratio);
-        let durable = match self.durable_median() {
+        let durable = match self.durable_median("durable") {
             Some((tps, n)) => {
                 let _ = writeln!(
                     out,
@@ -943,10 +963,19 @@ impl Report {
             }
             None => "n/a".to_owned(),
         };
+        // The PostgreSQL row, when it ran (`STEPFN_BENCH_POSTGRES`).
+        let postgres = self
+            .durable_median("durable-postgres")
+            .map_or(String::new(), |(tps, n)| {
+                format!(
+                    ", durable on PostgreSQL {} transitions/s ({n} workloads)",
+                    fmt_count(tps)
+                )
+            });
         let _ = writeln!(
             out,
             "bench: interpreter/peer min {min}, compiled/interpreter min {compiled} (typed chain \
-             {typed}), durable {durable}"
+             {typed}), durable {durable}{postgres}"
         );
         out
     }
@@ -1112,7 +1141,9 @@ fn render_row(row: &Row, notes: &mut Notes) -> String {
     let (mut no_limit, mut paused) = (false, false);
     for o in &row.stepfn {
         match o {
-            Ok(s) if s.engine == "durable" => notes.durable = true,
+            Ok(s) if s.engine == "durable" || s.engine == "durable-postgres" => {
+                notes.durable = true
+            }
             Err(f) if f.is_unsupported() => notes.unsupported.push((
                 f.name.clone(),
                 f.engine.clone().unwrap_or_else(|| "stepfn".into()),
@@ -2007,7 +2038,7 @@ mod tests {
             .collect();
         let report = Report::new(&names, stepfn, peers);
         assert!(report.all_ok(), "an unsupported workload is not a failure");
-        assert_eq!(report.durable_median(), Some((20_000.0, 2)));
+        assert_eq!(report.durable_median("durable"), Some((20_000.0, 2)));
         let text = report.render(rounds::QUICK);
         assert!(
             text.contains("  durable      n/a (see the notes)\n"),
@@ -2028,7 +2059,24 @@ mod tests {
             vec![Ok(engine_line("t_trivial_3", "durable", 7.0))],
             vec![],
         );
-        assert_eq!(odd.durable_median(), Some((7.0, 1)));
+        assert_eq!(odd.durable_median("durable"), Some((7.0, 1)));
+        // The PostgreSQL row joins the summary when it ran.
+        let pg = Report::new(
+            &s(&["t_trivial_3"]),
+            vec![
+                Ok(engine_line("t_trivial_3", "durable", 7.0)),
+                Ok(engine_line("t_trivial_3", "durable-postgres", 5.0)),
+            ],
+            vec![],
+        );
+        assert_eq!(pg.durable_median("durable-postgres"), Some((5.0, 1)));
+        let text = pg.render(rounds::QUICK);
+        assert!(
+            text.ends_with(
+                "durable 7 transitions/s, durable on PostgreSQL 5 transitions/s (1 workloads)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
