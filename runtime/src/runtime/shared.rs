@@ -3,21 +3,42 @@
 //!
 //! A task is taken, answered and heartbeaten atomically in the store
 //! ([`Store::update_task`](crate::store::Store::update_task)); the process that owns the
-//! execution reads the rows of the tasks its frames wait on every [`TASK_SYNC`] and wakes them.
+//! execution reads the rows of the tasks its frames wait on when the store announces a change
+//! to tasks ([`Store::changes`](crate::store::Store::changes): PostgreSQL `NOTIFY`), and wakes
+//! them. Executions whose lease expired are claimed when the earliest lease expires
+//! ([`Store::next_expiry`](crate::store::Store::next_expiry)) or one is released. Timers (Wait,
+//! retry backoff, task and heartbeat timeouts) are deadlines in the execution's checkpoints,
+//! armed as tokio timers by the process that runs it, and again by the one taking it over.
+//! Without announcements (a store that cannot make them) these fall back to polling every
+//! [`TASK_SYNC`] and every half lease.
 
 use super::{ActivityTask, Inner, Runtime, RuntimeError};
-use crate::store::TaskUpdate;
+use crate::store::{wait_for_change, Change, TaskUpdate};
 use std::collections::HashSet;
+use std::time::Duration;
 
-/// How often a runtime on a shared store reads back the tasks its executions wait on (taken,
-/// answered or heartbeaten through another process), and the longest pause of a long poll.
-pub(super) const TASK_SYNC: std::time::Duration = std::time::Duration::from_millis(200);
+/// Without announcements: how often a runtime on a shared store reads back the tasks its
+/// executions wait on (taken, answered or heartbeaten through another process), and the
+/// longest pause of a long poll.
+pub(super) const TASK_SYNC: Duration = Duration::from_millis(200);
 
-/// Every `every`, merges the store's rows of the tasks this runtime's executions wait on;
-/// stops with the runtime.
-pub(super) async fn follow_tasks(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
+/// With announcements: the longest wait for one (in case one was lost with the connection).
+const ANNOUNCED_AT_MOST: Duration = Duration::from_secs(5);
+
+/// Merges the store's rows of the tasks this runtime's executions wait on whenever tasks change
+/// (or every `every` without announcements); stops with the runtime.
+pub(super) async fn follow_tasks(inner: std::sync::Weak<Inner>, every: Duration) {
+    let mut changes = match inner.upgrade() {
+        Some(i) => i.store.changes(),
+        None => return,
+    };
     loop {
-        tokio::time::sleep(every).await;
+        match &mut changes {
+            Some(rx) => {
+                wait_for_change(rx, Change::Tasks, ANNOUNCED_AT_MOST).await;
+            }
+            None => tokio::time::sleep(every).await,
+        }
         let Some(inner) = inner.upgrade() else { return };
         let local: HashSet<String> = inner.broker.tokens().into_iter().collect();
         if local.is_empty() {
@@ -31,11 +52,30 @@ pub(super) async fn follow_tasks(inner: std::sync::Weak<Inner>, every: std::time
     }
 }
 
-/// Every `every`, continues the executions of the shared store whose lease expired; stops with
-/// the runtime.
-pub(super) async fn takeover(inner: std::sync::Weak<Inner>, every: std::time::Duration) {
+/// Continues the executions of the shared store whose lease expired: when the earliest lease
+/// of another process expires, or one is released (at least every `every`); stops with the
+/// runtime.
+pub(super) async fn takeover(inner: std::sync::Weak<Inner>, every: Duration) {
+    let mut changes = match inner.upgrade() {
+        Some(i) => i.store.changes(),
+        None => return,
+    };
     loop {
-        tokio::time::sleep(every).await;
+        let next = match (&changes, inner.upgrade()) {
+            (_, None) => return,
+            // Just past the expiry: the database's clock decides.
+            (Some(_), Some(i)) => match i.store.next_expiry().await {
+                Ok(Some(left)) => (left + Duration::from_millis(5)).min(every),
+                Ok(None) | Err(_) => every,
+            },
+            (None, Some(_)) => every,
+        };
+        match &mut changes {
+            Some(rx) => {
+                wait_for_change(rx, Change::Leases, next).await;
+            }
+            None => tokio::time::sleep(next).await,
+        }
         let Some(inner) = inner.upgrade() else { return };
         // Errors (the database unreachable) are retried at the next tick.
         let _ = Runtime { inner }.resume().await;
@@ -57,7 +97,8 @@ impl Runtime {
         deadline: tokio::time::Instant,
     ) -> Result<Option<ActivityTask>, RuntimeError> {
         let broker = &self.inner.broker;
-        let mut pause = std::time::Duration::from_millis(20);
+        let mut pause = Duration::from_millis(20);
+        let mut changes = self.inner.store.changes();
         loop {
             let take = TaskUpdate::Take {
                 activity: activity_arn.to_string(),
@@ -71,11 +112,20 @@ impl Runtime {
                     input: row.input,
                 }));
             }
-            if tokio::time::Instant::now() + pause > deadline {
-                return Ok(None);
+            let now = tokio::time::Instant::now();
+            match &mut changes {
+                // Woken by the next change to tasks (a task added anywhere).
+                Some(rx) if now < deadline => {
+                    wait_for_change(rx, Change::Tasks, (deadline - now).min(ANNOUNCED_AT_MOST))
+                        .await;
+                }
+                Some(_) => return Ok(None),
+                None if now + pause > deadline => return Ok(None),
+                None => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(TASK_SYNC);
+                }
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(TASK_SYNC);
         }
     }
 

@@ -15,6 +15,8 @@
 
 mod memory;
 #[cfg(feature = "postgres")]
+mod pg_notify;
+#[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -263,6 +265,16 @@ impl ActivityRecord {
     }
 }
 
+/// A change to a shared store that another process made, announced to every process
+/// (PostgreSQL `LISTEN/NOTIFY`), so that none has to poll for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Pending tasks were added, taken, answered or heartbeaten.
+    Tasks,
+    /// A lease was released: its execution can be claimed now.
+    Leases,
+}
+
 /// Where Standard executions are kept.
 pub trait Store: Send + Sync + 'static {
     /// Applies one commit atomically; resolves once it is durable.
@@ -310,6 +322,16 @@ pub trait Store: Send + Sync + 'static {
         let _ = arn;
         futures::future::ready(Ok(())).boxed()
     }
+    /// A shared store's announcements of other processes' changes (`None`: a store of one
+    /// process, or one that cannot announce).
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        None
+    }
+    /// A shared store: how long until the next lease of a RUNNING execution that this process
+    /// does not hold expires (`None`: no such lease), so that a takeover can sleep until then.
+    fn next_expiry(&self) -> BoxFuture<'static, Result<Option<std::time::Duration>, StoreError>> {
+        futures::future::ready(Ok(None)).boxed()
+    }
     /// Pending activity and callback tasks.
     fn pending_tasks(&self) -> BoxFuture<'static, Result<Vec<PendingTask>, StoreError>>;
     /// A shared store's atomic task operations, whichever process owns the execution: takes
@@ -352,6 +374,29 @@ pub trait Store: Send + Sync + 'static {
         &self,
         kind: &str,
     ) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>>;
+}
+
+/// Waits for `change` on `rx` (other changes are skipped) for at most `at_most`; true when it
+/// came (or announcements were lost, so it may have).
+pub(crate) async fn wait_for_change(
+    rx: &mut tokio::sync::broadcast::Receiver<Change>,
+    change: Change,
+    at_most: std::time::Duration,
+) -> bool {
+    let wait = async {
+        loop {
+            match rx.recv().await {
+                Ok(c) if c == change => return true,
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return true,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    // No more announcements: wait out the time.
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(at_most, wait).await.unwrap_or(false)
 }
 
 #[cfg(test)]

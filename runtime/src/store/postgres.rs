@@ -24,9 +24,10 @@
 //! activity taken, a task answered, a stop from another process) are not fenced; event ids are a
 //! primary key, so no event is ever stored twice.
 
+use super::pg_notify::{self, LEASES, TASKS};
 use super::{
-    ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store, StoreError,
-    TaskUpdate,
+    ActivityRecord, Change, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store,
+    StoreError, TaskUpdate,
 };
 use crate::events::ExecutionStatus;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -65,6 +66,12 @@ struct Shared {
     /// released.
     held: Mutex<HashMap<String, (i64, bool)>>,
     ready: OnceCell<mpsc::UnboundedSender<(Commit, Ack)>>,
+    /// What the listener hears other processes announce (see [`pg_notify`]).
+    changes: tokio::sync::broadcast::Sender<Change>,
+    /// Dropped with the store: the listener stops.
+    closed: tokio::sync::watch::Sender<()>,
+    /// The database, for the listener's own connection.
+    config: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -106,7 +113,7 @@ impl PgStore {
             .parse()
             .map_err(|e| StoreError(format!("invalid PostgreSQL URL: {e}")))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -120,6 +127,9 @@ impl PgStore {
                 lease: lease.max(Duration::from_millis(100)),
                 held: Mutex::new(HashMap::new()),
                 ready: OnceCell::new(),
+                changes: tokio::sync::broadcast::channel(64).0,
+                closed: tokio::sync::watch::channel(()).0,
+                config,
             }),
         })
     }
@@ -160,6 +170,11 @@ impl PgStore {
                 let (tx, rx) = mpsc::unbounded_channel();
                 tokio::spawn(writer(Arc::downgrade(&s), rx));
                 tokio::spawn(renew(Arc::downgrade(&s)));
+                tokio::spawn(pg_notify::listen(
+                    s.config.clone(),
+                    s.changes.clone(),
+                    s.closed.subscribe(),
+                ));
                 Ok(tx)
             })
             .await
@@ -534,6 +549,17 @@ async fn apply(
             .await
         }));
     }
+    let tasks_changed = c.clear_tasks
+        || !c.remove_tasks.is_empty()
+        || !c.put_tasks.is_empty()
+        || !c.update_tasks.is_empty();
+    if tasks_changed {
+        // Delivered at commit, to every process listening (this one too).
+        let st = stmt("SELECT pg_notify('stepfn_tasks', '')")
+            .await
+            .map_err(pg_err)?;
+        calls.push(Box::pin(async move { tx.execute(&st, &[]).await }));
+    }
     // Pipelined: sent in order, answered in order.
     for r in futures::future::join_all(calls).await {
         r.map_err(|e| StoreError(format!("postgres: commit of `{arn}`: {e}")))?;
@@ -725,6 +751,27 @@ impl Store for PgStore {
         Some(self.inner.lease)
     }
 
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        Some(self.inner.changes.subscribe())
+    }
+
+    fn next_expiry(&self) -> BoxFuture<'static, Result<Option<Duration>, StoreError>> {
+        let owner = self.inner.owner.clone();
+        self.read(move |c| {
+            async move {
+                let st = c
+                    .prepare_cached(&format!(
+                        "SELECT MIN(lease_until_ms) - {NOW_MS} FROM stepfn_executions
+                         WHERE status = 'RUNNING' AND owner IS DISTINCT FROM $1"
+                    ))
+                    .await?;
+                let left: Option<i64> = c.query_one(&st, &[&owner]).await?.get(0);
+                Ok(left.map(|ms| Duration::from_millis(ms.max(0) as u64)))
+            }
+            .boxed()
+        })
+    }
+
     fn release(&self, arn: &str) -> BoxFuture<'static, Result<(), StoreError>> {
         let arn = arn.to_string();
         let shared = self.inner.clone();
@@ -742,6 +789,7 @@ impl Store for PgStore {
                     &[&arn, &shared.owner, &epoch],
                 )
                 .await?;
+                c.execute(&format!("NOTIFY {LEASES}"), &[]).await?;
                 Ok(())
             }
             .boxed()
@@ -814,6 +862,9 @@ impl Store for PgStore {
                         c.query_opt(&sql, &[token, now_ms]).await?
                     }
                 };
+                if row.is_some() {
+                    c.execute(&format!("NOTIFY {TASKS}"), &[]).await?;
+                }
                 Ok(row.map(|r| PendingTask {
                     token: r.get(0),
                     execution: r.get(1),
