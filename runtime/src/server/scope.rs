@@ -101,9 +101,9 @@ fn rewrite(v: &mut Value, from: &str, to: &str, region: Option<(&str, &str)>) {
         Value::Array(items) => items.iter_mut().for_each(|i| rewrite(i, from, to, region)),
         Value::Object(m) => {
             for (k, i) in m.iter_mut() {
-                match (region, &*i) {
-                    (Some((home, scope)), Value::String(r)) if k == "region" && r == home => {
-                        *i = Value::String(scope.into())
+                match region {
+                    Some((home, scope)) if k == "region" && i.as_str() == Some(home) => {
+                        *i = Value::String(scope.into());
                     }
                     _ => rewrite(i, from, to, region),
                 }

@@ -15,6 +15,8 @@
 
 mod memory;
 #[cfg(feature = "postgres")]
+mod pg_commit;
+#[cfg(feature = "postgres")]
 mod pg_notify;
 #[cfg(feature = "postgres")]
 mod postgres;

@@ -9,8 +9,8 @@
 //! transaction under an advisory lock (processes starting together apply them once).
 //!
 //! **Commits.** One writer task drains the queue and applies what is waiting in one transaction
-//! (group commit), its statements pipelined; a batch that fails is applied again commit by
-//! commit, so one bad commit fails alone.
+//! (group commit) with few round trips (see `pg_commit`); a batch that fails is applied again
+//! commit by commit, so one bad commit fails alone.
 //!
 //! **Leases and fencing.** Each store instance is an owner (a fresh id naming the host and pid).
 //! Creating an execution, redriving it, or claiming it with [`Store::running`] gives it to this
@@ -24,6 +24,7 @@
 //! activity taken, a task answered, a stop from another process) are not fenced; event ids are a
 //! primary key, so no event is ever stored twice.
 
+use super::pg_commit::apply_batch;
 use super::pg_notify::{self, LEASES, TASKS};
 use super::{
     ActivityRecord, Change, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store,
@@ -38,7 +39,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, OnceCell};
-use tokio_postgres::types::ToSql;
 
 type Ack = oneshot::Sender<Result<(), StoreError>>;
 
@@ -49,22 +49,22 @@ const GROUP_LIMIT: usize = 1024;
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
 
 /// The database's clock in Unix milliseconds (leases are compared against one clock).
-const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+pub(super) const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
 /// A [`Store`] in a PostgreSQL database, shared by several processes.
 pub struct PgStore {
     inner: Arc<Shared>,
 }
 
-struct Shared {
-    pool: Pool,
+pub(super) struct Shared {
+    pub(super) pool: Pool,
     /// This instance's lease owner id.
-    owner: String,
-    lease: Duration,
+    pub(super) owner: String,
+    pub(super) lease: Duration,
     /// Executions this instance holds or held, with the epoch it took them at: its commits of
     /// them are fenced. Leases are renewed for those it still runs (`true`), not for those it
     /// released.
-    held: Mutex<HashMap<String, (i64, bool)>>,
+    pub(super) held: Mutex<HashMap<String, (i64, bool)>>,
     ready: OnceCell<mpsc::UnboundedSender<(Commit, Ack)>>,
     /// What the listener hears other processes announce (see [`pg_notify`]).
     changes: tokio::sync::broadcast::Sender<Change>,
@@ -89,7 +89,7 @@ impl Drop for PgStore {
     }
 }
 
-fn pg_err(e: impl std::fmt::Display) -> StoreError {
+pub(super) fn pg_err(e: impl std::fmt::Display) -> StoreError {
     StoreError(format!("postgres: {e}"))
 }
 
@@ -298,276 +298,7 @@ async fn writer(shared: std::sync::Weak<Shared>, mut rx: mpsc::UnboundedReceiver
     }
 }
 
-/// What a commit does to this instance's leases once it is applied.
-enum Hold {
-    /// Nothing.
-    Keep,
-    /// It now holds the execution at this epoch.
-    Take(i64),
-    /// It no longer holds it (closed).
-    Drop,
-}
-
-async fn apply_batch(s: &Shared, batch: &[&Commit]) -> Result<(), StoreError> {
-    let mut client = s.pool.get().await.map_err(pg_err)?;
-    let tx = client.transaction().await.map_err(pg_err)?;
-    let mut holds = Vec::with_capacity(batch.len());
-    for c in batch {
-        holds.push(apply(s, &tx, c).await?);
-    }
-    tx.commit().await.map_err(pg_err)?;
-    let mut held = lock(&s.held);
-    for (c, h) in batch.iter().zip(holds) {
-        match h {
-            Hold::Keep => {}
-            Hold::Take(epoch) => {
-                held.insert(c.execution.clone(), (epoch, true));
-            }
-            Hold::Drop => {
-                held.remove(&c.execution);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Applies one commit inside `tx`, its statements pipelined.
-async fn apply(
-    s: &Shared,
-    tx: &deadpool_postgres::Transaction<'_>,
-    c: &Commit,
-) -> Result<Hold, StoreError> {
-    let lease = s.lease.as_millis() as i64;
-    let arn = &c.execution;
-    let epoch = lock(&s.held).get(arn).map(|(epoch, _)| *epoch);
-    let reopens = c
-        .status
-        .as_ref()
-        .is_some_and(|st| st.status == ExecutionStatus::Running);
-    let closes = c
-        .status
-        .as_ref()
-        .is_some_and(|st| st.status != ExecutionStatus::Running);
-    let mut hold = Hold::Keep;
-    if let Some(r) = &c.create {
-        let st = tx
-            .prepare_cached(&format!(
-                "INSERT INTO stepfn_executions(arn, name, state_machine, status, input, output,
-                 error, cause, start_ms, stop_ms, redrive_count, redrive_ms, owner, epoch,
-                 lease_until_ms)
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,1,{NOW_MS} + $14)"
-            ))
-            .await
-            .map_err(pg_err)?;
-        let redrives = r.redrive_count as i64;
-        tx.execute(
-            &st,
-            &[
-                &r.arn,
-                &r.name,
-                &r.state_machine,
-                &r.status.as_str(),
-                &r.input,
-                &r.output,
-                &r.error,
-                &r.cause,
-                &r.start_ms,
-                &r.stop_ms,
-                &redrives,
-                &r.redrive_ms,
-                &s.owner,
-                &lease,
-            ],
-        )
-        .await
-        .map_err(|e| StoreError(format!("execution `{}` cannot be created: {e}", r.arn)))?;
-        hold = Hold::Take(1);
-    } else if reopens {
-        // A redrive: this instance takes the closed execution with a new epoch.
-        let st = tx
-            .prepare_cached(&format!(
-                "UPDATE stepfn_executions SET owner = $2, epoch = epoch + 1,
-                 lease_until_ms = {NOW_MS} + $3 WHERE arn = $1 AND status <> 'RUNNING'
-                 RETURNING epoch"
-            ))
-            .await
-            .map_err(pg_err)?;
-        let row = tx
-            .query_opt(&st, &[arn, &s.owner, &lease])
-            .await
-            .map_err(pg_err)?
-            .ok_or_else(|| StoreError(format!("execution `{arn}` is not closed")))?;
-        hold = Hold::Take(row.get(0));
-    } else if let Some(epoch) = epoch {
-        // Fencing: the row is still ours, at our epoch, and running.
-        let st = tx
-            .prepare_cached(
-                "SELECT 1 FROM stepfn_executions
-                 WHERE arn = $1 AND owner = $2 AND epoch = $3 AND status = 'RUNNING' FOR SHARE",
-            )
-            .await
-            .map_err(pg_err)?;
-        if tx
-            .query_opt(&st, &[arn, &s.owner, &epoch])
-            .await
-            .map_err(pg_err)?
-            .is_none()
-        {
-            return Err(StoreError(format!(
-                "lease lost: execution `{arn}` was taken over by another process (epoch {epoch} \
-                 is fenced off)"
-            )));
-        }
-    }
-    if closes {
-        hold = Hold::Drop;
-    }
-    let mut calls: Vec<BoxFuture<'_, Result<u64, tokio_postgres::Error>>> = Vec::new();
-    let stmt = |sql: &'static str| async move { tx.prepare_cached(sql).await };
-    if !c.events.is_empty() {
-        let ids: Vec<i64> = c.events.iter().map(|e| e.id as i64).collect();
-        let bodies: Vec<String> = c.events.iter().map(|e| e.to_text()).collect();
-        let st = stmt(
-            "INSERT INTO stepfn_events(arn, id, body)
-             SELECT $1, i, b FROM UNNEST($2::bigint[], $3::text[]) AS t(i, b)",
-        )
-        .await
-        .map_err(pg_err)?;
-        calls.push(Box::pin(async move {
-            tx.execute(&st, &[arn, &ids, &bodies]).await
-        }));
-    }
-    if c.clear_frames {
-        let st = stmt("DELETE FROM stepfn_frames WHERE arn = $1")
-            .await
-            .map_err(pg_err)?;
-        calls.push(Box::pin(async move { tx.execute(&st, &[arn]).await }));
-    }
-    if !c.frames.is_empty() {
-        let put = stmt(
-            "INSERT INTO stepfn_frames(arn, key, body) VALUES ($1, $2, $3)
-             ON CONFLICT(arn, key) DO UPDATE SET body = excluded.body",
-        )
-        .await
-        .map_err(pg_err)?;
-        let del = stmt("DELETE FROM stepfn_frames WHERE arn = $1 AND key = $2")
-            .await
-            .map_err(pg_err)?;
-        for (k, v) in &c.frames {
-            let (put, del) = (put.clone(), del.clone());
-            calls.push(Box::pin(async move {
-                match v {
-                    Some(v) => tx.execute(&put, &[arn, k, v]).await,
-                    None => tx.execute(&del, &[arn, k]).await,
-                }
-            }));
-        }
-    }
-    if c.clear_tasks {
-        let st = stmt("DELETE FROM stepfn_tasks WHERE execution = $1")
-            .await
-            .map_err(pg_err)?;
-        calls.push(Box::pin(async move { tx.execute(&st, &[arn]).await }));
-    }
-    if !c.remove_tasks.is_empty() {
-        let st = stmt("DELETE FROM stepfn_tasks WHERE token = ANY($1)")
-            .await
-            .map_err(pg_err)?;
-        let tokens = &c.remove_tasks;
-        calls.push(Box::pin(async move { tx.execute(&st, &[tokens]).await }));
-    }
-    if !c.put_tasks.is_empty() {
-        let st = stmt(
-            "INSERT INTO stepfn_tasks(token, execution, activity, input, started, worker,
-             heartbeat_ms, answer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT(token) DO UPDATE SET execution = excluded.execution,
-             activity = excluded.activity, input = excluded.input, started = excluded.started,
-             worker = excluded.worker, heartbeat_ms = excluded.heartbeat_ms,
-             answer = excluded.answer",
-        )
-        .await
-        .map_err(pg_err)?;
-        for t in &c.put_tasks {
-            let st = st.clone();
-            calls.push(Box::pin(async move {
-                let args: [&(dyn ToSql + Sync); 8] = [
-                    &t.token,
-                    &t.execution,
-                    &t.activity,
-                    &t.input,
-                    &t.started,
-                    &t.worker,
-                    &t.heartbeat_ms,
-                    &t.answer,
-                ];
-                tx.execute(&st, &args).await
-            }));
-        }
-    }
-    if !c.update_tasks.is_empty() {
-        let st = stmt(
-            "UPDATE stepfn_tasks SET started = started OR $2, worker = COALESCE(worker, $3),
-             heartbeat_ms = GREATEST(heartbeat_ms, $4), answer = COALESCE(answer, $5)
-             WHERE token = $1",
-        )
-        .await
-        .map_err(pg_err)?;
-        for t in &c.update_tasks {
-            let st = st.clone();
-            calls.push(Box::pin(async move {
-                tx.execute(
-                    &st,
-                    &[&t.token, &t.started, &t.worker, &t.heartbeat_ms, &t.answer],
-                )
-                .await
-            }));
-        }
-    }
-    if let Some(sc) = &c.status {
-        let st = stmt(
-            "UPDATE stepfn_executions SET status = $2, output = $3, error = $4, cause = $5,
-             stop_ms = $6, redrive_count = COALESCE($7, redrive_count),
-             redrive_ms = COALESCE($8, redrive_ms) WHERE arn = $1",
-        )
-        .await
-        .map_err(pg_err)?;
-        let count = sc.redrive_count.map(|n| n as i64);
-        calls.push(Box::pin(async move {
-            tx.execute(
-                &st,
-                &[
-                    arn,
-                    &sc.status.as_str(),
-                    &sc.output,
-                    &sc.error,
-                    &sc.cause,
-                    &sc.stop_ms,
-                    &count,
-                    &sc.redrive_ms,
-                ],
-            )
-            .await
-        }));
-    }
-    let tasks_changed = c.clear_tasks
-        || !c.remove_tasks.is_empty()
-        || !c.put_tasks.is_empty()
-        || !c.update_tasks.is_empty();
-    if tasks_changed {
-        // Delivered at commit, to every process listening (this one too).
-        let st = stmt("SELECT pg_notify('stepfn_tasks', '')")
-            .await
-            .map_err(pg_err)?;
-        calls.push(Box::pin(async move { tx.execute(&st, &[]).await }));
-    }
-    // Pipelined: sent in order, answered in order.
-    for r in futures::future::join_all(calls).await {
-        r.map_err(|e| StoreError(format!("postgres: commit of `{arn}`: {e}")))?;
-    }
-    Ok(hold)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 

@@ -351,3 +351,54 @@ async fn postgres_leases_fence_a_process_that_lost_them() {
     late.events = vec![event(3)];
     assert!(b.commit(late).await.is_err());
 }
+
+/// Another process's changes to tasks and leases are announced (`LISTEN/NOTIFY`), and the
+/// earliest foreign lease's expiry is known, so nothing has to poll for them.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_announces_changes() {
+    use std::time::Duration;
+    let Some(url) = pg_url().await else { return };
+    let lease = Duration::from_secs(30);
+    let a = PgStore::connect(&url, lease).unwrap();
+    let b = PgStore::connect(&url, lease).unwrap();
+    let mut heard = b.changes().expect("PostgreSQL announces changes");
+    // B's listener starts with its first use; it announces both changes once it listens.
+    assert!(b.next_expiry().await.unwrap().is_none());
+    let listening = |rx: &mut tokio::sync::broadcast::Receiver<Change>, change| {
+        let rx = &mut *rx;
+        async move { wait_for_change(rx, change, Duration::from_secs(10)).await }
+    };
+    assert!(listening(&mut heard, Change::Leases).await);
+    while heard.try_recv().is_ok() {}
+
+    let mut c = Commit::new("n1");
+    c.create = Some(record("n1", "M"));
+    c.put_tasks = vec![PendingTask {
+        token: "nt".into(),
+        execution: "n1".into(),
+        activity: Some("act".into()),
+        input: "{}".into(),
+        started: false,
+        worker: None,
+        heartbeat_ms: 0,
+        answer: None,
+    }];
+    a.commit(c).await.unwrap();
+    assert!(listening(&mut heard, Change::Tasks).await, "a task added");
+    let left = b.next_expiry().await.unwrap().expect("A's lease");
+    assert!(left <= lease && left > lease / 2, "{left:?}");
+    let take = TaskUpdate::Take {
+        activity: "act".into(),
+        worker: None,
+        now_ms: 1,
+    };
+    assert!(a.update_task(take).await.unwrap().is_some());
+    assert!(listening(&mut heard, Change::Tasks).await, "a task taken");
+    a.release("n1").await.unwrap();
+    assert!(
+        listening(&mut heard, Change::Leases).await,
+        "a lease released"
+    );
+    assert_eq!(b.next_expiry().await.unwrap(), Some(Duration::ZERO));
+}
