@@ -149,10 +149,19 @@ impl Exec<'_> {
                         Cow::Owned(v) => Box::new(v.into_iter()),
                         Cow::Borrowed(s) => Box::new(s.iter().cloned()),
                     };
+                    // A Distributed Map's item counts, live (DescribeMapRun).
+                    let progress = distributed
+                        .then(|| super::map_progress::start(&self.info.id, run_prev, len as u64))
+                        .flatten();
                     let iterations = items.enumerate().map(|(index, item)| {
                         let outer = outer.clone();
                         let key = frame.map(|f| child_key(f, name, '#', index));
+                        let progress = progress.clone();
                         async move {
+                            if let Some(p) = &progress {
+                                p.item_started();
+                            }
+                            let r = async {
                             let dur = self.dur.as_deref();
                             let resume = match (dur, &key) {
                                 (Some(d), Some(k)) => d.take_resume(k),
@@ -208,19 +217,8 @@ impl Exec<'_> {
                                 d.set(k, &done_ck(&r));
                             }
                             r
-                        }
-                    });
-                    // A Distributed Map's item counts, live (DescribeMapRun).
-                    let progress = distributed
-                        .then(|| super::map_progress::start(&self.info.id, run_prev, len as u64))
-                        .flatten();
-                    let iterations = iterations.map(|iteration| {
-                        let progress = progress.clone();
-                        async move {
-                            if let Some(p) = &progress {
-                                p.item_started();
                             }
-                            let r = iteration.await;
+                            .await;
                             if let Some(p) = &progress {
                                 p.item_ended(&r);
                             }

@@ -4,6 +4,9 @@
 //! kept here while the run goes, keyed by the execution and its `MapRunStarted` event id; the
 //! last few thousand runs stay readable after they end.
 
+// The counts are read by `stepfn serve` (DescribeMapRun) only.
+#![cfg_attr(not(feature = "server"), allow(dead_code))]
+
 use crate::error::StatesError;
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};

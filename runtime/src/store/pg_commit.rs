@@ -33,7 +33,8 @@ fn reopens(c: &Commit) -> bool {
 /// Applies `batch` in one transaction; on success, updates the leases this instance holds.
 pub(super) async fn apply_batch(s: &Shared, batch: &[&Commit]) -> Result<(), StoreError> {
     let mut client = s.pool.get().await.map_err(pg_err)?;
-    let tx = client.transaction().await.map_err(pg_err)?;
+    let owned_tx = client.transaction().await.map_err(pg_err)?;
+    let tx = &owned_tx;
     let lease = s.lease.as_millis() as i64;
     let mut holds: Vec<Hold> = Vec::with_capacity(batch.len());
     let mut fenced: Vec<(&str, i64)> = Vec::new();
@@ -69,7 +70,7 @@ pub(super) async fn apply_batch(s: &Shared, batch: &[&Commit]) -> Result<(), Sto
         }
         holds.push(hold);
     }
-    fence(s, &tx, &fenced).await?;
+    fence(s, tx, &fenced).await?;
 
     // The events of every commit, in one statement.
     let mut arns: Vec<&str> = Vec::new();
@@ -85,7 +86,7 @@ pub(super) async fn apply_batch(s: &Shared, batch: &[&Commit]) -> Result<(), Sto
     let mut calls: Vec<Call<'_>> = Vec::new();
     for c in batch {
         if c.create.is_some() {
-            calls.push(create(s, &tx, c, lease).await?);
+            calls.push(create(s, tx, c, lease).await?);
         }
     }
     if !ids.is_empty() {
@@ -103,7 +104,7 @@ pub(super) async fn apply_batch(s: &Shared, batch: &[&Commit]) -> Result<(), Sto
     }
     let mut tasks_added = false;
     for c in batch {
-        rest(&tx, c, &mut calls).await?;
+        rest(tx, c, &mut calls).await?;
         tasks_added |= !c.put_tasks.is_empty() || !c.update_tasks.is_empty();
     }
     if tasks_added {
@@ -118,7 +119,7 @@ pub(super) async fn apply_batch(s: &Shared, batch: &[&Commit]) -> Result<(), Sto
     for r in futures::future::join_all(calls).await {
         r.map_err(|e| StoreError(format!("postgres: commit: {e}")))?;
     }
-    tx.commit().await.map_err(pg_err)?;
+    owned_tx.commit().await.map_err(pg_err)?;
     let mut held = lock(&s.held);
     for (c, h) in batch.iter().zip(holds) {
         match h {

@@ -365,11 +365,8 @@ async fn postgres_announces_changes() {
     let mut heard = b.changes().expect("PostgreSQL announces changes");
     // B's listener starts with its first use; it announces both changes once it listens.
     assert!(b.next_expiry().await.unwrap().is_none());
-    let listening = |rx: &mut tokio::sync::broadcast::Receiver<Change>, change| {
-        let rx = &mut *rx;
-        async move { wait_for_change(rx, change, Duration::from_secs(10)).await }
-    };
-    assert!(listening(&mut heard, Change::Leases).await);
+    let at_most = Duration::from_secs(10);
+    assert!(wait_for_change(&mut heard, Change::Leases, at_most).await);
     while heard.try_recv().is_ok() {}
 
     let mut c = Commit::new("n1");
@@ -385,7 +382,10 @@ async fn postgres_announces_changes() {
         answer: None,
     }];
     a.commit(c).await.unwrap();
-    assert!(listening(&mut heard, Change::Tasks).await, "a task added");
+    assert!(
+        wait_for_change(&mut heard, Change::Tasks, at_most).await,
+        "a task added"
+    );
     let left = b.next_expiry().await.unwrap().expect("A's lease");
     assert!(left <= lease && left > lease / 2, "{left:?}");
     let take = TaskUpdate::Take {
@@ -394,10 +394,13 @@ async fn postgres_announces_changes() {
         now_ms: 1,
     };
     assert!(a.update_task(take).await.unwrap().is_some());
-    assert!(listening(&mut heard, Change::Tasks).await, "a task taken");
+    assert!(
+        wait_for_change(&mut heard, Change::Tasks, at_most).await,
+        "a task taken"
+    );
     a.release("n1").await.unwrap();
     assert!(
-        listening(&mut heard, Change::Leases).await,
+        wait_for_change(&mut heard, Change::Leases, at_most).await,
         "a lease released"
     );
     assert_eq!(b.next_expiry().await.unwrap(), Some(Duration::ZERO));

@@ -8,7 +8,7 @@ use aws_sdk_sfn::types::HistoryEvent;
 /// Task state on an activity).
 fn context_definition(activity_arn: &str) -> String {
     json!({"StartAt": "A", "States": {
-        "A": {"Type": "Task", "Resource": activity_arn, "TimeoutSeconds": 1,
+        "A": {"Type": "Task", "Resource": activity_arn, "TimeoutSeconds": 1, "Next": "P",
               "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "P"}]},
         "P": {"Type": "Pass", "Parameters": {
             "execution.$": "$$.Execution.Id", "machine.$": "$$.StateMachine.Id",
