@@ -60,6 +60,8 @@ use tokio::sync::watch;
 
 mod shared;
 use shared::{follow_tasks, takeover, TASK_SYNC};
+mod typed;
+pub use typed::{Execution, ExecutionError};
 
 use crate::arn::{DEFAULT_ACCOUNT as ACCOUNT, DEFAULT_REGION as REGION};
 
@@ -143,6 +145,31 @@ impl ExecutionDescription {
     /// The status.
     pub fn status(&self) -> ExecutionStatus {
         self.record.status
+    }
+
+    /// The execution ARN.
+    pub fn arn(&self) -> &str {
+        &self.record.arn
+    }
+
+    /// The execution's name.
+    pub fn name(&self) -> &str {
+        &self.record.name
+    }
+
+    /// The state machine's ARN.
+    pub fn state_machine_arn(&self) -> String {
+        state_machine_arn(&self.record.state_machine)
+    }
+
+    /// The error name, once FAILED, TIMED_OUT or ABORTED.
+    pub fn error(&self) -> Option<&str> {
+        self.record.error.as_deref()
+    }
+
+    /// The cause, once FAILED, TIMED_OUT or ABORTED.
+    pub fn cause(&self) -> Option<&str> {
+        self.record.cause.as_deref()
     }
 
     /// The output, once SUCCEEDED.
@@ -920,8 +947,34 @@ impl Runtime {
         Ok(())
     }
 
-    /// SendTaskSuccess: `output` must be JSON text of at most 256 KiB (else `InvalidOutput`).
-    pub async fn send_task_success(&self, token: &str, output: &str) -> Result<(), RuntimeError> {
+    /// SendTaskSuccess with a typed result: the task's result is `output` as JSON (at most
+    /// 256 KiB, else `InvalidOutput`). An output that is already JSON text goes through
+    /// [`Runtime::send_task_success_json`].
+    ///
+    /// ```
+    /// # async fn answer(rt: &stepfn::Runtime, token: &str) -> Result<(), stepfn::RuntimeError> {
+    /// #[derive(serde::Serialize)]
+    /// struct Decision { approved: bool }
+    /// rt.send_task_success(token, &Decision { approved: true }).await
+    /// # }
+    /// ```
+    pub async fn send_task_success<T: serde::Serialize>(
+        &self,
+        token: &str,
+        output: &T,
+    ) -> Result<(), RuntimeError> {
+        let text = serde_json::to_string(output)
+            .map_err(|e| RuntimeError::InvalidOutput(format!("Invalid Output: {e}")))?;
+        self.send_task_success_json(token, &text).await
+    }
+
+    /// SendTaskSuccess as the API takes it: `output` must be JSON text of at most 256 KiB (else
+    /// `InvalidOutput`).
+    pub async fn send_task_success_json(
+        &self,
+        token: &str,
+        output: &str,
+    ) -> Result<(), RuntimeError> {
         if callbacks::token_execution(token).is_none() {
             return Err(RuntimeError::InvalidToken("Invalid token".into()));
         }
