@@ -44,6 +44,8 @@ pub async fn work_once(runtime: &Runtime) -> Result<bool, RuntimeError> {
         document,
     };
     let output = serde_json::to_string(&review).unwrap_or_default();
-    runtime.send_task_success_json(&task.task_token, &output).await?;
+    runtime
+        .send_task_success_json(&task.task_token, &output)
+        .await?;
     Ok(true)
 }

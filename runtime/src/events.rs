@@ -576,7 +576,10 @@ mod tests {
         assert_eq!(typed.state_name(), Some("P"));
         assert_eq!(
             typed.details,
-            EventDetails::StateEntered { name: "P".into(), input: json!({"a": 1}) }
+            EventDetails::StateEntered {
+                name: "P".into(),
+                input: json!({"a": 1})
+            }
         );
     }
 
@@ -599,6 +602,8 @@ mod tests {
         let e = Event::from_json(&bad).unwrap_err();
         assert!(e.starts_with("event 5: stateExitedEventDetails:"), "{e}");
         let bad_type = json!({"id": 6, "type": "Nope", "timestamp": "2026-11-25T10:00:00.000Z"});
-        assert!(Event::from_json(&bad_type).unwrap_err().contains("unknown `type`"));
+        assert!(Event::from_json(&bad_type)
+            .unwrap_err()
+            .contains("unknown `type`"));
     }
 }

@@ -173,7 +173,9 @@ async fn long_poll_waits_for_a_task_then_gives_up() {
     let t0 = tokio::time::Instant::now();
     assert_eq!(rt.get_activity_task(ACT, Some("late")).await.unwrap(), None);
     assert_eq!(t0.elapsed(), Duration::from_secs(60));
-    rt.send_task_success_json(&task.task_token, "5").await.unwrap();
+    rt.send_task_success_json(&task.task_token, "5")
+        .await
+        .unwrap();
     assert_eq!(rt.wait(&arn).await.unwrap().output(), Some(json!(5)));
 }
 
@@ -299,7 +301,8 @@ async fn bad_tokens_and_outputs_are_refused() {
     let arn = rt.start("M", json!({"x": 1}), None).await.unwrap();
     let task = rt.get_activity_task(ACT, None).await.unwrap().unwrap();
     assert!(matches!(
-        rt.send_task_success_json(&task.task_token, "{not json").await,
+        rt.send_task_success_json(&task.task_token, "{not json")
+            .await,
         Err(RuntimeError::InvalidOutput(_))
     ));
     let big = serde_json::to_string(&"a".repeat(300_000)).unwrap();
@@ -308,7 +311,9 @@ async fn bad_tokens_and_outputs_are_refused() {
         Err(RuntimeError::InvalidOutput(_))
     ));
     // Still answerable after the refusals.
-    rt.send_task_success_json(&task.task_token, "[1]").await.unwrap();
+    rt.send_task_success_json(&task.task_token, "[1]")
+        .await
+        .unwrap();
     assert_eq!(rt.wait(&arn).await.unwrap().output(), Some(json!([1])));
 }
 
@@ -540,7 +545,9 @@ async fn pending_tasks_survive_a_restart_in_memory() {
         v.sort();
         v
     });
-    rt.send_task_success_json(&token, r#"{"cb": 1}"#).await.unwrap();
+    rt.send_task_success_json(&token, r#"{"cb": 1}"#)
+        .await
+        .unwrap();
     assert_eq!(rt.wait(&cb).await.unwrap().output(), Some(json!({"cb": 1})));
     // The activity task is still there to take, and its absolute deadline (100 s after it was
     // scheduled) is kept: it ends about 60 s after the restart.

@@ -76,9 +76,9 @@ impl ExecutionError {
     /// AWS's error name, for a FAILED, TIMED_OUT or ABORTED execution.
     pub fn error(&self) -> Option<&str> {
         match self {
-            Self::Failed { error, .. } | Self::TimedOut { error, .. } | Self::Aborted { error, .. } => {
-                error.as_deref()
-            }
+            Self::Failed { error, .. }
+            | Self::TimedOut { error, .. }
+            | Self::Aborted { error, .. } => error.as_deref(),
             _ => None,
         }
     }
@@ -86,9 +86,9 @@ impl ExecutionError {
     /// AWS's cause, for a FAILED, TIMED_OUT or ABORTED execution.
     pub fn cause(&self) -> Option<&str> {
         match self {
-            Self::Failed { cause, .. } | Self::TimedOut { cause, .. } | Self::Aborted { cause, .. } => {
-                cause.as_deref()
-            }
+            Self::Failed { cause, .. }
+            | Self::TimedOut { cause, .. }
+            | Self::Aborted { cause, .. } => cause.as_deref(),
             _ => None,
         }
     }
@@ -148,7 +148,11 @@ impl<W: Workflow> Execution<W> {
     /// runs with the same input returns it; see [`Runtime::start`]). `W` is registered on the
     /// runtime on first use, as [`Runtime::register_workflow`] does, unless a state machine is
     /// already registered under [`W::NAME`](Workflow::NAME).
-    pub async fn start(runtime: &Runtime, name: &str, input: W::Input) -> Result<Self, RuntimeError> {
+    pub async fn start(
+        runtime: &Runtime,
+        name: &str,
+        input: W::Input,
+    ) -> Result<Self, RuntimeError> {
         let input = serde_json::to_value(&input).map_err(|e| {
             RuntimeError::InvalidExecutionInput(format!(
                 "the input of {} could not be serialized: {e}",
@@ -228,7 +232,8 @@ impl<W: Workflow> Execution<W> {
     /// as [`Runtime::resume_execution`] does.
     pub async fn output(&self) -> Result<W::Output, ExecutionError> {
         let mut d = self.runtime.wait(&self.arn).await?;
-        if d.status() == ExecutionStatus::Running && self.runtime.resume_execution(&self.arn).await?
+        if d.status() == ExecutionStatus::Running
+            && self.runtime.resume_execution(&self.arn).await?
         {
             d = self.runtime.wait(&self.arn).await?;
         }
