@@ -232,6 +232,34 @@ impl Runtime {
     }
 
     /// Registers (or replaces) a state machine and its task handlers; returns its ARN.
+    ///
+    /// **Registry keys.** A Task state's handler is found by its `Resource` as written, with
+    /// one exception: a `.waitForTaskToken` resource is looked up as written, then **without
+    /// the suffix** — register `arn:aws:states:::sqs:sendMessage` for a state whose resource is
+    /// `arn:aws:states:::sqs:sendMessage.waitForTaskToken`. That handler performs the request
+    /// (it finds the token in the parameters it is given, e.g. from `$$.Task.Token`); the task
+    /// then waits for [`Runtime::send_task_success`] or [`Runtime::send_task_failure`] with that
+    /// token. A `.sync` resource keeps its suffix (register `arn:aws:states:::ecs:runTask.sync`
+    /// as written) and its handler's result is the task's result. An activity ARN needs no
+    /// handler: workers take its tasks with [`Runtime::get_activity_task`]. A `workflow!` task
+    /// bound to the Rust handler `charge` has the resource `${charge}`, already in
+    /// [`Workflow::tasks`](crate::Workflow::tasks).
+    ///
+    /// ```
+    /// use stepfn::{asl::StateMachine, Runtime, TaskRegistry};
+    /// let definition = r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "End": true,
+    ///     "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+    ///     "Parameters": {"MessageBody": {"token.$": "$$.Task.Token"}}}}}"#;
+    /// let mut tasks = TaskRegistry::new();
+    /// // The key drops `.waitForTaskToken`.
+    /// tasks.register_json("arn:aws:states:::sqs:sendMessage", |params| async move {
+    ///     let _token = params["MessageBody"]["token"].clone(); // hand it to whoever answers
+    ///     Ok(serde_json::json!({"MessageId": "m-1"}))
+    /// });
+    /// let rt = Runtime::in_memory();
+    /// let machine = StateMachine::from_json_str(definition).unwrap();
+    /// rt.register("Ask", machine, tasks).unwrap();
+    /// ```
     pub fn register(
         &self,
         name: &str,
@@ -246,7 +274,9 @@ impl Runtime {
 
     /// Registers a `workflow!` workflow — its ASL and its Rust task handlers — as a Standard
     /// state machine named after it. Durable executions of it run in the interpreter (the compiled
-    /// form serves in-memory runs); add handlers for other resources with [`Runtime::register`].
+    /// form serves in-memory runs); add handlers for other resources with [`Runtime::register`]
+    /// (its documentation gives the registry key rules: a `.waitForTaskToken` resource's key
+    /// drops the suffix). [`Execution::start`] registers a workflow on first use.
     pub fn register_workflow<W: crate::Workflow>(&self) -> Result<String, RuntimeError> {
         self.register(W::NAME, W::state_machine(), W::tasks())
     }

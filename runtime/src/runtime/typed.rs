@@ -94,33 +94,10 @@ impl ExecutionError {
     }
 }
 
-/// A durable execution of the workflow `W` on a [`Runtime`]: a typed handle on its ARN.
+/// A durable execution of the workflow `W` on a [`Runtime`]: a typed handle on its ARN. The
+/// guide below (`runtime/docs/durable.md`) shows it with task tokens, activities and restarts.
 ///
-/// ```
-/// use serde::{Deserialize, Serialize};
-/// use stepfn::{workflow, Execution, ExecutionStatus, Runtime, TaskError};
-///
-/// #[derive(Serialize, Deserialize)]
-/// pub struct Order { pub id: String, pub total: u64 }
-///
-/// async fn charge(o: Order) -> Result<u64, TaskError> { Ok(o.total) }
-///
-/// workflow! {
-///     pub Charge(Order) -> u64 { Charge: task charge end; }
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let rt = Runtime::in_memory(); // or Runtime::open("stepfn.db")?
-/// let run = Execution::<Charge>::start(&rt, "order-1", Order { id: "o-1".into(), total: 40 }).await?;
-/// assert_eq!(run.output().await?, 40);
-/// assert_eq!(run.status().await?, ExecutionStatus::Succeeded);
-/// // The same execution, from its ARN (another part of the service, after a restart, …).
-/// let again = Execution::<Charge>::attach(&rt, run.arn()).await?;
-/// assert_eq!(again.history().await?.len(), run.history().await?.len());
-/// # Ok(())
-/// # }
-/// ```
+#[doc = include_str!("../../docs/durable.md")]
 pub struct Execution<W> {
     runtime: Runtime,
     arn: String,
