@@ -263,3 +263,26 @@ impl<W: Workflow> Execution<W> {
         self.runtime.stop(&self.arn, error, cause).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_failures_are_told_apart_from_other_runtime_errors() {
+        let store = ExecutionError::from(RuntimeError::Store(StoreError("disk full".into())));
+        assert_eq!(store, ExecutionError::Store("disk full".into()));
+        let missing = RuntimeError::ExecutionDoesNotExist("arn".into());
+        assert_eq!(
+            ExecutionError::from(missing.clone()),
+            ExecutionError::Runtime(missing)
+        );
+        let failed = ExecutionError::Failed {
+            error: Some("E".into()),
+            cause: None,
+        };
+        assert_eq!((failed.error(), failed.cause()), (Some("E"), None));
+        assert_eq!(failed.to_string(), "execution FAILED: E: ");
+        assert_eq!(store.error(), None);
+    }
+}
