@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use stepfn::{
     workflow, Event, EventDetails, EventType, Execution, ExecutionError, ExecutionStatus, Runtime,
-    RuntimeError, TaskError, TaskRegistry, Workflow,
+    RuntimeError, TaskError, TaskRegistry,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
