@@ -6,7 +6,7 @@
 //! execution reads the rows of the tasks its frames wait on when the store announces a change
 //! to tasks ([`Store::changes`](crate::store::Store::changes): PostgreSQL `NOTIFY`), and wakes
 //! them. Executions whose lease expired are claimed when the earliest lease expires
-//! ([`Store::next_expiry`](crate::store::Store::next_expiry)) or one is released. Timers (Wait,
+//! ([`Store::next_expiry`](crate::store::Store::next_expiry)). Timers (Wait,
 //! retry backoff, task and heartbeat timeouts) are deadlines in the execution's checkpoints,
 //! armed as tokio timers by the process that runs it, and again by the one taking it over.
 //! Without announcements (a store that cannot make them) these fall back to polling every
@@ -53,29 +53,18 @@ pub(super) async fn follow_tasks(inner: std::sync::Weak<Inner>, every: Duration)
 }
 
 /// Continues the executions of the shared store whose lease expired: when the earliest lease
-/// of another process expires, or one is released (at least every `every`); stops with the
-/// runtime.
+/// of another process expires (at least every `every`); stops with the runtime.
 pub(super) async fn takeover(inner: std::sync::Weak<Inner>, every: Duration) {
-    let mut changes = match inner.upgrade() {
-        Some(i) => i.store.changes(),
-        None => return,
-    };
     loop {
-        let next = match (&changes, inner.upgrade()) {
-            (_, None) => return,
+        let next = match inner.upgrade() {
+            None => return,
             // Just past the expiry: the database's clock decides.
-            (Some(_), Some(i)) => match i.store.next_expiry().await {
+            Some(i) => match i.store.next_expiry().await {
                 Ok(Some(left)) => (left + Duration::from_millis(5)).min(every),
                 Ok(None) | Err(_) => every,
             },
-            (None, Some(_)) => every,
         };
-        match &mut changes {
-            Some(rx) => {
-                wait_for_change(rx, Change::Leases, next).await;
-            }
-            None => tokio::time::sleep(next).await,
-        }
+        tokio::time::sleep(next).await;
         let Some(inner) = inner.upgrade() else { return };
         // Errors (the database unreachable) are retried at the next tick.
         let _ = Runtime { inner }.resume().await;

@@ -277,8 +277,6 @@ impl ActivityRecord {
 pub enum Change {
     /// Pending tasks were added, taken, answered or heartbeaten.
     Tasks,
-    /// A lease was released: its execution can be claimed now.
-    Leases,
 }
 
 /// Where Standard executions are kept.

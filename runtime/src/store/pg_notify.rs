@@ -1,10 +1,12 @@
 //! PostgreSQL `LISTEN/NOTIFY` for the shared store: a process learns at once what another did
-//! to pending tasks (`stepfn_tasks`: a task added, taken, answered, heartbeaten) and to leases
-//! (`stepfn_leases`: one released), instead of polling for it.
+//! to pending tasks (`stepfn_tasks`: a task added, taken, answered, heartbeaten), instead of
+//! polling for it. Released leases are not announced: a process that cannot run an execution
+//! (its state machine unknown there) claims and releases it, and announcing that would wake the
+//! others into a race for it; their takeover instead sleeps until the next expiry.
 //!
 //! Notifications are sent inside the transactions that make the change (delivered at commit).
 //! One connection per store listens; it reconnects with a growing pause when lost and then
-//! announces both changes (what happened meanwhile is unknown). Leases that expire because
+//! announces a change (what happened meanwhile is unknown). Leases that expire because
 //! their process died announce nothing: [`super::Store::next_expiry`] says when to look.
 
 use super::Change;
@@ -15,8 +17,6 @@ use tokio_postgres::AsyncMessage;
 
 /// The channel of pending-task changes.
 pub(super) const TASKS: &str = "stepfn_tasks";
-/// The channel of released leases.
-pub(super) const LEASES: &str = "stepfn_leases";
 
 /// Listens on `config`'s database until `closed` says the store is gone, announcing on `tx`.
 pub(super) async fn listen(
@@ -37,19 +37,19 @@ pub(super) async fn listen(
                 }
             });
             if client
-                .batch_execute(&format!("LISTEN {TASKS}; LISTEN {LEASES}"))
+                .batch_execute(&format!("LISTEN {TASKS}"))
                 .await
                 .is_ok()
             {
                 pause = Duration::from_millis(100);
                 let _ = tx.send(Change::Tasks);
-                let _ = tx.send(Change::Leases);
                 loop {
                     tokio::select! {
                         channel = channels.next() => match channel {
                             Some(c) => {
-                                let change = if c == TASKS { Change::Tasks } else { Change::Leases };
-                                let _ = tx.send(change);
+                                if c == TASKS {
+                                    let _ = tx.send(Change::Tasks);
+                                }
                             }
                             None => break,
                         },

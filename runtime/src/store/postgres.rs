@@ -25,7 +25,7 @@
 //! primary key, so no event is ever stored twice.
 
 use super::pg_commit::apply_batch;
-use super::pg_notify::{self, LEASES, TASKS};
+use super::pg_notify::{self, TASKS};
 use super::{
     ActivityRecord, Change, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store,
     StoreError, TaskUpdate,
@@ -520,7 +520,6 @@ impl Store for PgStore {
                     &[&arn, &shared.owner, &epoch],
                 )
                 .await?;
-                c.execute(&format!("NOTIFY {LEASES}"), &[]).await?;
                 Ok(())
             }
             .boxed()
