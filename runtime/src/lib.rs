@@ -28,6 +28,7 @@ pub mod runtime;
 pub mod server;
 pub mod store;
 pub mod template;
+pub(crate) mod trace;
 pub mod workflow;
 
 #[doc(hidden)]

@@ -31,8 +31,11 @@ pub fn run(args: &Args) -> Status {
         }
     };
     let name = args.name.clone().unwrap_or_else(|| type_name(&args.file));
-    print!("{}", stepfn_asl::dsl::render(&sm, &name));
-    Status::Ok
+    if super::write_stdout(&stepfn_asl::dsl::render(&sm, &name)) {
+        Status::Ok
+    } else {
+        Status::Unreadable
+    }
 }
 
 /// `order-processing.asl.json` → `OrderProcessing`.

@@ -85,7 +85,61 @@ impl Cli {
 
 /// The `stepfn` binary: parse `std::env::args`, run, exit.
 pub fn main() -> ExitCode {
-    Cli::parse().run()
+    let cli = Cli::parse();
+    if cli.command.traces() {
+        init_tracing();
+    }
+    cli.run()
+}
+
+impl Command {
+    /// True for the commands that run executions (`run`, `serve`): they print tracing output.
+    fn traces(&self) -> bool {
+        match self {
+            Command::Run(_) => true,
+            #[cfg(feature = "server")]
+            Command::Serve(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Installs a tracing subscriber writing to stderr, filtered by `RUST_LOG` (e.g.
+/// `RUST_LOG=stepfn=debug`); without `RUST_LOG`, nothing is printed.
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let Some(spec) = std::env::var_os(EnvFilter::DEFAULT_ENV) else {
+        return;
+    };
+    let filter = match EnvFilter::try_new(spec.to_string_lossy()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("warning: RUST_LOG is not a valid filter ({e}); tracing is off");
+            return;
+        }
+    };
+    // Fails only when a subscriber is already installed: that one stays.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Writes `text` to stdout. A closed pipe (`stepfn executions … | head`) ends the output
+/// quietly: the reader has what it wanted. Another write error is reported on stderr, and
+/// `false` returned.
+pub(crate) fn write_stdout(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            false
+        }
+    }
 }
 
 /// The outcome of a subcommand, ordered by severity.

@@ -97,12 +97,23 @@ impl Interpreter {
     }
 
     /// Runs one execution to its end.
-    pub async fn execute(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
-        match self.begin(input, options) {
+    pub async fn execute(&self, input: Value, mut options: ExecutionOptions) -> ExecutionResult {
+        // A subscriber sees every execution by name: one is made when none was given.
+        let span = if trace::wants_execution_name() {
+            let n = options.name.get_or_insert_with(new_uuid);
+            trace::execution(&self.name, Some(n), Some(&self.arns.execution_arn(n)))
+        } else {
+            tracing::Span::none()
+        };
+        let begun = {
+            let _entered = span.enter();
+            self.begin(input, options)
+        };
+        match begun {
             Begun::Ended(result) => result,
             // Boxed: executors move the future they are given by value, and the rest of an
             // execution is a large future; this one holds a pointer.
-            Begun::Running(running) => Box::pin(self.run_rest(running)).await,
+            Begun::Running(running) => Box::pin(self.run_rest(running).instrument(span)).await,
         }
     }
 
@@ -299,6 +310,7 @@ impl Interpreter {
         let sm = &self.machine;
         // The event the first state follows: ExecutionStarted, or the redrive event.
         let mut prev = last_event;
+        let span = trace::execution(&self.name, Some(&rec.name), Some(&rec.arn));
         let run = async {
             let mut vars = Variables::new();
             exec.run_scope(
@@ -312,7 +324,8 @@ impl Interpreter {
                 top,
             )
             .await
-        };
+        }
+        .instrument(span);
         let outcome = match sm.timeout_seconds {
             Some(t) => {
                 // A redriven execution has its whole TimeoutSeconds again from the redrive.
