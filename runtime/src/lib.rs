@@ -18,6 +18,7 @@ pub mod events;
 pub mod fuzzing;
 pub mod graph;
 pub mod io;
+mod mock;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "lambda-invoke")]
@@ -44,3 +45,4 @@ pub use stepfn_asl as asl;
 pub use stepfn_macros::workflow;
 pub use store::ActivityRecord;
 pub use workflow::{run, run_with, RunError, Workflow};
+pub use mock::{Mock, MockEntry};

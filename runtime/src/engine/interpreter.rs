@@ -23,6 +23,9 @@ pub struct Interpreter {
     needs_identity: bool,
     /// The facts of executions whose identity cannot be seen (shared, not made per execution).
     anonymous: Arc<ExecutionInfo>,
+    /// Why an execution in memory fails at its start (a Task without a handler, or one waiting
+    /// for a task token), found once.
+    start_problem: Option<StatesError>,
 }
 
 /// The parts of the context object's facts that depend on the machine alone.
@@ -73,6 +76,7 @@ impl Interpreter {
         // Shared and never moved again: the resolved links name its scopes by address.
         let machine = Arc::new(machine);
         Self {
+            start_problem: start_problem(&machine.states, &tasks),
             uses_context,
             needs_identity: uses_context || has_tasks(&machine.states),
             anonymous,
@@ -198,6 +202,9 @@ impl Interpreter {
                 ))
             },
         );
+        if let Some(e) = &self.start_problem {
+            return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e.clone())), true));
+        }
         let mut size = match exec.payload_limit {
             None => None,
             Some(limit) => match size::checked(&input, limit) {
