@@ -3,7 +3,8 @@
 //!
 //! - `execution` span (INFO): `state_machine`, `execution` (its name), `arn`.
 //! - `state` span (DEBUG), inside it: `state` (its name), `type` (`Task`, `Choice`, …),
-//!   `attempt` (recorded on each retry) and `error` (recorded when the state fails).
+//!   `attempt` (recorded when a retry starts: 1, 2, …) and `error` (recorded when the state
+//!   fails; a caught error is a `catch` event instead).
 //! - `retry` event (INFO): `state`, `attempt` (the attempt about to run, 1 for the first retry),
 //!   `delay_ms`, `error`.
 //! - `catch` event (INFO): `state`, `error`, `next` (the catcher's target).
@@ -37,7 +38,7 @@ pub(crate) fn state(name: &str, kind: &StateKind) -> Span {
         "state",
         state = name,
         r#type = kind.type_name(),
-        attempt = 0u64,
+        attempt = Empty,
         error = Empty,
     )
 }
@@ -51,7 +52,7 @@ pub(crate) fn state_in(parent: &Span, name: &str, kind: &StateKind) -> Span {
         "state",
         state = name,
         r#type = kind.type_name(),
-        attempt = 0u64,
+        attempt = Empty,
         error = Empty,
     )
 }

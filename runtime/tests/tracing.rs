@@ -141,7 +141,7 @@ const EXPECTED: &[&str] = &[
     r#"event in state: message=retry state="Charge" attempt=1 delay_ms=2000 error="Gateway.Busy""#,
     r#"span execution (in ): state_machine="Traced" execution="run-1" arn="arn:aws:states:us-east-1:123456789012:execution:Traced:run-1""#,
     r#"span state (in execution): state="Charge" type="Task" attempt=1"#,
-    r#"span state (in execution): state="Declined" type="Fail" attempt=0 error="Order.Declined""#,
+    r#"span state (in execution): state="Declined" type="Fail" error="Order.Declined""#,
 ];
 
 #[tokio::test(start_paused = true)]

@@ -105,7 +105,8 @@ impl Command {
 }
 
 /// Installs a tracing subscriber writing to stderr, filtered by `RUST_LOG` (e.g.
-/// `RUST_LOG=stepfn=debug`); without `RUST_LOG`, nothing is printed.
+/// `RUST_LOG=stepfn=debug`); without `RUST_LOG`, nothing is printed. Spans are printed when
+/// they close (a state's line when it ends).
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let Some(spec) = std::env::var_os(EnvFilter::DEFAULT_ENV) else {
@@ -123,6 +124,7 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .try_init();
 }
 
