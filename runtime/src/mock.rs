@@ -34,6 +34,24 @@ pub fn mock_entry<F: 'static>(_handler: &F, resource: &'static str, path: &'stat
 /// interpreter, with the workflow's other handlers as they are; it records the history, so
 /// [`ExecutionResult::states_entered`] gives the path taken.
 ///
+/// A closure whose input is not the handler's input type does not compile:
+///
+/// ```compile_fail,E0631
+/// use stepfn::{workflow, TaskError};
+/// async fn charge(amount: u64) -> Result<String, TaskError> { Ok(amount.to_string()) }
+/// workflow! { pub Checkout(u64) -> String { start Charge; Charge: task charge end; } }
+/// let _ = Checkout::mock().handler(charge, |amount: String| async move { Ok::<_, TaskError>(amount) });
+/// ```
+///
+/// Nor does one returning another type than the handler's output:
+///
+/// ```compile_fail,E0271
+/// use stepfn::{workflow, TaskError};
+/// async fn charge(amount: u64) -> Result<String, TaskError> { Ok(amount.to_string()) }
+/// workflow! { pub Checkout(u64) -> String { start Charge; Charge: task charge end; } }
+/// let _ = Checkout::mock().handler(charge, |amount| async move { Ok::<_, TaskError>(amount) });
+/// ```
+///
 /// ```
 /// use stepfn::{workflow, TaskError};
 ///
@@ -56,6 +74,8 @@ pub fn mock_entry<F: 'static>(_handler: &F, resource: &'static str, path: &'stat
 /// assert_eq!(receipt, Ok("paid 42".to_string()));
 /// # });
 /// ```
+///
+#[doc = include_str!("../docs/testing.md")]
 pub struct Mock<W> {
     entries: Vec<MockEntry>,
     tasks: TaskRegistry,
