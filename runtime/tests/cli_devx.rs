@@ -114,3 +114,38 @@ fn run_prints_tracing_with_rust_log_only() {
         "{debug}"
     );
 }
+
+#[test]
+fn validate_reports_graph_problems_with_the_rest_at_their_line_and_column() {
+    let text = r#"{
+  "StartAt": "A",
+  "States": {
+    "A": {"Type": "Pass", "Next": "Done", "Bogus": 1},
+    "Done": {"Type": "Succeed"},
+    "Orphan": {"Type": "Task", "Resource": "arn:x", "End": true, "Retry": [{"ErrorEquals": ["E"], "BackoffRate": 0.5}]},
+    "Stray": {"Type": "Pass", "Next": "Nowhere"}
+  }
+}
+"#;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_devx");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let f = dir.join("graph.asl.json");
+    std::fs::write(&f, text).expect("write the definition");
+    let file = f.to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stepfn"))
+        .args(["validate", file])
+        .output()
+        .expect("run stepfn");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut lines: Vec<&str> = stderr.lines().collect();
+    lines.sort();
+    let expected = [
+        format!("{file}:4:43: States.A.Bogus: unknown field `Bogus` in a Pass state; expected one of `Type`, `Comment`, `QueryLanguage`, `Next`, `End`, `InputPath`, `OutputPath`, `Parameters`, `Result`, `ResultPath`, `Assign`"),
+        format!("{file}:6:5: States.Orphan: the state `Orphan` is unreachable: no `StartAt`, `Next`, `Default` or catcher leads to it"),
+        format!("{file}:6:99: States.Orphan.Retry[0].BackoffRate: `BackoffRate` must be a number of at least 1.0, found 0.5"),
+        format!("{file}:7:31: States.Stray.Next: `Next` names the state `Nowhere`, which does not exist in this scope"),
+        format!("{file}:7:5: States.Stray: the state `Stray` is unreachable: no `StartAt`, `Next`, `Default` or catcher leads to it"),
+    ];
+    assert_eq!(lines, expected, "{stderr}");
+}
