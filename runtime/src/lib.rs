@@ -18,11 +18,11 @@ pub mod events;
 pub mod fuzzing;
 pub mod graph;
 pub mod io;
-mod mock;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "lambda-invoke")]
 pub mod lambda_endpoint;
+mod mock;
 pub mod quotas;
 pub mod runtime;
 #[cfg(feature = "server")]
@@ -38,6 +38,7 @@ pub mod __private;
 pub use engine::tasks::{TaskError, TaskRegistry};
 pub use engine::{ExecutionOptions, ExecutionResult, ExecutionStatus, Interpreter};
 pub use error::StatesError;
+pub use mock::{Mock, MockEntry};
 pub use runtime::{ActivityTask, ExecutionDescription, HistoryPage, HistoryQuery};
 pub use runtime::{Runtime, RuntimeError};
 pub use stepfn_asl as asl;
@@ -45,4 +46,3 @@ pub use stepfn_asl as asl;
 pub use stepfn_macros::workflow;
 pub use store::ActivityRecord;
 pub use workflow::{run, run_with, RunError, Workflow};
-pub use mock::{Mock, MockEntry};

@@ -19,7 +19,11 @@ pub struct MockEntry {
 }
 
 /// The entry of `handler` (generated code calls this with each handler's function item).
-pub fn mock_entry<F: 'static>(_handler: &F, resource: &'static str, path: &'static str) -> MockEntry {
+pub fn mock_entry<F: 'static>(
+    _handler: &F,
+    resource: &'static str,
+    path: &'static str,
+) -> MockEntry {
     MockEntry {
         id: TypeId::of::<F>(),
         resource,

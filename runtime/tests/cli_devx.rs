@@ -71,13 +71,27 @@ fn executions_with_a_closed_stdout_exit_quietly() {
     let db = db.to_str().unwrap();
     for i in 0..3 {
         let ok = Command::new(env!("CARGO_BIN_EXE_stepfn"))
-            .args(["run", "examples/order.asl.json", "--input-file", "examples/order.input.json"])
-            .args(["--mock-config", "examples/order.mock.json", "--test-case", "HappyPath"])
+            .args([
+                "run",
+                "examples/order.asl.json",
+                "--input-file",
+                "examples/order.input.json",
+            ])
+            .args([
+                "--mock-config",
+                "examples/order.mock.json",
+                "--test-case",
+                "HappyPath",
+            ])
             .args(["--db", db, "--name", &format!("e-{i}")])
             .current_dir(repo())
             .output()
             .expect("run stepfn");
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
     }
     let (code, stderr) = with_closed_stdout(&["executions", "--db", db]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -86,11 +100,21 @@ fn executions_with_a_closed_stdout_exit_quietly() {
 
 fn run_order(rust_log: Option<&str>) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stepfn"));
-    cmd.args(["run", "examples/order.asl.json", "--input-file", "examples/order.input.json"])
-        .args(["--mock-config", "examples/order.mock.json", "--test-case", "CardDeclined"])
-        .args(["--name", "traced"])
-        .current_dir(repo())
-        .env_remove("RUST_LOG");
+    cmd.args([
+        "run",
+        "examples/order.asl.json",
+        "--input-file",
+        "examples/order.input.json",
+    ])
+    .args([
+        "--mock-config",
+        "examples/order.mock.json",
+        "--test-case",
+        "CardDeclined",
+    ])
+    .args(["--name", "traced"])
+    .current_dir(repo())
+    .env_remove("RUST_LOG");
     if let Some(l) = rust_log {
         cmd.env("RUST_LOG", l);
     }

@@ -17,7 +17,10 @@ pub struct Receipt {
 }
 
 async fn charge_payment(_order: Order) -> Result<Receipt, TaskError> {
-    Err(TaskError::new("Gateway.Down", "the real gateway is not reachable from tests"))
+    Err(TaskError::new(
+        "Gateway.Down",
+        "the real gateway is not reachable from tests",
+    ))
 }
 
 async fn ship(r: Receipt) -> Result<Receipt, TaskError> {

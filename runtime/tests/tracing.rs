@@ -113,9 +113,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Seen {
 
 /// Runs `run` under a capturing subscriber; returns what it saw, sorted (spans close in a
 /// different order than they open).
-async fn capture<F: std::future::Future<Output = stepfn::ExecutionResult>>(
-    run: F,
-) -> Vec<String> {
+async fn capture<F: std::future::Future<Output = stepfn::ExecutionResult>>(run: F) -> Vec<String> {
     let _one = ONE_AT_A_TIME.lock().await;
     CALLS.store(0, Ordering::SeqCst);
     let seen = Seen::default();

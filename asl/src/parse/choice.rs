@@ -64,7 +64,12 @@ impl Reader {
     }
 
     /// Reads the condition held in `o`; `extra` are the rule-level keys to ignore here.
-    pub(super) fn condition(&mut self, o: &Obj<'_>, ql: QueryLanguage, extra: &[&str]) -> Condition {
+    pub(super) fn condition(
+        &mut self,
+        o: &Obj<'_>,
+        ql: QueryLanguage,
+        extra: &[&str],
+    ) -> Condition {
         let placeholder = Condition::And(Vec::new());
         if ql == QueryLanguage::Jsonata {
             let mut allowed = vec!["Condition"];

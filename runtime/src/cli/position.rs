@@ -31,13 +31,10 @@ pub struct Positions<'a> {
 impl<'a> Positions<'a> {
     /// Reads `text` (JSON the caller already parsed; were it not, no position is found).
     pub fn new(text: &'a str) -> Self {
-        let root = jsonc_parser::parse_to_ast(
-            text,
-            &CollectOptions::default(),
-            &ParseOptions::default(),
-        )
-        .ok()
-        .and_then(|r| r.value);
+        let root =
+            jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default())
+                .ok()
+                .and_then(|r| r.value);
         Self { text, root }
     }
 
@@ -111,7 +108,14 @@ mod tests {
         );
         // Columns count characters: `é` is one.
         assert_eq!(
-            at(&[key("States"), key("A"), key("Retry"), Segment::Index(1), key("X")]).as_deref(),
+            at(&[
+                key("States"),
+                key("A"),
+                key("Retry"),
+                Segment::Index(1),
+                key("X")
+            ])
+            .as_deref(),
             Some("4:50")
         );
     }

@@ -203,7 +203,12 @@ impl Interpreter {
             },
         );
         if let Some(e) = &self.start_problem {
-            return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e.clone())), true));
+            return Begun::Ended(conclude(
+                &exec,
+                &history,
+                Err(Ending::Failed(e.clone())),
+                true,
+            ));
         }
         let mut size = match exec.payload_limit {
             None => None,

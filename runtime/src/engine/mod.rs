@@ -387,7 +387,8 @@ fn start_problem(states: &IndexMap<String, State>, tasks: &TaskRegistry) -> Opti
             StateKind::Task(t) => {
                 let r = t.resource.as_str();
                 let base = r.strip_suffix(".waitForTaskToken");
-                let handled = tasks.get(r).is_some() || base.is_some_and(|b| tasks.get(b).is_some());
+                let handled =
+                    tasks.get(r).is_some() || base.is_some_and(|b| tasks.get(b).is_some());
                 match (handled, base.is_some() || callbacks::is_activity(r)) {
                     (true, _) => None,
                     (false, true) => Some(format!(
@@ -399,9 +400,10 @@ fn start_problem(states: &IndexMap<String, State>, tasks: &TaskRegistry) -> Opti
                     )),
                 }
             }
-            StateKind::Parallel(p) => p.branches.iter().find_map(|b| {
-                start_problem(&b.states, tasks).map(|e| e.cause)
-            }),
+            StateKind::Parallel(p) => p
+                .branches
+                .iter()
+                .find_map(|b| start_problem(&b.states, tasks).map(|e| e.cause)),
             StateKind::Map(m) => start_problem(&m.processor.states, tasks).map(|e| e.cause),
             _ => None,
         };
@@ -549,17 +551,8 @@ impl Exec<'_> {
                     let span = trace::state(name, &state.kind);
                     // Boxed: the scope's own future stays small (it is boxed once per run).
                     let r = Box::pin(
-                        self.run_state(
-                            name,
-                            state,
-                            input,
-                            vars,
-                            history,
-                            prev,
-                            frame,
-                            pos.take(),
-                        )
-                        .instrument(span.clone()),
+                        self.run_state(name, state, input, vars, history, prev, frame, pos.take())
+                            .instrument(span.clone()),
                     )
                     .await;
                     if let Err(e) = &r {
