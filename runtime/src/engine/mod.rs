@@ -378,9 +378,10 @@ fn reads_input(p: Option<&IoPath>) -> bool {
 }
 
 /// Why an execution in memory cannot run its Task states: the first one (in definition order,
-/// branches and item processors included) with no handler, or waiting for a task token (an
-/// activity or a `.waitForTaskToken` resource with no handler), which only a durable
-/// [`crate::Runtime`] can hand out.
+/// branches and item processors included) whose `${…}` placeholder resource (a `workflow!`
+/// handler, an unsubstituted name) has no handler, or that waits for a task token (an activity
+/// or a `.waitForTaskToken` resource with no handler), which only a durable [`crate::Runtime`]
+/// can hand out. A real ARN without a handler fails when it is reached, as on AWS.
 fn start_problem(states: &IndexMap<String, State>, tasks: &TaskRegistry) -> Option<StatesError> {
     for (name, st) in states {
         let problem = match &st.kind {
@@ -395,6 +396,7 @@ fn start_problem(states: &IndexMap<String, State>, tasks: &TaskRegistry) -> Opti
                         "the state `{name}` waits for a task token (resource `{r}`): task tokens \
                          need a durable `stepfn::Runtime`; this execution runs in memory"
                     )),
+                    (false, false) if !(r.starts_with("${") && r.ends_with('}')) => None,
                     (false, false) => Some(format!(
                         "the state `{name}` calls the resource `{r}`, which has no registered handler"
                     )),
