@@ -97,3 +97,15 @@ where
     Fut: Future<Output = Result<O, E>>,
 {
 }
+
+/// The generated code's driver: the per-state rules called with typed values.
+pub mod compiled {
+    pub use crate::compiled::*;
+}
+
+/// Internals that the repository's own benchmarks and tests measure directly. Not an API.
+pub mod internals {
+    pub use crate::engine::choice;
+    pub use crate::io::context::ExecutionInfo;
+    pub use crate::io::{intrinsics, paths, size, template, Context, Env, Variables};
+}
