@@ -76,7 +76,7 @@ impl Interpreter {
         // Shared and never moved again: the resolved links name its scopes by address.
         let machine = Arc::new(machine);
         Self {
-            start_problem: start_problem(&machine.states, &tasks),
+            start_problem: tasks::start_problem(&machine.states, &tasks),
             uses_context,
             needs_identity: uses_context || has_tasks(&machine.states),
             anonymous,

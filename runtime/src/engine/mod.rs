@@ -78,35 +78,6 @@ pub struct ExecutionResult {
     pub history: Vec<HistoryEvent>,
 }
 
-impl ExecutionResult {
-    /// The names of the states entered, in the order their `…StateEntered` events were recorded
-    /// (states inside Parallel branches and Map iterations included). Empty when the history was
-    /// not kept.
-    pub fn states_entered(&self) -> Vec<&str> {
-        self.history
-            .iter()
-            .filter(|e| is_state_entered(e.kind))
-            .filter_map(|e| e.details.as_ref()?.1.get("name")?.as_str())
-            .collect()
-    }
-}
-
-/// True for the `…StateEntered` event types.
-fn is_state_entered(kind: EventType) -> bool {
-    use EventType as E;
-    matches!(
-        kind,
-        E::PassStateEntered
-            | E::TaskStateEntered
-            | E::ChoiceStateEntered
-            | E::WaitStateEntered
-            | E::SucceedStateEntered
-            | E::FailStateEntered
-            | E::ParallelStateEntered
-            | E::MapStateEntered
-    )
-}
-
 /// Options of one execution.
 #[derive(Debug, Clone)]
 pub struct ExecutionOptions {
@@ -375,45 +346,6 @@ fn reads_input(p: Option<&IoPath>) -> bool {
         None | Some(IoPath::Null) => true,
         Some(IoPath::Path(p)) => matches!(p.root(), PathRoot::Input),
     }
-}
-
-/// Why an execution in memory cannot run its Task states: the first one (in definition order,
-/// branches and item processors included) whose `${…}` placeholder resource (a `workflow!`
-/// handler, an unsubstituted name) has no handler, or that waits for a task token (an activity
-/// or a `.waitForTaskToken` resource with no handler), which only a durable [`crate::Runtime`]
-/// can hand out. A real ARN without a handler fails when it is reached, as on AWS.
-fn start_problem(states: &IndexMap<String, State>, tasks: &TaskRegistry) -> Option<StatesError> {
-    for (name, st) in states {
-        let problem = match &st.kind {
-            StateKind::Task(t) => {
-                let r = t.resource.as_str();
-                let base = r.strip_suffix(".waitForTaskToken");
-                let handled =
-                    tasks.get(r).is_some() || base.is_some_and(|b| tasks.get(b).is_some());
-                match (handled, base.is_some() || callbacks::is_activity(r)) {
-                    (true, _) => None,
-                    (false, true) => Some(format!(
-                        "the state `{name}` waits for a task token (resource `{r}`): task tokens \
-                         need a durable `stepfn::Runtime`; this execution runs in memory"
-                    )),
-                    (false, false) if !(r.starts_with("${") && r.ends_with('}')) => None,
-                    (false, false) => Some(format!(
-                        "the state `{name}` calls the resource `{r}`, which has no registered handler"
-                    )),
-                }
-            }
-            StateKind::Parallel(p) => p
-                .branches
-                .iter()
-                .find_map(|b| start_problem(&b.states, tasks).map(|e| e.cause)),
-            StateKind::Map(m) => start_problem(&m.processor.states, tasks).map(|e| e.cause),
-            _ => None,
-        };
-        if let Some(cause) = problem {
-            return Some(StatesError::runtime(cause));
-        }
-    }
-    None
 }
 
 /// True when a Task state is among `states` or inside their branches and item processors.
