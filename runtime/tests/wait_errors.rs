@@ -23,10 +23,22 @@ async fn failure(wait: Value, input: Value) -> (String, String) {
 async fn seconds_path_values_that_are_not_a_duration() {
     let seconds = json!({"SecondsPath": "$.s"});
     let cases = [
-        (json!(-1), "The SecondsPath parameter references a negative value: $.s == -1"),
-        (json!(1.5), "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5"),
-        (json!("10"), "The SecondsPath parameter cannot be parsed as a long value: $.s == \"10\""),
-        (json!(null), "The SecondsPath parameter cannot be parsed as a long value: $.s == null"),
+        (
+            json!(-1),
+            "The SecondsPath parameter references a negative value: $.s == -1",
+        ),
+        (
+            json!(1.5),
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5",
+        ),
+        (
+            json!("10"),
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == \"10\"",
+        ),
+        (
+            json!(null),
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == null",
+        ),
     ];
     for (value, cause) in cases {
         let (error, got) = failure(seconds.clone(), json!({"s": value})).await;
@@ -47,7 +59,10 @@ async fn timestamp_path_values_that_are_not_a_timestamp() {
     for (value, tail) in cases {
         let (error, got) = failure(stamp.clone(), json!({"t": value})).await;
         assert_eq!(error, "States.Runtime");
-        assert!(got.ends_with(&format!("{prefix}{tail}")), "for {value}: {got}");
+        assert!(
+            got.ends_with(&format!("{prefix}{tail}")),
+            "for {value}: {got}"
+        );
     }
 }
 
@@ -56,7 +71,10 @@ async fn usable_values_wait() {
     for (wait, input) in [
         (json!({"SecondsPath": "$.s"}), json!({"s": 0})),
         (json!({"SecondsPath": "$.s"}), json!({"s": 3})),
-        (json!({"TimestampPath": "$.t"}), json!({"t": "2020-01-01T00:00:00Z"})),
+        (
+            json!({"TimestampPath": "$.t"}),
+            json!({"t": "2020-01-01T00:00:00Z"}),
+        ),
     ] {
         let mut state = wait;
         state["Type"] = json!("Wait");

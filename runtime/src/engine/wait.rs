@@ -139,7 +139,9 @@ pub(crate) fn wait_duration(
     };
     let Some(at) = stepfn_asl::timestamp::parse(&ts) else {
         // A literal Timestamp was validated with the definition; only a path's value gets here.
-        let at = path.map(|p| format!("{} == ", p.as_str())).unwrap_or_default();
+        let at = path
+            .map(|p| format!("{} == ", p.as_str()))
+            .unwrap_or_default();
         return Err(StatesError::runtime(format!(
             "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {at}{ts}"
         )));
