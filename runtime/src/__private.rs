@@ -2,6 +2,8 @@
 
 pub use serde_json;
 
+pub use crate::mock::mock_entry;
+
 use crate::engine::tasks::{TaskError, TaskRegistry};
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -53,12 +53,14 @@ mod io;
 pub mod lambda;
 #[cfg(feature = "lambda-invoke")]
 pub mod lambda_endpoint;
+mod mock;
 pub mod quotas;
 mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;
 pub mod template;
+mod trace;
 mod workflow;
 
 #[doc(hidden)]
@@ -68,6 +70,7 @@ pub use engine::tasks::{TaskError, TaskHandler, TaskRegistry, TaskRequest};
 pub use engine::{ExecutionOptions, ExecutionResult, Interpreter};
 pub use error::StatesError;
 pub use events::{EventType, ExecutionStatus, HistoryEvent};
+pub use mock::{Mock, MockEntry};
 pub use runtime::{activity_arn, execution_arn, state_machine_arn};
 pub use runtime::{ActivityTask, ExecutionDescription, HistoryPage, HistoryQuery};
 pub use runtime::{Runtime, RuntimeError};
