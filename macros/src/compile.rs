@@ -372,7 +372,7 @@ impl Gen<'_> {
                             body.extend(quote! {
                                 let #out = {
                                     let #run = #h_cx.enter(#h_prev, #name, ::stepfn::compiled::state_at(#h_states, #i), &#h_data);
-                                    let #input = #run.#input_fn(#h_prev, #h_data)?;
+                                    let #input = #run.#input_fn(#h_prev, #h_data, ::stepfn::__private::handler_name(&#handler))?;
                                     let #result = #run.#result_fn(#h_prev, #handler(#input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
                                         return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
@@ -415,7 +415,7 @@ impl Gen<'_> {
                         #enter
                         let (#h_next, #h_d) = #h_run
                             .task(#h_prev, #h_data, |#h_d: ::stepfn::compiled::Data, #h_attempt: u64| async move {
-                                let #h_input = #h_d.into_typed()?;
+                                let #h_input = #h_d.into_typed(#name, ::stepfn::__private::handler_name(&#handler))?;
                                 match #handler(#h_input).await {
                                     ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::compiled::Data::typed(#h_out)),
                                     ::core::result::Result::Err(#h_e) => ::core::result::Result::Err(::stepfn::StatesError::from(::core::convert::Into::<::stepfn::TaskError>::into(#h_e))),

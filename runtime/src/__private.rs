@@ -50,48 +50,10 @@ where
     registry.register(resource, handler);
 }
 
-/// Type check: the output of `from` is exactly the input of `to`. Never called.
-pub fn check_flow<F1, I1, O1, E1, Fut1, F2, O2, E2, Fut2>(_from: &F1, _to: &F2)
-where
-    F1: Fn(I1) -> Fut1,
-    Fut1: Future<Output = Result<O1, E1>>,
-    F2: Fn(O1) -> Fut2,
-    Fut2: Future<Output = Result<O2, E2>>,
-{
-}
-
-/// Type check: the workflow's input type is exactly the first handler's input. Never called.
-pub fn check_input<I, F, O, E, Fut>(_to: &F)
-where
-    F: Fn(I) -> Fut,
-    Fut: Future<Output = Result<O, E>>,
-{
-}
-
+pub use crate::engine::tasks::handler_name;
 pub use futures::future::BoxFuture;
 pub use indexmap::IndexMap;
 pub use tokio::time::timeout;
 
-/// Type check: `select` reads a field of `from`'s output whose type is exactly `to`'s input
-/// (an `InputPath` like `$.customer` between two typed tasks). Never called.
-#[allow(clippy::type_complexity)]
-pub fn check_field_flow<F1, I1, O1, E1, Fut1, T, F2, O2, E2, Fut2>(
-    _from: &F1,
-    _select: fn(&O1) -> &T,
-    _to: &F2,
-) where
-    F1: Fn(I1) -> Fut1,
-    Fut1: Future<Output = Result<O1, E1>>,
-    F2: Fn(T) -> Fut2,
-    Fut2: Future<Output = Result<O2, E2>>,
-{
-}
-
-/// Type check: `select` reads a field of the workflow's input whose type is exactly `to`'s input.
-/// Never called.
-pub fn check_input_field<I, T, F, O, E, Fut>(_select: fn(&I) -> &T, _to: &F)
-where
-    F: Fn(T) -> Fut,
-    Fut: Future<Output = Result<O, E>>,
-{
-}
+/// The type checks `workflow!` writes (never run).
+pub use crate::typecheck::*;

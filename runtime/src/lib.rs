@@ -28,6 +28,7 @@ pub mod runtime;
 pub mod server;
 pub mod store;
 pub mod template;
+mod typecheck;
 pub mod workflow;
 
 #[doc(hidden)]
@@ -43,3 +44,5 @@ pub use stepfn_asl as asl;
 pub use stepfn_macros::workflow;
 pub use store::ActivityRecord;
 pub use workflow::{run, run_with, RunError, Workflow};
+// The marker of a handler input read from merged JSON (`workflow!`'s type checks).
+pub use typecheck::JsonInput;
