@@ -27,7 +27,7 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
         let handler = &t.handler;
         let resource = &t.resource;
         quote_spanned! {handler.span()=>
-            ::stepfn::__private::register_task(&mut registry, #resource, #handler);
+            ::stepfn::__private::TaskFn::register_task(#handler, &mut registry, #resource);
         }
     });
     let flows = crate::flow::checks(w);

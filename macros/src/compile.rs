@@ -13,7 +13,7 @@
 //! interpreter, and its `Workflow::COMPILED` is `false`.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use std::collections::HashMap;
 use stepfn_asl::{
     Catcher, Condition, Expr, MapMode, QueryLanguage, State, StateKind, StateMachine, Transition,
@@ -362,6 +362,9 @@ impl Gen<'_> {
                         let span = syn::spanned::Spanned::span(handler);
                         let result_fn = Ident::new("task_result", span);
                         let await_kw = Ident::new("await", span);
+                        // Every use of a handler is a `TaskFn` call spanned on it: a handler of
+                        // the wrong shape gets one error (rustc merges the identical ones).
+                        let call = quote_spanned!(span=> ::stepfn::__private::TaskFn::call_task);
                         // Each state in its own block: its locals end with it, so the scope's
                         // future holds those of one state at a time. The result is bound by a
                         // `let … else`, not as the value of a `?` (whose early return would make
@@ -373,7 +376,7 @@ impl Gen<'_> {
                                 let #out = {
                                     let #run = #h_cx.enter(#h_prev, #name, ::stepfn::compiled::state_at(#h_states, #i), &#h_data);
                                     let #input = #run.#input_fn(#h_prev, #h_data, ::stepfn::__private::handler_name(&#handler))?;
-                                    let #result = #run.#result_fn(#h_prev, #handler(#input).#await_kw);
+                                    let #result = #run.#result_fn(#h_prev, #call(&#handler, #input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
                                         return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
                                     };
@@ -385,7 +388,7 @@ impl Gen<'_> {
                             body.extend(quote! {
                                 let #out = {
                                     let (#run, #input) = #h_cx.#input_fn(#h_prev, #at_name, ::stepfn::compiled::state_at(#h_states, #at), ::core::result::Result::Ok(#out))?;
-                                    let #result = #run.#result_fn(#h_prev, #handler(#input).#await_kw);
+                                    let #result = #run.#result_fn(#h_prev, #call(&#handler, #input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
                                         return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
                                     };
@@ -409,6 +412,7 @@ impl Gen<'_> {
                 }
                 StateKind::Task(t) => {
                     let handler = &self.handlers[&t.resource];
+                    let call = quote_spanned!(syn::spanned::Spanned::span(handler)=> ::stepfn::__private::TaskFn::call_task);
                     let next = after(st.transition());
                     let catches = caught(&t.catch);
                     quote! {
@@ -416,7 +420,7 @@ impl Gen<'_> {
                         let (#h_next, #h_d) = #h_run
                             .task(#h_prev, #h_data, |#h_d: ::stepfn::compiled::Data, #h_attempt: u64| async move {
                                 let #h_input = #h_d.into_typed(#name, ::stepfn::__private::handler_name(&#handler))?;
-                                match #handler(#h_input).await {
+                                match #call(&#handler, #h_input).await {
                                     ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::compiled::Data::typed(#h_out)),
                                     ::core::result::Result::Err(#h_e) => ::core::result::Result::Err(::stepfn::StatesError::from(::core::convert::Into::<::stepfn::TaskError>::into(#h_e))),
                                 }

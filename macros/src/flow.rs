@@ -50,7 +50,7 @@ impl Source<'_> {
         match self {
             Source::Input(t) => Some(quote!(::stepfn::__private::value_of::<#t>())),
             Source::Handler(h) => {
-                Some(quote_spanned!(h.span()=> ::stepfn::__private::output_of(&#h)))
+                Some(quote_spanned!(h.span()=> ::stepfn::__private::TaskFn::output_of(&#h)))
             }
             Source::Item(s, fields) => {
                 let v = s.value()?;
@@ -278,20 +278,25 @@ fn state_checks(
                 if let Source::Merged(_) = src {
                     if !reshaped {
                         out.push(quote_spanned! {to.span()=>
-                            ::stepfn::__private::json_input(&#to);
+                            ::stepfn::__private::TaskFn::takes_json(&#to);
                         });
                     }
                     continue;
                 }
                 let Some(v) = src.value() else { continue };
                 if let Some((fields, tokens)) = &field_path {
-                    // `$.a.b` selects a field of a typed value: rustc checks it and its type.
+                    // `$.a.b` selects a field of a typed value: rustc checks it and its type (a
+                    // mismatch lands on the path, through the binding's span).
+                    let field = syn::Ident::new("__stepfn_field", tokens.span());
                     out.push(quote_spanned! {tokens.span()=>
-                        ::stepfn::__private::flows_into(&(#v)#(.#fields)*, &#to);
+                        let #field = &(#v)#(.#fields)*;
+                    });
+                    out.push(quote_spanned! {to.span()=>
+                        ::stepfn::__private::TaskFn::takes(&#to, #field);
                     });
                 } else if !reshaped {
                     out.push(quote_spanned! {to.span()=>
-                        ::stepfn::__private::flows_into(&#v, &#to);
+                        ::stepfn::__private::TaskFn::takes(&#to, &#v);
                     });
                 }
             }

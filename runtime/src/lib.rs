@@ -27,6 +27,7 @@ pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;
+mod task_fn;
 pub mod template;
 mod typecheck;
 pub mod workflow;

@@ -5,8 +5,6 @@
 //! compile error on the handler, the path or the condition it concerns. Every value here is a
 //! placeholder of a type; nothing runs.
 
-use std::future::Future;
-
 /// A handler input read from JSON that `ResultPath` or `ResultSelector` assembled (the
 /// handler's input merged with its result), which `workflow!` cannot check against the data:
 /// serde ignores unknown fields, and a missing one fails the task at run time.
@@ -31,40 +29,13 @@ pub trait JsonInput {}
 impl JsonInput for serde_json::Value {}
 impl JsonInput for serde_json::Map<String, serde_json::Value> {}
 
-/// A placeholder of the output type of a handler. Never called.
-pub fn output_of<F, I, O, E, Fut>(_handler: &F) -> O
-where
-    F: Fn(I) -> Fut,
-    Fut: Future<Output = Result<O, E>>,
-{
-    unreachable!("a type check is never run")
-}
-
 /// A placeholder of a type (the workflow's input). Never called.
 pub fn value_of<T>() -> T {
     unreachable!("a type check is never run")
 }
 
-/// The value is exactly the input type of `to`. Never called.
-pub fn flows_into<F, I, O, E, Fut>(_value: &I, _to: &F)
-where
-    F: Fn(I) -> Fut,
-    Fut: Future<Output = Result<O, E>>,
-{
-}
-
 /// The value is exactly the workflow's declared output type `O`. Never called.
 pub fn is_output<O>(_value: &O) {}
-
-/// `to`'s input is read from merged JSON: it is `serde_json::Value` or a [`JsonInput`].
-/// Never called.
-pub fn json_input<F, I, O, E, Fut>(_to: &F)
-where
-    F: Fn(I) -> Fut,
-    Fut: Future<Output = Result<O, E>>,
-    I: JsonInput,
-{
-}
 
 /// What a Map iterates: an array of items.
 #[diagnostic::on_unimplemented(
