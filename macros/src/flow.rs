@@ -126,10 +126,9 @@ fn scope<'a>(
     }
     for (i, st) in sc.states.iter().enumerate() {
         state_checks(w, st, &incoming[i], top, out);
-        // Nested scopes: branches get the Parallel's input, a processor one item of the array.
-        let Some(nested) = nested_entry(st, &incoming[i]) else {
-            continue;
-        };
+        // Nested scopes: branches get the Parallel's input, a processor one item of the array
+        // (nothing typed when JSON processing reshapes it).
+        let nested = nested_entry(st, &incoming[i]).unwrap_or_default();
         for o in &st.options {
             if let OptValue::Scope(s) = &o.value {
                 scope(w, s, nested.clone(), false, out);
@@ -234,14 +233,14 @@ fn nested_entry<'a>(st: &'a StateDef, incoming: &[Source<'a>]) -> Option<Vec<Sou
             if !only(&allowed) {
                 return None;
             }
-            let path = items.clone().or_else(|| {
-                st.options
-                    .iter()
-                    .find_map(|o| match (&o.value, o.key.name().as_str()) {
-                        (OptValue::Path(p, _), "items") => p.clone(),
-                        _ => None,
-                    })
-            });
+            // `map $.a { … }` or `items $.a;` (a JSONata `items` is not a path: nothing known).
+            let path = match st.options.iter().find(|o| o.key.name() == "items") {
+                Some(o) => match &o.value {
+                    OptValue::Path(Some(p), _) => Some(p.clone()),
+                    _ => return None,
+                },
+                None => items.clone(),
+            };
             let fields = match &path {
                 None => Vec::new(),
                 Some(p) => fields(&p.text, &p.tokens)?,

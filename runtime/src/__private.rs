@@ -2,7 +2,6 @@
 
 pub use serde_json;
 
-
 /// Parses a workflow's ASL text, which the macro validated at compile time.
 pub fn asl_value(text: &str) -> serde_json::Value {
     serde_json::from_str(text)
