@@ -283,21 +283,19 @@ fn state_checks(
                     continue;
                 }
                 let Some(v) = src.value() else { continue };
-                if let Some((fields, tokens)) = &field_path {
-                    // `$.a.b` selects a field of a typed value: rustc checks it and its type (a
-                    // mismatch lands on the path, through the binding's span).
-                    let field = syn::Ident::new("__stepfn_field", tokens.span());
-                    out.push(quote_spanned! {tokens.span()=>
-                        let #field = &(#v)#(.#fields)*;
-                    });
-                    out.push(quote_spanned! {to.span()=>
-                        ::stepfn::__private::TaskFn::takes(&#to, #field);
-                    });
-                } else if !reshaped {
-                    out.push(quote_spanned! {to.span()=>
-                        ::stepfn::__private::TaskFn::takes(&#to, &#v);
-                    });
-                }
+                // The value is bound to a name with the span where a mismatch is reported: the
+                // path of `input_path $.a.b` (a field of the typed value: rustc checks it and its
+                // type), else the handler.
+                let (value, span) = match &field_path {
+                    Some((fields, tokens)) => (quote!(&(#v)#(.#fields)*), tokens.span()),
+                    None if !reshaped => (quote!(&#v), to.span()),
+                    None => continue,
+                };
+                let bound = syn::Ident::new("__stepfn_value", span);
+                out.push(quote_spanned! {to.span()=>
+                    let #bound = #value;
+                    ::stepfn::__private::TaskFn::takes(&#to, #bound);
+                });
             }
         }
         Kind::Choice { rules, .. } if !data_options(st).iter().any(|n| n == "input_path") => {
@@ -326,10 +324,10 @@ fn condition(c: &Cond, v: &TokenStream, out: &mut Vec<TokenStream>) {
         Cond::Not(c) => condition(c, v, out),
         Cond::Compare { var, op, rhs, .. } => {
             let check = match op.as_str() {
-                o if o.starts_with("Numeric") => quote!(compared_as_number),
-                o if o.starts_with("String") => quote!(compared_as_text),
-                o if o.starts_with("Boolean") => quote!(compared_as_boolean),
-                _ => quote!(read),
+                o if o.starts_with("Numeric") => "compared_as_number",
+                o if o.starts_with("String") => "compared_as_text",
+                o if o.starts_with("Boolean") => "compared_as_boolean",
+                _ => "read",
             };
             let mut paths = vec![var];
             if let Operand::Path(p) = rhs {
@@ -339,6 +337,7 @@ fn condition(c: &Cond, v: &TokenStream, out: &mut Vec<TokenStream>) {
                 let Some(fields) = fields(&p.text, &p.tokens) else {
                     continue;
                 };
+                let check = syn::Ident::new(check, p.tokens.span());
                 out.push(quote_spanned! {p.tokens.span()=>
                     ::stepfn::__private::#check(&(#v)#(.#fields)*);
                 });
@@ -369,8 +368,10 @@ fn end_checks(w: &Workflow, st: &StateDef, incoming: &[Source], out: &mut Vec<To
     };
     for src in outputs {
         let Some(v) = src.value() else { continue };
+        let bound = syn::Ident::new("__stepfn_output", span);
         out.push(quote_spanned! {span=>
-            ::stepfn::__private::is_output::<#out_ty>(&#v);
+            let #bound = &#v;
+            ::stepfn::__private::is_output::<#out_ty, _>(#bound);
         });
     }
 }

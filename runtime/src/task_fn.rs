@@ -3,7 +3,7 @@
 //! handler of the wrong shape gets one error, on the handler, saying what a handler is.
 
 use crate::engine::tasks::{TaskError, TaskRegistry};
-use crate::typecheck::JsonInput;
+use crate::typecheck::{JsonInput, Reaches};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
@@ -38,7 +38,7 @@ pub trait TaskFn<Shape>: Send + Sync + 'static {
     }
 
     /// Type check: the value is exactly the handler's input type. Never called.
-    fn takes(&self, _input: &Self::Input) {}
+    fn takes<V: Reaches<Self::Input>>(&self, _value: &V) {}
 
     /// Type check: the handler's input is read from merged JSON (`serde_json::Value` or a
     /// [`JsonInput`]). Never called.

@@ -34,8 +34,26 @@ pub fn value_of<T>() -> T {
     unreachable!("a type check is never run")
 }
 
+/// A value of type `Self` reaches a handler that takes `T`: they must be the same type.
+#[diagnostic::on_unimplemented(
+    message = "this handler takes `{T}`, but the value that reaches it is a `{Self}`",
+    label = "takes `{T}`, reached by a `{Self}`",
+    note = "a typed value flows unchanged from the workflow's input or the previous handler (through `Next`, Choice rules, Pass and Wait states, a Map's items) into this handler: the types must be the same"
+)]
+pub trait Reaches<T> {}
+impl<T> Reaches<T> for T {}
+
+/// A last state outputs `Self` for a workflow that declares `-> O`.
+#[diagnostic::on_unimplemented(
+    message = "the workflow's declared output is `{O}`, but this last state outputs a `{Self}`",
+    label = "outputs a `{Self}`, not `{O}`",
+    note = "what a last state (`end`, `succeed`) outputs is the execution's output: declare `-> {Self}`, or end with a state that outputs `{O}`"
+)]
+pub trait Outputs<O> {}
+impl<T> Outputs<T> for T {}
+
 /// The value is exactly the workflow's declared output type `O`. Never called.
-pub fn is_output<O>(_value: &O) {}
+pub fn is_output<O, V: Outputs<O>>(_value: &V) {}
 
 /// What a Map iterates: an array of items.
 #[diagnostic::on_unimplemented(
