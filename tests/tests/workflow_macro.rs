@@ -178,7 +178,7 @@ workflow! {
 /// state, the handler, the expected type and serde's message.
 #[tokio::test]
 async fn an_input_mismatch_names_state_handler_and_type() {
-    assert!(Reship::COMPILED && Reship2::COMPILED);
+    const { assert!(Reship::COMPILED && Reship2::COMPILED) };
     let input = serde_json::json!({"id": "o9", "total": 1});
     let expected = "the input of state `Ship` does not match the input type \
                     `workflow_macro::Charged` of its handler `workflow_macro::ship`: \
