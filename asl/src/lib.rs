@@ -111,6 +111,15 @@ impl StateMachine {
         serialize::machine(self)
     }
 
+    /// True when any state may read the context object: a JSONPath `$$` or a JSONata `$states`
+    /// anywhere in the definition. Both engines ask this, to skip building the context (start
+    /// time, execution input) for machines that never read it. Conservative: a string that
+    /// merely contains `$$` also counts.
+    pub fn reads_context_object(&self) -> bool {
+        let text = self.to_json().to_string();
+        text.contains("$$") || text.contains("$states")
+    }
+
     /// The query language of a state of this machine: its own, or the machine's.
     pub fn effective_query_language(&self, state: &State) -> QueryLanguage {
         state

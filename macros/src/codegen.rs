@@ -45,7 +45,7 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
             )
         }
         None => {
-            let uses_context = asl_text.contains("$$");
+            let uses_context = sm.reads_context_object();
             let (fns, top, machine) = crate::compile::generate(name, sm, &handlers);
             let timeout = match sm.timeout_seconds {
                 Some(t) => quote! {
@@ -65,10 +65,10 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
                 impl #name {
                     /// Runs one execution of the compiled workflow.
                     pub async fn run_compiled(
-                        data: ::stepfn::compiled::Data,
+                        data: ::stepfn::__private::compiled::Data,
                         options: ::stepfn::ExecutionOptions,
                     ) -> ::stepfn::ExecutionResult {
-                        let (cx, mut prev, data) = ::stepfn::compiled::Execution::start(#name_str, data, &options, #uses_context);
+                        let (cx, mut prev, data) = ::stepfn::__private::compiled::Execution::start(#name_str, data, &options, #uses_context);
                         let data = match data {
                             ::core::result::Result::Ok(data) => data,
                             ::core::result::Result::Err(e) => return cx.finish(::core::result::Result::Err(e)),
@@ -85,14 +85,14 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
                     input: ::stepfn::__private::serde_json::Value,
                     options: ::stepfn::ExecutionOptions,
                 ) -> ::stepfn::__private::BoxFuture<'static, ::stepfn::ExecutionResult> {
-                    ::std::boxed::Box::pin(#name::run_compiled(::stepfn::compiled::Data::Json(input), options))
+                    ::std::boxed::Box::pin(#name::run_compiled(::stepfn::__private::compiled::Data::Json(input), options))
                 }
 
                 fn execute_typed(
                     input: Self::Input,
                     options: ::stepfn::ExecutionOptions,
                 ) -> ::stepfn::__private::BoxFuture<'static, ::stepfn::ExecutionResult> {
-                    ::std::boxed::Box::pin(#name::run_compiled(::stepfn::compiled::Data::typed(input), options))
+                    ::std::boxed::Box::pin(#name::run_compiled(::stepfn::__private::compiled::Data::typed(input), options))
                 }
             };
             (items, imp)

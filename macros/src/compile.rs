@@ -1,6 +1,6 @@
 //! Code generation of the compiled form: one `async fn` per scope (the workflow, each Parallel
 //! branch, each Map processor) with an enum of its states and a dispatch loop. Each state calls the
-//! runtime's shared state semantics (`stepfn::compiled`); typed task handlers are called directly.
+//! runtime's shared state semantics (`stepfn::__private::compiled`); typed task handlers are called directly.
 //! The top-level scope is awaited as it is; branches and processors are boxed once per run.
 //!
 //! A plain typed task (no Retry, Catch, paths, templates or timeout) awaits its handler in the
@@ -183,7 +183,7 @@ pub fn generate(
 
 impl Gen<'_> {
     /// Generates a branch or Map processor: returns its
-    /// [`Scope`](::stepfn::compiled::Scope) function, which boxes the scope's `async fn`.
+    /// [`Scope`](::stepfn::__private::compiled::Scope) function, which boxes the scope's `async fn`.
     fn scope_fn(
         &mut self,
         start: &str,
@@ -197,10 +197,10 @@ impl Gen<'_> {
             #[doc(hidden)]
             #[allow(non_snake_case, clippy::all)]
             fn #fn_name<'a>(
-                #h_cx: &'a ::stepfn::compiled::Execution,
-                #h_data: ::stepfn::compiled::Data,
+                #h_cx: &'a ::stepfn::__private::compiled::Execution,
+                #h_data: ::stepfn::__private::compiled::Data,
                 #h_prev: &'a mut u64,
-            ) -> ::stepfn::__private::BoxFuture<'a, ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError>> {
+            ) -> ::stepfn::__private::BoxFuture<'a, ::core::result::Result<::stepfn::__private::compiled::Data, ::stepfn::StatesError>> {
                 ::std::boxed::Box::pin(#run(#h_cx, #h_data, #h_prev))
             }
         });
@@ -231,10 +231,10 @@ impl Gen<'_> {
         let states_expr = match &root {
             ScopeRoot::Top => quote!(&#machine.states),
             ScopeRoot::Branch { parent, index } => {
-                quote!(::stepfn::compiled::branch_states(#parent, #index))
+                quote!(::stepfn::__private::compiled::branch_states(#parent, #index))
             }
             ScopeRoot::Processor { parent } => {
-                quote!(::stepfn::compiled::processor_states(#parent))
+                quote!(::stepfn::__private::compiled::processor_states(#parent))
             }
         };
         let index: HashMap<&str, usize> = states
@@ -259,7 +259,7 @@ impl Gen<'_> {
                 .enumerate()
                 .map(|(i, c)| {
                     let to = goto(&c.next);
-                    quote!(::stepfn::compiled::Next::Caught(#i) => #to,)
+                    quote!(::stepfn::__private::compiled::Next::Caught(#i) => #to,)
                 })
                 .collect()
         };
@@ -297,7 +297,7 @@ impl Gen<'_> {
                 continue;
             }
             let v = variant(i);
-            let state_expr = quote!(::stepfn::compiled::state_at(#h_states, #i));
+            let state_expr = quote!(::stepfn::__private::compiled::state_at(#h_states, #i));
             let enter = quote! {
                 let #h_run = #h_cx.enter(#h_prev, #name, #state_expr, &#h_data);
             };
@@ -376,14 +376,14 @@ impl Gen<'_> {
                             let input_fn = Ident::new("task_input", span);
                             body.extend(quote! {
                                 let #out = {
-                                    let #run = #h_cx.enter(#h_prev, #name, ::stepfn::compiled::state_at(#h_states, #i), &#h_data);
+                                    let #run = #h_cx.enter(#h_prev, #name, ::stepfn::__private::compiled::state_at(#h_states, #i), &#h_data);
                                     let #input = #run.#input_fn(#h_prev, #h_data, ::stepfn::__private::handler_name(#href));
                                     let ::core::result::Result::Ok(#input) = #input else {
-                                        return ::core::result::Result::Err(::stepfn::compiled::error_of(#input));
+                                        return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#input));
                                     };
                                     let #result = #run.#result_fn(#h_prev, #call(#href, #input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
-                                        return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
+                                        return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#result));
                                     };
                                     #out
                                 };
@@ -392,13 +392,13 @@ impl Gen<'_> {
                             let input_fn = Ident::new("enter_task", span);
                             body.extend(quote! {
                                 let #out = {
-                                    let #entered = #h_cx.#input_fn(#h_prev, #at_name, ::stepfn::compiled::state_at(#h_states, #at), ::core::result::Result::Ok(#out));
+                                    let #entered = #h_cx.#input_fn(#h_prev, #at_name, ::stepfn::__private::compiled::state_at(#h_states, #at), ::core::result::Result::Ok(#out));
                                     let ::core::result::Result::Ok((#run, #input)) = #entered else {
-                                        return ::core::result::Result::Err(::stepfn::compiled::error_of(#entered));
+                                        return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#entered));
                                     };
                                     let #result = #run.#result_fn(#h_prev, #call(#href, #input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
-                                        return ::core::result::Result::Err(::stepfn::compiled::error_of(#result));
+                                        return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#result));
                                     };
                                     #out
                                 };
@@ -409,7 +409,7 @@ impl Gen<'_> {
                             _ => {
                                 let next = after(at_state.transition());
                                 body.extend(quote! {
-                                    #h_data = ::stepfn::compiled::Data::from_state(::core::result::Result::Ok(#out), #at_name)?;
+                                    #h_data = ::stepfn::__private::compiled::Data::from_state(::core::result::Result::Ok(#out), #at_name)?;
                                     #next
                                 });
                                 break;
@@ -428,13 +428,13 @@ impl Gen<'_> {
                     quote! {
                         #enter
                         let (#h_next, #h_d) = #h_run
-                            .task(#h_prev, #h_data, |#h_d: ::stepfn::compiled::Data, #h_attempt: u64| async move {
+                            .task(#h_prev, #h_data, |#h_d: ::stepfn::__private::compiled::Data, #h_attempt: u64| async move {
                                 let #h_input = #h_d.into_typed(#name, ::stepfn::__private::handler_name(#href));
                                 let ::core::result::Result::Ok(#h_input) = #h_input else {
-                                    return ::core::result::Result::Err(::stepfn::compiled::error_of(#h_input));
+                                    return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#h_input));
                                 };
                                 match #call(#href, #h_input).await {
-                                    ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::compiled::Data::typed(#h_out)),
+                                    ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::__private::compiled::Data::typed(#h_out)),
                                     ::core::result::Result::Err(#h_e) => ::core::result::Result::Err(::stepfn::StatesError::from(::core::convert::Into::<::stepfn::TaskError>::into(#h_e))),
                                 }
                             })
@@ -447,7 +447,7 @@ impl Gen<'_> {
                     }
                 }
                 StateKind::Parallel(p) => {
-                    let parent = quote!(::stepfn::compiled::state_at(#states_expr, #i));
+                    let parent = quote!(::stepfn::__private::compiled::state_at(#states_expr, #i));
                     let branches: Vec<Ident> = p
                         .branches
                         .iter()
@@ -467,7 +467,7 @@ impl Gen<'_> {
                     let catches = caught(&p.catch);
                     quote! {
                         #enter
-                        let (#h_next, #h_d) = #h_run.parallel(#h_prev, #h_data, &[#(#branches as ::stepfn::compiled::Scope),*]).await?;
+                        let (#h_next, #h_d) = #h_run.parallel(#h_prev, #h_data, &[#(#branches as ::stepfn::__private::compiled::Scope),*]).await?;
                         #h_data = #h_d;
                         match #h_next {
                             #(#catches)*
@@ -476,7 +476,7 @@ impl Gen<'_> {
                     }
                 }
                 StateKind::Map(m) => {
-                    let parent = quote!(::stepfn::compiled::state_at(#states_expr, #i));
+                    let parent = quote!(::stepfn::__private::compiled::state_at(#states_expr, #i));
                     let processor = self.scope_fn(
                         &m.processor.start_at,
                         &m.processor.states,
@@ -510,10 +510,10 @@ impl Gen<'_> {
             #[doc(hidden)]
             #[allow(non_snake_case, unreachable_code, unused_variables, dead_code, clippy::all)]
             async fn #fn_name(
-                #h_cx: &::stepfn::compiled::Execution,
-                #h_data: ::stepfn::compiled::Data,
+                #h_cx: &::stepfn::__private::compiled::Execution,
+                #h_data: ::stepfn::__private::compiled::Data,
                 #h_prev: &mut u64,
-            ) -> ::core::result::Result<::stepfn::compiled::Data, ::stepfn::StatesError> {
+            ) -> ::core::result::Result<::stepfn::__private::compiled::Data, ::stepfn::StatesError> {
                 #[derive(Clone, Copy)]
                 enum #h_state_enum { #(#variants),* }
                 let #h_states: &'static ::stepfn::__private::IndexMap<::std::string::String, ::stepfn::asl::State> = #states_expr;

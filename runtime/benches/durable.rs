@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
+use stepfn::ExecutionStatus;
 use stepfn::{Runtime, TaskRegistry};
 
 fn workloads() -> Option<std::path::PathBuf> {
@@ -209,7 +209,7 @@ async fn bench_store(dir: &Path, db: &str) {
             let page = runtime
                 .history(
                     &arn,
-                    stepfn::runtime::HistoryQuery {
+                    stepfn::HistoryQuery {
                         next_token: token,
                         ..Default::default()
                     },

@@ -24,3 +24,15 @@ pub use tokio::time::timeout;
 
 /// The type checks `workflow!` writes (never run).
 pub use crate::typecheck::*;
+
+/// The generated code's driver: the per-state rules called with typed values.
+pub mod compiled {
+    pub use crate::compiled::*;
+}
+
+/// Internals that the repository's own benchmarks and tests measure directly. Not an API.
+pub mod internals {
+    pub use crate::engine::choice;
+    pub use crate::io::context::ExecutionInfo;
+    pub use crate::io::{intrinsics, paths, size, template, Context, Env, Variables};
+}

@@ -59,12 +59,8 @@ pub mod names {
     pub const TASK_FAILED: &str = P::TaskFailed.as_str();
     /// No Choice rule matched and no Default.
     pub const NO_CHOICE_MATCHED: &str = P::NoChoiceMatched.as_str();
-    /// A `.$` path in Parameters failed.
-    pub const PARAMETER_PATH_FAILURE: &str = P::ParameterPathFailure.as_str();
     /// ResultPath could not be applied.
     pub const RESULT_PATH_MATCH_FAILURE: &str = P::ResultPathMatchFailure.as_str();
-    /// A Parallel branch failed.
-    pub const BRANCH_FAILED: &str = P::BranchFailed.as_str();
     /// A Map exceeded its tolerated failures.
     pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str =
         P::ExceedToleratedFailureThreshold.as_str();

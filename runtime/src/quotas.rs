@@ -10,12 +10,13 @@
 //!   levels, and stepfn takes that number: deep enough for any real payload, shallow enough that
 //!   the runtime's own recursive work on a value cannot exhaust a thread's stack. Every reader of
 //!   JSON text the runtime made or received ([`read_json`]) accepts exactly what the runtime may
-//!   produce ([`check_depth`] on every state's output), so nothing written is read back as an
+//!   produce (`check_depth` on every state's output), so nothing written is read back as an
 //!   error or as `null`.
 //!
-//! The payload limit (256 KiB) is [`crate::io::size::PAYLOAD_LIMIT`]; the definition limit (1 MB)
-//! and the name rules are checked where definitions and names enter (`stepfn_asl`,
-//! [`crate::runtime::check_name`]).
+//! The payload limit (256 KiB) is
+//! [`ExecutionOptions::payload_limit`](crate::ExecutionOptions::payload_limit); the definition
+//! limit (1 MB) and the name rules are checked where definitions and names enter (`stepfn_asl`,
+//! `Runtime::start`).
 
 use crate::error::StatesError;
 use serde::de::DeserializeOwned;

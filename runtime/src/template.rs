@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// `STANDARD` or `EXPRESS`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum StateMachineType {
     /// Durable, exactly-once, up to a year.
     #[default]
@@ -30,13 +31,14 @@ pub enum StateMachineType {
 }
 
 /// The functions' instruction set.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Architecture {
     /// Graviton (`cargo lambda build --arm64`).
     #[default]
     Arm64,
     /// `cargo lambda build --x86-64`.
-    #[value(name = "x86_64")]
+    #[cfg_attr(feature = "cli", value(name = "x86_64"))]
     X86_64,
 }
 

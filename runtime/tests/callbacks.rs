@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
 use stepfn::store::MemoryStore;
+use stepfn::ExecutionStatus;
 use stepfn::{Runtime, RuntimeError, TaskError, TaskRegistry};
 use tokio::sync::mpsc;
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
+use stepfn::ExecutionStatus;
 use stepfn::{ExecutionOptions, Interpreter, Runtime, StatesError, TaskRegistry};
 
 const KILLS: usize = 60;
@@ -96,17 +96,17 @@ fn tasks() -> TaskRegistry {
     });
     t.register_handler(
         "flaky",
-        std::sync::Arc::new(Flaky) as std::sync::Arc<dyn stepfn::engine::tasks::TaskHandler>,
+        std::sync::Arc::new(Flaky) as std::sync::Arc<dyn stepfn::TaskHandler>,
     );
     t
 }
 
 struct Flaky;
 
-impl stepfn::engine::tasks::TaskHandler for Flaky {
+impl stepfn::TaskHandler for Flaky {
     fn invoke(
         &self,
-        r: stepfn::engine::tasks::TaskRequest,
+        r: stepfn::TaskRequest,
     ) -> futures::future::BoxFuture<'static, Result<Value, StatesError>> {
         Box::pin(async move {
             if r.attempt < 2 {
@@ -129,7 +129,7 @@ async fn worker(db: &Path, generation: usize) {
     for (name, _, input) in machines() {
         for i in 0..PER_MACHINE {
             let exec_name = format!("{name}-g{generation}-{i}");
-            let arn = stepfn::runtime::execution_arn(name, &exec_name);
+            let arn = stepfn::execution_arn(name, &exec_name);
             // Started before the kill: resumed above (or already closed). Starting a closed
             // execution's name again is ExecutionAlreadyExists, so look it up first.
             if runtime.describe(&arn).await.is_err() {
@@ -251,7 +251,7 @@ fn crash_and_resume() {
                     .collect::<Vec<_>>(),
             );
             for (g, i) in (0..generations).flat_map(|g| (0..PER_MACHINE).map(move |i| (g, i))) {
-                let arn = stepfn::runtime::execution_arn(name, &format!("{name}-g{g}-{i}"));
+                let arn = stepfn::execution_arn(name, &format!("{name}-g{g}-{i}"));
                 let d = runtime.describe(&arn).await.unwrap();
                 assert_eq!(
                     d.status(),

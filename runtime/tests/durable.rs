@@ -3,8 +3,8 @@
 
 use serde_json::json;
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
-use stepfn::runtime::HistoryQuery;
+use stepfn::ExecutionStatus;
+use stepfn::HistoryQuery;
 use stepfn::{Runtime, RuntimeError, TaskRegistry};
 
 fn machine(v: serde_json::Value) -> StateMachine {

@@ -2,13 +2,13 @@
 //!
 //! Reads the recorded cases in `shared/conformance/cases/intrinsic` and, for each case whose
 //! definition is a chain of plain Pass states whose `Parameters` use only `$` paths, literals
-//! and intrinsic calls, evaluates the Parameters directly with `stepfn::io::intrinsics` and
+//! and intrinsic calls, evaluates the Parameters directly with `stepfn::__private::internals::intrinsics` and
 //! compares the result with the output (or error) AWS recorded. Everything else is skipped.
 
 use serde_json::{Map, Value};
 use std::path::PathBuf;
-use stepfn::error::StatesError;
-use stepfn::io::intrinsics::evaluate;
+use stepfn::__private::internals::intrinsics::evaluate;
+use stepfn::StatesError;
 use stepfn_asl::intrinsic::is_intrinsic_text;
 use stepfn_asl::{IntrinsicArg, IntrinsicCall, Path, PathRoot};
 

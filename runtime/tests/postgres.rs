@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
+use stepfn::ExecutionStatus;
 use stepfn::{Runtime, RuntimeError, TaskRegistry};
 
 /// A fresh schema of the test database, as a URL whose `search_path` points at it.
@@ -235,7 +235,7 @@ fn takeover_after_kill_9() {
     let file = definition_file();
     let watch = tokio::runtime::Runtime::new().unwrap();
     let rt = watch.block_on(async { observer(&url) });
-    let arn = stepfn::runtime::execution_arn("Loop", "k");
+    let arn = stepfn::execution_arn("Loop", "k");
     let a = run_process(&file, &url, "k");
     watch.block_on(wait_for_events(&rt, &arn, 8));
     signal(&a, "-KILL");
@@ -252,7 +252,7 @@ fn a_paused_process_is_fenced() {
     let file = definition_file();
     let watch = tokio::runtime::Runtime::new().unwrap();
     let rt = watch.block_on(async { observer(&url) });
-    let arn = stepfn::runtime::execution_arn("Loop", "p");
+    let arn = stepfn::execution_arn("Loop", "p");
     let a = run_process(&file, &url, "p");
     watch.block_on(wait_for_events(&rt, &arn, 8));
     // Paused past its lease (1 s): B takes over and finishes.
@@ -303,7 +303,7 @@ fn fifty_random_sigkills_across_three_processes() {
     watch.block_on(async {
         let rt = observer(&url);
         for name in &names {
-            let arn = stepfn::runtime::execution_arn("Loop", name);
+            let arn = stepfn::execution_arn("Loop", name);
             check_history(&rt.full_history(&arn).await.unwrap());
         }
     });
@@ -312,7 +312,7 @@ fn fifty_random_sigkills_across_three_processes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activities_across_processes() {
     let Some(url) = pg_url().await else { return };
-    let work = stepfn::runtime::activity_arn("work");
+    let work = stepfn::activity_arn("work");
     let def = json!({"StartAt": "A", "States": {
         "A": {"Type": "Task", "Resource": work, "HeartbeatSeconds": 30, "Next": "B"},
         "B": {"Type": "Task", "Resource": work, "End": true}}});

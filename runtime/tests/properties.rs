@@ -10,9 +10,9 @@ mod machines;
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
+use stepfn::__private::internals::size;
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
-use stepfn::io::size;
+use stepfn::ExecutionStatus;
 use stepfn::{ExecutionOptions, Interpreter, TaskRegistry};
 
 fn run(def: &Value, input: Value) -> stepfn::ExecutionResult {

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
 use stepfn::quotas::{HISTORY_EVENTS, MAX_DEPTH};
+use stepfn::ExecutionStatus;
 use stepfn::{ExecutionOptions, Interpreter, Runtime, TaskRegistry};
 
 /// A Choice loop of `n` iterations; each wraps `$.v` in an array when `wrap`, so the output
@@ -176,7 +176,7 @@ async fn nesting_up_to_the_limit_is_read_back_by_every_reader() {
     {
         let rt = Runtime::open(dir.db()).unwrap();
         let d = rt
-            .describe(&stepfn::runtime::execution_arn("deep", "deep"))
+            .describe(&stepfn::execution_arn("deep", "deep"))
             .await
             .unwrap();
         assert_eq!(d.output(), Some(want));

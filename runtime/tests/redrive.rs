@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
+use stepfn::ExecutionStatus;
 use stepfn::{Runtime, RuntimeError, TaskError, TaskRegistry};
 
 fn machine(v: Value) -> StateMachine {

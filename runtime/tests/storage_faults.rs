@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 use stepfn::asl::StateMachine;
-use stepfn::engine::ExecutionStatus;
-use stepfn::runtime::execution_arn;
+use stepfn::execution_arn;
+use stepfn::ExecutionStatus;
 use stepfn::{Runtime, TaskRegistry};
 
 const DEFINITION: &str = r#"{"StartAt": "A", "States": {

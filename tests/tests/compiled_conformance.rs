@@ -24,7 +24,10 @@ fn check<W: Workflow>(
     }
     let input: Value = serde_json::from_str(input).map_err(|e| format!("{case}: {e}"))?;
     for keep_history in [false, true] {
-        for payload_limit in [Some(stepfn::io::size::PAYLOAD_LIMIT), None] {
+        for payload_limit in [
+            Some(stepfn::__private::internals::size::PAYLOAD_LIMIT),
+            None,
+        ] {
             let options = ExecutionOptions {
                 name: Some("conformance".into()),
                 keep_history,

@@ -50,7 +50,10 @@ fn same<W: Workflow>(rt: &tokio::runtime::Runtime, input: Value) -> ExecutionRes
         "{ctx}"
     );
     // Events only counted (Express-like), with and without the payload limit.
-    for payload_limit in [Some(stepfn::io::size::PAYLOAD_LIMIT), None] {
+    for payload_limit in [
+        Some(stepfn::__private::internals::size::PAYLOAD_LIMIT),
+        None,
+    ] {
         let counted = ExecutionOptions {
             keep_history: false,
             payload_limit,

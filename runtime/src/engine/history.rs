@@ -54,11 +54,6 @@ impl History {
         std::mem::take(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()).events)
     }
 
-    /// True when events are kept.
-    pub fn keeps(&self) -> bool {
-        self.keep
-    }
-
     /// Appends an event and returns its id. `details` is called only when events are kept.
     #[inline]
     pub fn push(
@@ -140,20 +135,6 @@ impl History {
     /// The number of events so far.
     pub fn len(&self) -> u64 {
         self.next_id.load(std::sync::atomic::Ordering::Relaxed) - 1
-    }
-
-    /// Forgets the events after the first `len` (only counted events: kept ones are never
-    /// taken back).
-    pub fn rewind(&self, len: u64) {
-        if !self.keep {
-            self.next_id
-                .store(len + 1, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-
-    /// True before the first event.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The kept events.

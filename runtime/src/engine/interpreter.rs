@@ -55,7 +55,7 @@ impl MachineArns {
 impl Interpreter {
     /// An interpreter for `machine`, called `name`, with task handlers.
     pub fn new(machine: StateMachine, name: impl Into<String>, tasks: TaskRegistry) -> Self {
-        let uses_context = machine_json_mentions_context(&machine);
+        let uses_context = machine.reads_context_object();
         let jsonata =
             JsonataCache::for_machine(&machine, crate::io::jsonata::default_engine()).map(Arc::new);
         let name = name.into();

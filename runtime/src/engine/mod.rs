@@ -955,9 +955,3 @@ pub(crate) fn new_uuid() -> String {
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     u.hyphenated().encode_lower(&mut buf).to_owned()
 }
-
-/// True when the definition mentions the context object anywhere (`$$` or `$states.context`).
-fn machine_json_mentions_context(m: &StateMachine) -> bool {
-    let text = m.to_json().to_string();
-    text.contains("$$") || text.contains("$states")
-}

@@ -217,6 +217,10 @@ pub fn handler_name<F>(_handler: &F) -> &'static str {
     std::any::type_name::<F>()
 }
 
+#[cfg_attr(
+    not(any(feature = "cli", feature = "server", feature = "fuzzing")),
+    allow(dead_code)
+)]
 /// Mocked responses from a Step Functions Local mock configuration file, for one test case.
 ///
 /// ```json
@@ -230,6 +234,10 @@ pub struct MockResponses {
     by_state: HashMap<String, Vec<MockResponse>>,
 }
 
+#[cfg_attr(
+    not(any(feature = "cli", feature = "server", feature = "fuzzing")),
+    allow(dead_code)
+)]
 /// One mocked response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MockResponse {
@@ -244,6 +252,10 @@ pub enum MockResponse {
     },
 }
 
+#[cfg_attr(
+    not(any(feature = "cli", feature = "server", feature = "fuzzing")),
+    allow(dead_code)
+)]
 impl MockResponses {
     /// Reads the test case `test_case` (of `state_machine`, or of whichever state machine has it).
     pub fn from_config(
@@ -340,6 +352,10 @@ impl MockResponses {
     }
 }
 
+#[cfg_attr(
+    not(any(feature = "cli", feature = "server", feature = "fuzzing")),
+    allow(dead_code)
+)]
 struct MockHandler {
     responses: MockResponses,
     calls: std::sync::Mutex<HashMap<String, usize>>,

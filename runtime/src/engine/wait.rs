@@ -106,20 +106,24 @@ pub(crate) fn wait_duration(
             .ok_or_else(|| paths::path_not_found(p, "SecondsPath", input))?;
         return match v.as_i64() {
             Some(n) if n >= 0 => Ok(Duration::from_secs(n as u64)),
-            _ => Err(StatesError::runtime(format!(
+            Some(n) => Err(StatesError::runtime(format!(
+                "The SecondsPath parameter references a negative value: {} == {n}",
+                p.as_str()
+            ))),
+            None => Err(StatesError::runtime(format!(
                 "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
                 p.as_str(),
                 to_text(&v)
             ))),
         };
     }
-    let ts = if let Some(Expr::Literal(s)) = &w.timestamp {
-        s.clone()
+    let (ts, path) = if let Some(Expr::Literal(s)) = &w.timestamp {
+        (s.clone(), None)
     } else if let Some(p) = &w.timestamp_path {
         let v = paths::select(p, input, env)?
             .ok_or_else(|| paths::path_not_found(p, "TimestampPath", input))?;
         match v {
-            Value::String(s) => s,
+            Value::String(s) => (s, Some(p)),
             other => {
                 return Err(StatesError::runtime(format!(
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
@@ -134,8 +138,12 @@ pub(crate) fn wait_duration(
         ));
     };
     let Some(at) = stepfn_asl::timestamp::parse(&ts) else {
+        // A literal Timestamp was validated with the definition; only a path's value gets here.
+        let at = path
+            .map(|p| format!("{} == ", p.as_str()))
+            .unwrap_or_default();
         return Err(StatesError::runtime(format!(
-            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {ts}"
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {at}{ts}"
         )));
     };
     // Step Functions keeps whole seconds.

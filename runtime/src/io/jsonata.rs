@@ -132,9 +132,11 @@ pub fn default_engine() -> Arc<dyn JsonataEngine> {
 }
 
 /// The engine of builds without the `jsonata` feature: every expression fails to compile.
+#[cfg(not(feature = "jsonata"))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DisabledEngine;
 
+#[cfg(not(feature = "jsonata"))]
 impl JsonataEngine for DisabledEngine {
     fn compile(&self, _source: &str) -> Result<Compiled, String> {
         Err("this build of stepfn has no JSONata support (cargo feature `jsonata`)".into())
@@ -339,6 +341,7 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 /// Lowercase hex digest of `data` with one of Step Functions' hash algorithms.
+#[cfg(feature = "jsonata")]
 pub fn hash_hex(data: &str, algorithm: &str) -> Option<String> {
     use sha2::Digest;
     fn hex(bytes: &[u8]) -> String {

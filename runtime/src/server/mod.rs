@@ -2,26 +2,26 @@
 //!
 //! The API speaks AWS JSON 1.0 (`POST /`, `X-Amz-Target: AWSStepFunctions.<Action>`), so the AWS
 //! SDKs and CLI work against it with only an endpoint URL, as they do against Step Functions
-//! Local. State machines are kept in the database next to the executions (see [`machines`]);
+//! Local. State machines are kept in the database next to the executions (see `machines`);
 //! executions are the durable [`Runtime`]'s, so they survive a restart of the server. `GET /`
-//! serves the console (see [`console`]).
+//! serves the console (see `console`).
 //!
 //! - [`protocol`]: decoding requests and encoding AWS's errors;
-//! - [`api`]: the state machine actions and what the action families share; the other families
+//! - `api`: the state machine actions and what the action families share; the other families
 //!   are `executions`, `activities` (with task tokens and redrive), `versions` (and aliases),
-//!   `tags`, `map_runs` and `test_state`; [`Api::dispatch`] routes the 37 actions;
+//!   `tags`, `map_runs` and `test_state`; `Api::dispatch` routes the 37 actions;
 //! - `arns`: reading ARNs, the same way for every action;
-//! - [`sigv4`]: request signatures, required when the server listens beyond loopback.
+//! - `sigv4`: request signatures, required when the server listens beyond loopback.
 
 mod activities;
-pub mod api;
+mod api;
 mod arns;
-pub mod console;
+mod console;
 mod executions;
-pub mod machines;
+mod machines;
 mod map_runs;
 pub mod protocol;
-pub mod sigv4;
+pub(crate) mod sigv4;
 mod tags;
 mod test_state;
 mod versions;

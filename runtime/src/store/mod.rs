@@ -62,9 +62,12 @@ pub fn open(
         #[cfg(feature = "postgres")]
         Location::Postgres(url) => Ok(Arc::new(PgStore::connect(&url, lease)?)),
         #[cfg(not(feature = "postgres"))]
-        Location::Postgres(_) => Err(StoreError(
-            "a PostgreSQL URL needs stepfn built with the `postgres` feature".into(),
-        )),
+        Location::Postgres(_) => {
+            let _ = lease;
+            Err(StoreError(
+                "a PostgreSQL URL needs stepfn built with the `postgres` feature".into(),
+            ))
+        }
         #[cfg(feature = "sqlite")]
         Location::Sqlite(path) => {
             let _ = lease;
@@ -90,6 +93,7 @@ use serde_json::Value;
 pub struct StoreError(pub String);
 
 impl StoreError {
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn new(e: impl std::fmt::Display) -> Self {
         Self(e.to_string())
     }
