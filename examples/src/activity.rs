@@ -43,7 +43,6 @@ pub async fn work_once(runtime: &Runtime) -> Result<bool, RuntimeError> {
         accepted: !document.contains("typo"),
         document,
     };
-    let output = serde_json::to_string(&review).unwrap_or_default();
-    runtime.send_task_success(&task.task_token, &output).await?;
+    runtime.send_task_success(&task.task_token, &review).await?;
     Ok(true)
 }

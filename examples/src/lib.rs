@@ -7,6 +7,7 @@
 //! - [`choice_loop`]: poll a job with a Choice loop and a Wait.
 //! - [`parallel`]: fan out independent checks with Parallel.
 //! - [`map`]: process every line of an invoice with Map.
+//! - [`service`]: a fulfilment service on the typed durable API (`Execution<W>`), with a task token.
 //! - [`typed`]: a chain of typed tasks, for the compiled-vs-interpreter benchmark.
 //! - [`workloads`]: the benchmark workloads, for the differential test and `cargo xtask bench`.
 
@@ -17,6 +18,7 @@ pub mod export;
 pub mod map;
 pub mod order;
 pub mod parallel;
+pub mod service;
 pub mod typed;
 pub mod workloads;
 

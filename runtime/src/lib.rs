@@ -78,5 +78,8 @@ pub use stepfn_asl as asl;
 pub use stepfn_macros::workflow;
 pub use store::{ActivityRecord, ExecutionRecord};
 pub use workflow::{run, run_with, RunError, Workflow};
+// Typed durable executions (issue #15).
+pub use events::{Event, EventDetails};
+pub use runtime::{Execution, ExecutionError};
 // The marker of a handler input read from merged JSON (`workflow!`'s type checks).
 pub use typecheck::JsonInput;

@@ -114,7 +114,7 @@ async fn activity_round_trip() {
         .expect("a task");
     assert_eq!(task.input_json(), json!({"x": 1}));
     rt.send_task_heartbeat(&task.task_token).await.unwrap();
-    rt.send_task_success(&task.task_token, r#"{"y": 2}"#)
+    rt.send_task_success_json(&task.task_token, r#"{"y": 2}"#)
         .await
         .unwrap();
     let d = rt.wait(&arn).await.unwrap();
@@ -144,7 +144,7 @@ async fn activity_round_trip() {
     assert_eq!(ok["activitySucceededEventDetails"]["output"], r#"{"y":2}"#);
     // The task is over: a second answer, or a heartbeat, is too late.
     assert!(matches!(
-        rt.send_task_success(&task.task_token, "{}").await,
+        rt.send_task_success_json(&task.task_token, "{}").await,
         Err(RuntimeError::TaskTimedOut(_))
     ));
     assert!(matches!(
@@ -173,7 +173,9 @@ async fn long_poll_waits_for_a_task_then_gives_up() {
     let t0 = tokio::time::Instant::now();
     assert_eq!(rt.get_activity_task(ACT, Some("late")).await.unwrap(), None);
     assert_eq!(t0.elapsed(), Duration::from_secs(60));
-    rt.send_task_success(&task.task_token, "5").await.unwrap();
+    rt.send_task_success_json(&task.task_token, "5")
+        .await
+        .unwrap();
     assert_eq!(rt.wait(&arn).await.unwrap().output(), Some(json!(5)));
 }
 
@@ -231,7 +233,7 @@ async fn missed_heartbeat_times_the_activity_out() {
         ["ActivityTimedOut", "ExecutionFailed"]
     );
     assert!(matches!(
-        rt.send_task_success(&task.task_token, "{}").await,
+        rt.send_task_success_json(&task.task_token, "{}").await,
         Err(RuntimeError::TaskTimedOut(_))
     ));
 }
@@ -268,7 +270,7 @@ async fn bad_tokens_and_outputs_are_refused() {
     for bad in ["", "not a token", "AAAA", &"x".repeat(3000)] {
         assert!(
             matches!(
-                rt.send_task_success(bad, "{}").await,
+                rt.send_task_success_json(bad, "{}").await,
                 Err(RuntimeError::InvalidToken(_))
             ),
             "{bad}"
@@ -288,7 +290,7 @@ async fn bad_tokens_and_outputs_are_refused() {
         uuid::Uuid::new_v4()
     ));
     assert!(matches!(
-        rt.send_task_success(&ghost, "{}").await,
+        rt.send_task_success_json(&ghost, "{}").await,
         Err(RuntimeError::TaskDoesNotExist(_))
     ));
     assert!(matches!(
@@ -299,16 +301,19 @@ async fn bad_tokens_and_outputs_are_refused() {
     let arn = rt.start("M", json!({"x": 1}), None).await.unwrap();
     let task = rt.get_activity_task(ACT, None).await.unwrap().unwrap();
     assert!(matches!(
-        rt.send_task_success(&task.task_token, "{not json").await,
+        rt.send_task_success_json(&task.task_token, "{not json")
+            .await,
         Err(RuntimeError::InvalidOutput(_))
     ));
     let big = serde_json::to_string(&"a".repeat(300_000)).unwrap();
     assert!(matches!(
-        rt.send_task_success(&task.task_token, &big).await,
+        rt.send_task_success_json(&task.task_token, &big).await,
         Err(RuntimeError::InvalidOutput(_))
     ));
     // Still answerable after the refusals.
-    rt.send_task_success(&task.task_token, "[1]").await.unwrap();
+    rt.send_task_success_json(&task.task_token, "[1]")
+        .await
+        .unwrap();
     assert_eq!(rt.wait(&arn).await.unwrap().output(), Some(json!([1])));
 }
 
@@ -369,7 +374,7 @@ async fn task_token_success() {
     tokio::time::sleep(Duration::from_secs(60)).await;
     rt.send_task_heartbeat(&token).await.unwrap();
     tokio::time::sleep(Duration::from_secs(60)).await;
-    rt.send_task_success(&token, r#"{"done": true}"#)
+    rt.send_task_success_json(&token, r#"{"done": true}"#)
         .await
         .unwrap();
     let d = rt.wait(&arn).await.unwrap();
@@ -401,7 +406,7 @@ async fn task_token_success() {
         r#"{"MessageId":"m-1"}"#
     );
     assert!(matches!(
-        rt.send_task_success(&token, "{}").await,
+        rt.send_task_success_json(&token, "{}").await,
         Err(RuntimeError::TaskTimedOut(_))
     ));
 }
@@ -454,7 +459,7 @@ async fn task_token_times_out() {
     assert_eq!(d.record.error.as_deref(), Some("States.Timeout"));
     assert!(kinds(&rt, &arn).await.contains(&"TaskTimedOut".to_string()));
     assert!(matches!(
-        rt.send_task_success(&token, "{}").await,
+        rt.send_task_success_json(&token, "{}").await,
         Err(RuntimeError::TaskTimedOut(_))
     ));
 }
@@ -498,7 +503,7 @@ async fn jsonata_token_without_a_handler() {
         }
         tokio::task::yield_now().await;
     };
-    rt.send_task_success(&token, r#""ok""#).await.unwrap();
+    rt.send_task_success_json(&token, r#""ok""#).await.unwrap();
     let d = rt.wait(&arn).await.unwrap();
     assert_eq!(d.output(), Some(json!("ok")));
 }
@@ -540,7 +545,9 @@ async fn pending_tasks_survive_a_restart_in_memory() {
         v.sort();
         v
     });
-    rt.send_task_success(&token, r#"{"cb": 1}"#).await.unwrap();
+    rt.send_task_success_json(&token, r#"{"cb": 1}"#)
+        .await
+        .unwrap();
     assert_eq!(rt.wait(&cb).await.unwrap().output(), Some(json!({"cb": 1})));
     // The activity task is still there to take, and its absolute deadline (100 s after it was
     // scheduled) is kept: it ends about 60 s after the restart.
@@ -603,7 +610,7 @@ async fn pending_tasks_survive_a_restart_on_sqlite() {
     .unwrap();
     let (rt, _rx) = callback_runtime_on(rt, json!({"HeartbeatSeconds": 3600}));
     // Answered before the execution is resumed: the answer is stored, then applied.
-    rt.send_task_success(&token, r#"{"early": true}"#)
+    rt.send_task_success_json(&token, r#"{"early": true}"#)
         .await
         .unwrap();
     assert_eq!(
@@ -614,11 +621,11 @@ async fn pending_tasks_survive_a_restart_on_sqlite() {
     let d = rt.wait(&cb).await.unwrap();
     assert_eq!(d.output(), Some(json!({"early": true})), "{:?}", d.record);
     assert!(matches!(
-        rt.send_task_success(&token, "{}").await,
+        rt.send_task_success_json(&token, "{}").await,
         Err(RuntimeError::TaskTimedOut(_))
     ));
     let task = rt.get_activity_task(ACT, Some("w")).await.unwrap().unwrap();
-    rt.send_task_success(&task.task_token, r#""after""#)
+    rt.send_task_success_json(&task.task_token, r#""after""#)
         .await
         .unwrap();
     let d = rt.wait(&act).await.unwrap();

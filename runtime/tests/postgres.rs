@@ -334,11 +334,11 @@ async fn activities_across_processes() {
         .expect("a task");
     assert_eq!(task.input_json(), json!({"n": 1}));
     b.send_task_heartbeat(&task.task_token).await.unwrap();
-    b.send_task_success(&task.task_token, r#"{"n": 2}"#)
+    b.send_task_success_json(&task.task_token, r#"{"n": 2}"#)
         .await
         .unwrap();
     let e = b
-        .send_task_success(&task.task_token, "{}")
+        .send_task_success_json(&task.task_token, "{}")
         .await
         .unwrap_err();
     assert!(matches!(e, RuntimeError::TaskTimedOut(_)), "{e}");
@@ -351,7 +351,7 @@ async fn activities_across_processes() {
         .expect("task");
     assert_eq!(second.input_json(), json!({"n": 2}));
     drop(a);
-    b.send_task_success(&second.task_token, r#"{"n": 3}"#)
+    b.send_task_success_json(&second.task_token, r#"{"n": 3}"#)
         .await
         .unwrap();
     let d = tokio::time::timeout(Duration::from_secs(30), b.wait(&arn))

@@ -284,11 +284,11 @@ async fn payload_size_is_checked_on_every_path() {
     let arn = rt.start("M", json!({}), None).await.unwrap();
     let task = rt.get_activity_task(&act.arn, None).await.unwrap().unwrap();
     let e = rt
-        .send_task_success(&task.task_token, &too_big().to_string())
+        .send_task_success_json(&task.task_token, &too_big().to_string())
         .await
         .unwrap_err();
     assert!(e.to_string().contains("262144"), "{e}");
-    rt.send_task_success(&task.task_token, "{\"ok\": 1}")
+    rt.send_task_success_json(&task.task_token, "{\"ok\": 1}")
         .await
         .unwrap();
     assert_eq!(

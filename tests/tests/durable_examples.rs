@@ -31,7 +31,7 @@ async fn an_approved_expense_is_paid() {
     );
     let token = message["taskToken"].as_str().unwrap();
     runtime
-        .send_task_success(token, r#"{"approved": true}"#)
+        .send_task_success_json(token, r#"{"approved": true}"#)
         .await
         .unwrap();
     let done = runtime.wait(&arn).await.unwrap();
@@ -41,7 +41,7 @@ async fn an_approved_expense_is_paid() {
         Some(json!({"employee": "ada", "cents": 1200}))
     );
     // The token is spent.
-    assert!(runtime.send_task_success(token, "{}").await.is_err());
+    assert!(runtime.send_task_success_json(token, "{}").await.is_err());
 }
 
 #[tokio::test]

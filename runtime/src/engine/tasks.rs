@@ -84,7 +84,9 @@ where
     }
 }
 
-/// The handlers of a runtime, by `Resource`.
+/// The handlers of a runtime, by `Resource` as written; a `.waitForTaskToken` resource is also
+/// found under its resource without the suffix (the usual key), a `.sync` one only as written
+/// (see [`Runtime::register`](crate::Runtime::register)).
 #[derive(Clone, Default)]
 pub struct TaskRegistry {
     by_resource: HashMap<String, Arc<dyn TaskHandler>>,

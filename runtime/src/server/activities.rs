@@ -77,7 +77,7 @@ pub(crate) async fn dispatch(api: &Api, action: Action, req: &Request) -> Result
         Action::SendTaskSuccess => {
             let t = token(req)?;
             let output = req.str("output")?;
-            rt.send_task_success(t, output).await?;
+            rt.send_task_success_json(t, output).await?;
             Ok(json!({}))
         }
         Action::SendTaskFailure => {
