@@ -44,6 +44,8 @@ fn scope_of(loc: &Location) -> Option<&[diagnostic::Segment]> {
 
 /// A wrong transition (an unknown target, a `Next` where none is allowed) also makes states look
 /// unreachable or endless; those follow-on reports are dropped so one mistake gives one error.
+/// A wrong transition out of a state that is itself unreachable leads nowhere reachable: it
+/// drops nothing, so states unreachable anyway are reported with the other problems.
 fn drop_follow_on_graph_errors(diags: &mut Vec<Diagnostic>) {
     let is_graph = |d: &Diagnostic| {
         matches!(
@@ -51,9 +53,22 @@ fn drop_follow_on_graph_errors(diags: &mut Vec<Diagnostic>) {
             DiagnosticKind::Unreachable | DiagnosticKind::NoTerminal
         )
     };
+    let unreachable: Vec<&[diagnostic::Segment]> = diags
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::Unreachable)
+        .map(|d| d.location.segments())
+        .collect();
+    // The state a location is in: up to the key after its scope's `States`.
+    let state_of = |loc: &Location| -> Option<usize> { scope_of(loc).map(|s| s.len() + 1) };
     let broken: Vec<Vec<diagnostic::Segment>> = diags
         .iter()
         .filter(|d| !is_graph(d))
+        .filter(|d| {
+            let segs = d.location.segments();
+            !state_of(&d.location)
+                .and_then(|n| segs.get(..n))
+                .is_some_and(|state| unreachable.contains(&state))
+        })
         .filter(|d| {
             d.kind == DiagnosticKind::UnknownState
                 || matches!(d.location.segments().last(), Some(diagnostic::Segment::Key(k)) if k == "Next" || k == "End" || k == "Choices" || k == "Default")

@@ -909,6 +909,20 @@ fn follow_on_graph_errors_are_dropped() {
 }
 
 #[test]
+fn a_broken_transition_out_of_an_unreachable_state_hides_nothing() {
+    // `C` is unreachable and its `Next` is wrong; `B` is unreachable whatever `C.Next` meant:
+    // all three problems at once.
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Succeed"},
+        "B": {"Type": "Succeed"},
+        "C": {"Type": "Pass", "Next": "Nowhere"}
+    }});
+    let mut all: Vec<String> = diags(&def).iter().map(|d| d.location.to_string()).collect();
+    all.sort();
+    assert_eq!(all, ["States.B", "States.C", "States.C.Next"]);
+}
+
+#[test]
 fn messages_follow_rustc_style() {
     let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere", "Bogus": 1}, "B": {"Type": "Wait", "End": true}}});
     for d in diags(&def) {

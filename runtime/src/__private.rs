@@ -2,6 +2,8 @@
 
 pub use serde_json;
 
+pub use crate::mock::mock_entry;
+
 /// Parses a workflow's ASL text, which the macro validated at compile time.
 pub fn asl_value(text: &str) -> serde_json::Value {
     serde_json::from_str(text)

@@ -174,6 +174,8 @@ pub struct Execution {
     clock: Clock,
     payload_limit: Option<usize>,
     needs_time: bool,
+    /// The execution's tracing span (disabled when no subscriber listens).
+    span: tracing::Span,
 }
 
 /// Where a state continues.
@@ -197,6 +199,8 @@ pub struct StateRun<'a> {
     /// The id of its `…StateEntered` event.
     pub entered: u64,
     entered_time: jiff::Timestamp,
+    /// The state's tracing span.
+    span: tracing::Span,
 }
 
 static NO_VARIABLES: std::sync::LazyLock<Variables> = std::sync::LazyLock::new(Variables::new);
@@ -242,8 +246,28 @@ impl Execution {
         } else {
             Clock::lazy()
         };
+        // A subscriber sees every execution by name: one is made when none was given.
+        let traced = crate::trace::wants_execution_name();
+        let name = match (&options.name, uses_context || traced) {
+            (Some(n), _) => Some(n.clone()),
+            (None, true) => Some(crate::engine::new_uuid()),
+            (None, false) => None,
+        };
+        let span = match (&name, traced) {
+            (Some(n), true) => crate::trace::execution(
+                machine,
+                Some(n),
+                Some(&crate::arn::execution(
+                    REGION,
+                    crate::arn::DEFAULT_ACCOUNT,
+                    machine,
+                    n,
+                )),
+            ),
+            _ => tracing::Span::none(),
+        };
         let info = if uses_context {
-            let name = options.name.clone().unwrap_or_else(crate::engine::new_uuid);
+            let name = name.unwrap_or_else(crate::engine::new_uuid);
             Arc::new(ExecutionInfo {
                 id: crate::arn::execution(REGION, crate::arn::DEFAULT_ACCOUNT, machine, &name),
                 name,
@@ -269,6 +293,7 @@ impl Execution {
             clock,
             payload_limit: options.payload_limit,
             needs_time,
+            span,
         };
         let mut started = 0;
         cx.record(&mut started, EventType::ExecutionStarted, || {
@@ -435,6 +460,7 @@ impl Execution {
             state,
             entered: *prev,
             entered_time,
+            span: crate::trace::state_in(&self.span, name, &state.kind),
         }
     }
 
@@ -601,8 +627,11 @@ impl StateRun<'_> {
             });
     }
 
+    /// Fails the state: locates its error and records it on the state's span.
     fn fail(&self, e: StatesError) -> StatesError {
-        locate(e, self.name, self.entered)
+        let e = locate(e, self.name, self.entered);
+        crate::trace::failed(&self.span, &e);
+        e
     }
 
     /// A Pass state.
@@ -711,7 +740,10 @@ impl StateRun<'_> {
             Err(e) => return self.fail(e),
         };
         match crate::engine::fail::fail_error(f, &input, &env) {
-            Ok(e) => e,
+            Ok(e) => {
+                crate::trace::failed(&self.span, &e);
+                e
+            }
             Err(e) => self.fail(e),
         }
     }
@@ -836,6 +868,7 @@ impl StateRun<'_> {
                                 counters[i] += 1;
                                 retry_count += 1;
                                 let d = retry::delay(r, counters[i], fastrand::f64());
+                                crate::trace::retry(&self.span, self.name, retry_count, d, &e);
                                 if !d.is_zero() {
                                     tokio::time::sleep(d).await;
                                 }
@@ -863,9 +896,11 @@ impl StateRun<'_> {
                 Ok((Next::Normal, out))
             }
             Err(e) => {
-                let e = self.fail(e);
+                // A caught error does not fail the state: only an uncaught one is traced.
+                let e = locate(e, self.name, self.entered);
                 if let Some(i) = retry::find_catcher(catchers, &e.error) {
                     let c = &catchers[i];
+                    crate::trace::catch(&self.span, self.name, &e, &c.next);
                     self.on_caught(prev);
                     let error_output = json!({"Error": e.error, "Cause": e.cause});
                     let out = Data::Json(
@@ -875,6 +910,7 @@ impl StateRun<'_> {
                     self.exit(prev, &out)?;
                     return Ok((Next::Caught(i), out));
                 }
+                crate::trace::failed(&self.span, &e);
                 self.on_failed(prev, &e);
                 Err(e)
             }

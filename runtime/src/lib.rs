@@ -53,6 +53,7 @@ mod io;
 pub mod lambda;
 #[cfg(feature = "lambda-invoke")]
 pub mod lambda_endpoint;
+mod mock;
 pub mod quotas;
 mod runtime;
 #[cfg(feature = "server")]
@@ -60,6 +61,7 @@ pub mod server;
 pub mod store;
 mod task_fn;
 pub mod template;
+mod trace;
 mod typecheck;
 mod workflow;
 
@@ -70,6 +72,7 @@ pub use engine::tasks::{TaskError, TaskHandler, TaskRegistry, TaskRequest};
 pub use engine::{ExecutionOptions, ExecutionResult, Interpreter};
 pub use error::StatesError;
 pub use events::{EventType, ExecutionStatus, HistoryEvent};
+pub use mock::{Mock, MockEntry};
 pub use runtime::{activity_arn, execution_arn, state_machine_arn};
 pub use runtime::{ActivityTask, ExecutionDescription, HistoryPage, HistoryQuery};
 pub use runtime::{Runtime, RuntimeError};

@@ -71,19 +71,19 @@ fn validate_reports_every_problem_as_file_location_message() {
     let file = f.display().to_string();
     let lines: Vec<&str> = err.lines().collect();
     assert!(
-        lines.contains(&format!("{file}: States.A.Next: `Next` names the state `Chek`, which does not exist in this scope; did you mean `Check`?").as_str()),
+        lines.contains(&format!("{file}:4:27: States.A.Next: `Next` names the state `Chek`, which does not exist in this scope; did you mean `Check`?").as_str()),
         "{err}"
     );
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with(&format!("{file}: States.B.Retry[0].BackoffRate: "))),
+            .any(|l| l.starts_with(&format!("{file}:6:94: States.B.Retry[0].BackoffRate: "))),
         "{err}"
     );
     // `Check` looks unreachable only because of the typo: no follow-on report for it.
     assert!(!lines.iter().any(|l| l.contains("unreachable")), "{err}");
     assert!(
-        lines.iter().all(|l| l.starts_with(&format!("{file}: "))),
+        lines.iter().all(|l| l.starts_with(&format!("{file}:"))),
         "{err}"
     );
 }

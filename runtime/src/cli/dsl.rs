@@ -23,16 +23,14 @@ pub fn run(args: &Args) -> Status {
             eprintln!("{}: {msg}", args.file.display());
             return Status::Unreadable;
         }
-        Err(LoadError::Invalid(diags)) => {
-            for d in diags {
-                eprintln!("{}: {d}", args.file.display());
-            }
-            return Status::Invalid;
-        }
+        Err(e @ LoadError::Invalid(_)) => return e.report(&args.file),
     };
     let name = args.name.clone().unwrap_or_else(|| type_name(&args.file));
-    print!("{}", stepfn_asl::dsl::render(&sm, &name));
-    Status::Ok
+    if super::write_stdout(&stepfn_asl::dsl::render(&sm, &name)) {
+        Status::Ok
+    } else {
+        Status::Unreadable
+    }
 }
 
 /// `order-processing.asl.json` → `OrderProcessing`.

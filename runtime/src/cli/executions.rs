@@ -67,8 +67,11 @@ pub fn run(args: &Args) -> i32 {
                         v
                     })
                     .collect();
-                println!("{}", json!({ "executions": items }));
-                0
+                if super::write_stdout(&format!("{}\n", json!({ "executions": items }))) {
+                    0
+                } else {
+                    2
+                }
             }
             Err(e) => {
                 eprintln!("error: {e}");

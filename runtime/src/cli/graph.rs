@@ -34,8 +34,11 @@ pub fn run(args: &Args) -> Status {
                 GraphFormat::Mermaid => Format::Mermaid,
                 GraphFormat::Dot => Format::Dot,
             };
-            print!("{}", render(&sm, format));
-            Status::Ok
+            if super::write_stdout(&render(&sm, format)) {
+                Status::Ok
+            } else {
+                Status::Unreadable
+            }
         }
         Err(e) => e.report(&args.file),
     }

@@ -68,7 +68,10 @@ pub fn run(args: &Args) -> i32 {
                 }
             }
         }
-        println!("{}", json!({ "events": events }));
-        0
+        if super::write_stdout(&format!("{}\n", json!({ "events": events }))) {
+            0
+        } else {
+            2
+        }
     })
 }

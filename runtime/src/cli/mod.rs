@@ -1,8 +1,8 @@
 //! The `stepfn` command line: argument parsing and dispatch to one module per subcommand.
 //!
 //! Exit codes, shared by every subcommand: `0` success, `1` an invalid definition (one
-//! `FILE: LOCATION: MESSAGE` line per problem on stderr), `2` a file that cannot be read or is
-//! not JSON (and clap's own usage errors).
+//! `FILE:LINE:COLUMN: LOCATION: MESSAGE` line per problem on stderr, the line and column of the
+//! offending key), `2` a file that cannot be read or is not JSON (and clap's own usage errors).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,6 +14,7 @@ pub mod dsl;
 pub mod executions;
 pub mod graph;
 pub mod history;
+pub mod position;
 pub mod run;
 #[cfg(feature = "server")]
 pub mod serve;
@@ -32,7 +33,7 @@ pub struct Cli {
 /// The subcommands. Each variant holds the arguments defined next to its implementation.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check ASL definitions; print every problem as `FILE: LOCATION: MESSAGE`.
+    /// Check ASL definitions; print every problem as `FILE:LINE:COLUMN: LOCATION: MESSAGE`.
     Validate(validate::Args),
     /// Draw an ASL definition as a Mermaid flowchart or a Graphviz digraph.
     Graph(graph::Args),
@@ -85,7 +86,63 @@ impl Cli {
 
 /// The `stepfn` binary: parse `std::env::args`, run, exit.
 pub fn main() -> ExitCode {
-    Cli::parse().run()
+    let cli = Cli::parse();
+    if cli.command.traces() {
+        init_tracing();
+    }
+    cli.run()
+}
+
+impl Command {
+    /// True for the commands that run executions (`run`, `serve`): they print tracing output.
+    fn traces(&self) -> bool {
+        match self {
+            Command::Run(_) => true,
+            #[cfg(feature = "server")]
+            Command::Serve(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Installs a tracing subscriber writing to stderr, filtered by `RUST_LOG` (e.g.
+/// `RUST_LOG=stepfn=debug`); without `RUST_LOG`, nothing is printed. Spans are printed when
+/// they close (a state's line when it ends).
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let Some(spec) = std::env::var_os(EnvFilter::DEFAULT_ENV) else {
+        return;
+    };
+    let filter = match EnvFilter::try_new(spec.to_string_lossy()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("warning: RUST_LOG is not a valid filter ({e}); tracing is off");
+            return;
+        }
+    };
+    // Fails only when a subscriber is already installed: that one stays.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .try_init();
+}
+
+/// Writes `text` to stdout. A closed pipe (`stepfn executions … | head`) ends the output
+/// quietly: the reader has what it wanted. Another write error is reported on stderr, and
+/// `false` returned.
+pub(crate) fn write_stdout(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            false
+        }
+    }
 }
 
 /// The outcome of a subcommand, ordered by severity.
@@ -114,8 +171,9 @@ impl From<Status> for ExitCode {
 pub enum LoadError {
     /// The file could not be read, or is not JSON; the message says which.
     Unreadable(String),
-    /// The definition was read but breaks the States Language rules.
-    Invalid(Vec<Diagnostic>),
+    /// The definition was read but breaks the States Language rules: each problem, with the
+    /// line and column of its key in the file when known.
+    Invalid(Vec<(Diagnostic, Option<position::Position>)>),
 }
 
 impl LoadError {
@@ -128,8 +186,11 @@ impl LoadError {
                 Status::Unreadable
             }
             LoadError::Invalid(diags) => {
-                for d in diags {
-                    eprintln!("{}: {d}", file.display());
+                for (d, at) in diags {
+                    match at {
+                        Some(at) => eprintln!("{}:{at}: {d}", file.display()),
+                        None => eprintln!("{}: {d}", file.display()),
+                    }
                 }
                 Status::Invalid
             }
@@ -141,11 +202,25 @@ impl LoadError {
 pub fn load(file: &Path) -> Result<StateMachine, LoadError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| LoadError::Unreadable(format!("cannot read the file: {e}")))?;
+    let unplaced = |diags: Vec<Diagnostic>| -> Vec<(Diagnostic, Option<position::Position>)> {
+        diags.into_iter().map(|d| (d, None)).collect()
+    };
     if text.len() > stepfn_asl::parse::MAX_DEFINITION_BYTES {
         // Too large to be a definition at all: that is a validation problem, not a read problem.
-        return StateMachine::from_json_str(&text).map_err(LoadError::Invalid);
+        return StateMachine::from_json_str(&text).map_err(|d| LoadError::Invalid(unplaced(d)));
     }
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| LoadError::Unreadable(format!("the file is not JSON: {e}")))?;
-    StateMachine::from_json(&value).map_err(LoadError::Invalid)
+    StateMachine::from_json(&value).map_err(|diags| {
+        let positions = position::Positions::new(&text);
+        LoadError::Invalid(
+            diags
+                .into_iter()
+                .map(|d| {
+                    let at = positions.of(&d.location);
+                    (d, at)
+                })
+                .collect(),
+        )
+    })
 }

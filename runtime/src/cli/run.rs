@@ -214,7 +214,9 @@ fn print_result(
     if let Some(h) = history {
         out.insert("history".into(), Value::Array(h));
     }
-    println!("{}", Value::Object(out));
+    if !super::write_stdout(&format!("{}\n", Value::Object(out))) {
+        return 2;
+    }
     if status == ExecutionStatus::Succeeded {
         0
     } else {

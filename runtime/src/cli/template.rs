@@ -81,8 +81,11 @@ pub fn run(args: &Args) -> i32 {
     };
     match &args.output {
         None => {
-            print!("{text}");
-            0
+            if super::write_stdout(&text) {
+                0
+            } else {
+                2
+            }
         }
         Some(p) => match std::fs::write(p, text) {
             Ok(()) => 0,

@@ -18,8 +18,11 @@ pub fn run(args: &Args) -> Status {
     for file in &args.files {
         let s = match load(file) {
             Ok(_) => {
-                println!("{}: valid", file.display());
-                Status::Ok
+                if super::write_stdout(&format!("{}: valid\n", file.display())) {
+                    Status::Ok
+                } else {
+                    Status::Unreadable
+                }
             }
             Err(e) => e.report(file),
         };

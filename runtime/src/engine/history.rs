@@ -146,3 +146,32 @@ impl History {
             .clone()
     }
 }
+
+impl super::ExecutionResult {
+    /// The names of the states entered, in the order their `…StateEntered` events were recorded
+    /// (states inside Parallel branches and Map iterations included). Empty when the history was
+    /// not kept.
+    pub fn states_entered(&self) -> Vec<&str> {
+        self.history
+            .iter()
+            .filter(|e| is_state_entered(e.kind))
+            .filter_map(|e| e.details.as_ref()?.1.get("name")?.as_str())
+            .collect()
+    }
+}
+
+/// True for the `…StateEntered` event types.
+fn is_state_entered(kind: EventType) -> bool {
+    use EventType as E;
+    matches!(
+        kind,
+        E::PassStateEntered
+            | E::TaskStateEntered
+            | E::ChoiceStateEntered
+            | E::WaitStateEntered
+            | E::SucceedStateEntered
+            | E::FailStateEntered
+            | E::ParallelStateEntered
+            | E::MapStateEntered
+    )
+}

@@ -23,6 +23,9 @@ pub struct Interpreter {
     needs_identity: bool,
     /// The facts of executions whose identity cannot be seen (shared, not made per execution).
     anonymous: Arc<ExecutionInfo>,
+    /// Why an execution in memory fails at its start (a Task without a handler, or one waiting
+    /// for a task token), found once.
+    start_problem: Option<StatesError>,
 }
 
 /// The parts of the context object's facts that depend on the machine alone.
@@ -73,6 +76,7 @@ impl Interpreter {
         // Shared and never moved again: the resolved links name its scopes by address.
         let machine = Arc::new(machine);
         Self {
+            start_problem: tasks::start_problem(&machine.states, &tasks),
             uses_context,
             needs_identity: uses_context || has_tasks(&machine.states),
             anonymous,
@@ -97,12 +101,23 @@ impl Interpreter {
     }
 
     /// Runs one execution to its end.
-    pub async fn execute(&self, input: Value, options: ExecutionOptions) -> ExecutionResult {
-        match self.begin(input, options) {
+    pub async fn execute(&self, input: Value, mut options: ExecutionOptions) -> ExecutionResult {
+        // A subscriber sees every execution by name: one is made when none was given.
+        let span = if trace::wants_execution_name() {
+            let n = options.name.get_or_insert_with(new_uuid);
+            trace::execution(&self.name, Some(n), Some(&self.arns.execution_arn(n)))
+        } else {
+            tracing::Span::none()
+        };
+        let begun = {
+            let _entered = span.enter();
+            self.begin(input, options)
+        };
+        match begun {
             Begun::Ended(result) => result,
             // Boxed: executors move the future they are given by value, and the rest of an
             // execution is a large future; this one holds a pointer.
-            Begun::Running(running) => Box::pin(self.run_rest(running)).await,
+            Begun::Running(running) => Box::pin(self.run_rest(running).instrument(span)).await,
         }
     }
 
@@ -187,6 +202,14 @@ impl Interpreter {
                 ))
             },
         );
+        if let Some(e) = &self.start_problem {
+            return Begun::Ended(conclude(
+                &exec,
+                &history,
+                Err(Ending::Failed(e.clone())),
+                true,
+            ));
+        }
         let mut size = match exec.payload_limit {
             None => None,
             Some(limit) => match size::checked(&input, limit) {
@@ -299,6 +322,7 @@ impl Interpreter {
         let sm = &self.machine;
         // The event the first state follows: ExecutionStarted, or the redrive event.
         let mut prev = last_event;
+        let span = trace::execution(&self.name, Some(&rec.name), Some(&rec.arn));
         let run = async {
             let mut vars = Variables::new();
             exec.run_scope(
@@ -312,7 +336,8 @@ impl Interpreter {
                 top,
             )
             .await
-        };
+        }
+        .instrument(span);
         let outcome = match sm.timeout_seconds {
             Some(t) => {
                 // A redriven execution has its whole TimeoutSeconds again from the redrive.

@@ -42,6 +42,7 @@ use crate::error::{names, StatesError};
 use crate::io::context::ExecutionInfo;
 use crate::io::jsonata::{JsonataCache, JsonataEngine};
 use crate::io::{paths, size, template, Context, Env, Variables};
+use crate::trace;
 use durable::{child_key, Durable, FrameCk, Pos, RetryCk};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
@@ -58,6 +59,7 @@ use stepfn_asl::{
     Retrier, Selected, State, StateKind, StateMachine, Task, Template, Transition, Wait,
 };
 use tasks::{TaskRegistry, TaskRequest};
+use tracing::Instrument;
 
 pub use crate::events::ExecutionStatus;
 
@@ -480,18 +482,17 @@ impl Exec<'_> {
                     self.run_simple_state(name, state, input, &mut size, vars, history, prev)
                 } else {
                     size = None;
+                    let span = trace::state(name, &state.kind);
                     // Boxed: the scope's own future stays small (it is boxed once per run).
-                    Box::pin(self.run_state(
-                        name,
-                        state,
-                        input,
-                        vars,
-                        history,
-                        prev,
-                        frame,
-                        pos.take(),
-                    ))
-                    .await
+                    let r = Box::pin(
+                        self.run_state(name, state, input, vars, history, prev, frame, pos.take())
+                            .instrument(span.clone()),
+                    )
+                    .await;
+                    if let Err(e) = &r {
+                        trace::failed(&span, e);
+                    }
+                    r
                 };
                 match r {
                     Ok(Step::Next(n, v)) => {
@@ -717,6 +718,8 @@ impl Exec<'_> {
         history: &History,
         prev: &mut u64,
     ) -> Result<Step<'m>, StatesError> {
+        let span = trace::state(name, &st.kind);
+        let _entered = span.enter();
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let (entered, entered_time) = self.enter_state(name, st, &input, history, prev, None);
         let ctx = Context::new(&self.info, name, entered_time, 0);
@@ -724,7 +727,11 @@ impl Exec<'_> {
             name, st, input, size, &ctx, vars, history, prev, jsonata, entered,
         );
         drop(ctx);
-        self.leave_state(name, st, result, history, prev, entered, size)
+        let r = self.leave_state(name, st, result, history, prev, entered, size);
+        if let Err(e) = &r {
+            trace::failed(&span, e);
+        }
+        r
     }
 
     #[allow(clippy::too_many_arguments)]

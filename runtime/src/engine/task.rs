@@ -51,6 +51,13 @@ impl Exec<'_> {
                             rc.counters[i] += 1;
                             rc.retry_count += 1;
                             let d = retry::delay(r, rc.counters[i], fastrand::f64());
+                            trace::retry(
+                                &tracing::Span::current(),
+                                ctx.state_name,
+                                rc.retry_count,
+                                d,
+                                &e,
+                            );
                             if !d.is_zero() {
                                 if let Some(p) = &park {
                                     let until_ms =
@@ -70,6 +77,7 @@ impl Exec<'_> {
                     }
                     if let Some(i) = retry::find_catcher(catch, &e.error) {
                         let c = &catch[i];
+                        trace::catch(&tracing::Span::current(), ctx.state_name, &e, &c.next);
                         let error_output = json!({"Error": e.error, "Cause": e.cause});
                         if jsonata {
                             let out = self.jx_catch(c, raw_input, error_output, ctx, vars)?;

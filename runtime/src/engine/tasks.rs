@@ -398,6 +398,50 @@ impl TaskHandler for MockHandler {
     }
 }
 
+/// Why an execution in memory cannot run its Task states: the first one (in definition order,
+/// branches and item processors included) whose `${…}` placeholder resource (a `workflow!`
+/// handler, an unsubstituted name) has no handler, or that waits for a task token (an activity
+/// or a `.waitForTaskToken` resource with no handler), which only a durable [`crate::Runtime`]
+/// can hand out. A real ARN without a handler fails when it is reached, as on AWS.
+pub(crate) fn start_problem(
+    states: &indexmap::IndexMap<String, stepfn_asl::State>,
+    tasks: &TaskRegistry,
+) -> Option<StatesError> {
+    for (name, st) in states {
+        let problem = match &st.kind {
+            stepfn_asl::StateKind::Task(t) => {
+                let r = t.resource.as_str();
+                let base = r.strip_suffix(".waitForTaskToken");
+                let handled =
+                    tasks.get(r).is_some() || base.is_some_and(|b| tasks.get(b).is_some());
+                match (handled, base.is_some() || super::callbacks::is_activity(r)) {
+                    (true, _) => None,
+                    (false, true) => Some(format!(
+                        "the state `{name}` waits for a task token (resource `{r}`): task tokens \
+                         need a durable `stepfn::Runtime`; this execution runs in memory"
+                    )),
+                    (false, false) if !(r.starts_with("${") && r.ends_with('}')) => None,
+                    (false, false) => Some(format!(
+                        "the state `{name}` calls the resource `{r}`, which has no registered handler"
+                    )),
+                }
+            }
+            stepfn_asl::StateKind::Parallel(p) => p
+                .branches
+                .iter()
+                .find_map(|b| start_problem(&b.states, tasks).map(|e| e.cause)),
+            stepfn_asl::StateKind::Map(m) => {
+                start_problem(&m.processor.states, tasks).map(|e| e.cause)
+            }
+            _ => None,
+        };
+        if let Some(cause) = problem {
+            return Some(StatesError::runtime(cause));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
