@@ -3,7 +3,8 @@
 //!
 //! Phases, one module each: [`parse`] (syntax) → [`lower`] (to ASL JSON, with a span table) →
 //! [`check`] (the shared validator, errors mapped to the user's tokens) → [`codegen`]
-//! (infallible; the compiled form in [`compile`]). On errors,
+//! (infallible; the compiled form in [`compile`], the type checks that follow the data in
+//! [`flow`]). On errors,
 //! [`fallback`] emits the errors and stub items.
 
 use proc_macro::TokenStream;
@@ -13,6 +14,7 @@ mod check;
 mod codegen;
 mod compile;
 mod fallback;
+mod flow;
 mod lower;
 mod mock;
 mod parse;

@@ -122,8 +122,13 @@ impl Data {
         }
     }
 
-    /// The value as `T`: a typed value of that type is moved out; anything else goes through JSON.
-    pub fn into_typed<T: DeserializeOwned + 'static>(self) -> Result<T, StatesError> {
+    /// The value as `T`, the input of `handler` in the state `state`: a typed value of that type
+    /// is moved out; anything else goes through JSON.
+    pub fn into_typed<T: DeserializeOwned + 'static>(
+        self,
+        state: &str,
+        handler: &str,
+    ) -> Result<T, StatesError> {
         match self {
             Data::Typed(t, _) => match t.into_any().downcast::<T>() {
                 Ok(v) => Ok(*v),
@@ -132,12 +137,8 @@ impl Data {
                     "a typed value reached a handler of another type",
                 )),
             },
-            Data::Json(v) | Data::Bounded(v, _) => serde_json::from_value(v).map_err(|e| {
-                StatesError::new(
-                    names::TASK_FAILED,
-                    format!("the task input does not match the handler's input type: {e}"),
-                )
-            }),
+            Data::Json(v) | Data::Bounded(v, _) => serde_json::from_value(v)
+                .map_err(|e| crate::engine::tasks::input_mismatch::<T>(state, handler, &e)),
         }
     }
 }
@@ -545,15 +546,16 @@ impl Execution {
 impl StateRun<'_> {
     /// A plain typed Task (the macro checked it has no Retry, Catch, InputPath, Parameters,
     /// ResultSelector, ResultPath, OutputPath or TimeoutSeconds), first part: records
-    /// `TaskScheduled` and `TaskStarted` and gives the handler's input. The generated code then
+    /// `TaskScheduled` and `TaskStarted` and gives the input of `handler`. The generated code then
     /// awaits the handler itself and hands its result to [`StateRun::task_result`].
     pub fn task_input<T: DeserializeOwned + 'static>(
         &self,
         prev: &mut u64,
         input: Data,
+        handler: &str,
     ) -> Result<T, StatesError> {
         self.task_started(prev, || input.text());
-        match input.into_typed() {
+        match input.into_typed(self.name, handler) {
             Ok(v) => Ok(v),
             Err(e) => Err(self.task_failed(prev, e)),
         }

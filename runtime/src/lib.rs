@@ -59,8 +59,10 @@ mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;
+mod task_fn;
 pub mod template;
 mod trace;
+mod typecheck;
 mod workflow;
 
 #[doc(hidden)]
@@ -82,3 +84,5 @@ pub use workflow::{run, run_with, RunError, Workflow};
 // Typed durable executions (issue #15).
 pub use events::{Event, EventDetails};
 pub use runtime::{Execution, ExecutionError};
+// The marker of a handler input read from merged JSON (`workflow!`'s type checks).
+pub use typecheck::JsonInput;

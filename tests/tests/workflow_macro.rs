@@ -157,3 +157,55 @@ async fn history_has_step_functions_event_types() {
         ]
     );
 }
+
+workflow! {
+    /// A JSON value reaches a typed handler: a `result` without `charge_id` before a plain
+    /// task, and a `parameters` template that leaves it out.
+    pub Reship(Order) -> Receipt {
+        Fill: pass {
+            result {"id": "o9"};
+        } -> Ship;
+        Ship: task ship end;
+    }
+    pub Reship2(Order) -> Receipt {
+        Ship: task ship {
+            parameters {"id.$": "$.id"};
+        } end;
+    }
+}
+
+/// Both engines fail a task whose input does not deserialize with the same cause, naming the
+/// state, the handler, the expected type and serde's message.
+#[tokio::test]
+async fn an_input_mismatch_names_state_handler_and_type() {
+    const { assert!(Reship::COMPILED && Reship2::COMPILED) };
+    let input = serde_json::json!({"id": "o9", "total": 1});
+    let expected = "the input of state `Ship` does not match the input type \
+                    `workflow_macro::Charged` of its handler `workflow_macro::ship`: \
+                    missing field `charge_id`";
+    for (name, compiled, interpreted) in [
+        (
+            "Reship",
+            Reship::execute(input.clone(), ExecutionOptions::default()).await,
+            Reship::interpreter()
+                .execute(input.clone(), ExecutionOptions::default())
+                .await,
+        ),
+        (
+            "Reship2",
+            Reship2::execute(input.clone(), ExecutionOptions::default()).await,
+            Reship2::interpreter()
+                .execute(input.clone(), ExecutionOptions::default())
+                .await,
+        ),
+    ] {
+        for (engine, r) in [("compiled", compiled), ("interpreter", interpreted)] {
+            assert_eq!(
+                r.error.as_deref(),
+                Some("States.TaskFailed"),
+                "{name} {engine}"
+            );
+            assert_eq!(r.cause.as_deref(), Some(expected), "{name} {engine}");
+        }
+    }
+}

@@ -135,8 +135,8 @@ impl TaskRegistry {
     }
 
     /// Registers a typed async function: the input is deserialized from the effective input, the
-    /// output serialized as the result. A deserialization failure fails the task with
-    /// `States.Runtime`-like cause text under the error `States.TaskFailed`.
+    /// output serialized as the result. An input that does not deserialize fails the task with
+    /// `States.TaskFailed`, naming the state, the handler, the expected type and serde's message.
     pub fn register<I, O, E, F, Fut>(&mut self, resource: impl Into<String>, f: F) -> &mut Self
     where
         I: DeserializeOwned + Send + 'static,
@@ -151,16 +151,13 @@ impl TaskRegistry {
         self.register_handler(
             resource,
             Arc::new(FnHandler(move |req: TaskRequest| {
-                let input = serde_json::from_value::<I>(req.input);
+                let input = serde_json::from_value::<I>(req.input).map_err(|e| {
+                    input_mismatch::<I>(&req.state_name, std::any::type_name::<F>(), &e)
+                });
                 let f = f.clone();
                 let res_name = res_name.clone();
                 async move {
-                    let input = input.map_err(|e| {
-                        StatesError::new(
-                            names::TASK_FAILED,
-                            format!("the task input does not match the handler's input type: {e}"),
-                        )
-                    })?;
+                    let input = input?;
                     let out = f(input).await.map_err(|e| StatesError::from(e.into()))?;
                     serde_json::to_value(out).map_err(|e| {
                         StatesError::new(
@@ -198,6 +195,28 @@ impl TaskRegistry {
     pub fn fallback(&self) -> Option<&Arc<dyn TaskHandler>> {
         self.fallback.as_ref()
     }
+}
+
+/// The error of a task whose input does not deserialize into its typed handler's input `I`
+/// (the interpreter's registered handlers and the compiled form alike): `States.TaskFailed`,
+/// naming the state, the handler, the expected type and serde's message.
+pub(crate) fn input_mismatch<I>(
+    state: &str,
+    handler: &str,
+    error: &serde_json::Error,
+) -> StatesError {
+    StatesError::new(
+        names::TASK_FAILED,
+        format!(
+            "the input of state `{state}` does not match the input type `{}` of its handler `{handler}`: {error}",
+            std::any::type_name::<I>()
+        ),
+    )
+}
+
+/// The name of a handler (a function item's path; the closure's for a closure), for errors.
+pub fn handler_name<F>(_handler: &F) -> &'static str {
+    std::any::type_name::<F>()
 }
 
 #[cfg_attr(
