@@ -112,18 +112,25 @@ fn too_deep_at(text: &[u8]) -> Option<usize> {
 /// The nesting depth of `v`, counted up to `MAX_DEPTH + 1`.
 pub fn depth(v: &Value) -> usize {
     // Iterative (a work list of values and their levels): no recursion on deep values.
+    // Only arrays and objects go on the work list: scalars (most of a value) cost no push.
+    fn is_container(v: &&Value) -> bool {
+        matches!(v, Value::Array(_) | Value::Object(_))
+    }
+    if !is_container(&v) {
+        return 0;
+    }
     let mut deepest = 0;
-    let mut todo = vec![(v, 0usize)];
+    let mut todo = vec![(v, 1usize)];
     while let Some((v, level)) = todo.pop() {
-        let inner = level + 1;
-        match v {
-            Value::Array(a) => todo.extend(a.iter().map(|c| (c, inner))),
-            Value::Object(m) => todo.extend(m.values().map(|c| (c, inner))),
-            _ => continue,
-        }
-        deepest = deepest.max(inner);
+        deepest = deepest.max(level);
         if deepest > MAX_DEPTH {
             return MAX_DEPTH + 1;
+        }
+        let inner = level + 1;
+        match v {
+            Value::Array(a) => todo.extend(a.iter().filter(is_container).map(|c| (c, inner))),
+            Value::Object(m) => todo.extend(m.values().filter(is_container).map(|c| (c, inner))),
+            _ => {}
         }
     }
     deepest
