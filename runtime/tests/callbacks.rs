@@ -1,31 +1,26 @@
-//! Activities and task tokens on durable executions, on tokio's paused clock: workers take
-//! activity tasks and answer them, callbacks answer `.waitForTaskToken` tasks, heartbeats and
-//! timeouts end them, bad tokens are refused with AWS's exception names, and pending tasks
-//! survive a restart.
+//! Activities and task tokens on durable executions, on every store (see `support/stores.rs`):
+//! workers take activity tasks and answer them, callbacks answer `.waitForTaskToken` tasks,
+//! heartbeats and timeouts end them, bad tokens are refused with AWS's exception names, and
+//! pending tasks and their deadlines survive a restart.
+
+#[macro_use]
+#[path = "support/stores.rs"]
+mod stores;
 
 use base64::Engine;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::Duration;
 use stepfn::asl::StateMachine;
-use stepfn::store::MemoryStore;
 use stepfn::ExecutionStatus;
 use stepfn::{Runtime, RuntimeError, TaskError, TaskRegistry};
+use stores::{kinds, wait_for_event, TestStore};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 const ACT: &str = "arn:aws:states:us-east-1:123456789012:activity:work";
 
 fn machine(v: Value) -> StateMachine {
     StateMachine::from_json(&v).unwrap()
-}
-
-async fn kinds(rt: &Runtime, arn: &str) -> Vec<String> {
-    rt.full_history(arn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_string())
-        .collect()
 }
 
 async fn event(rt: &Runtime, arn: &str, kind: &str) -> Value {
@@ -55,8 +50,8 @@ fn activity_machine(extra: Value) -> StateMachine {
     one_task("Work", task, extra)
 }
 
-async fn activity_runtime(extra: Value) -> Runtime {
-    let rt = Runtime::in_memory();
+async fn activity_runtime(store: &TestStore, extra: Value) -> Runtime {
+    let rt = store.runtime().await;
     let a = rt.create_activity("work").await.unwrap();
     assert_eq!(a.arn, ACT);
     rt.register("M", activity_machine(extra), TaskRegistry::new())
@@ -64,9 +59,32 @@ async fn activity_runtime(extra: Value) -> Runtime {
     rt
 }
 
-#[tokio::test(start_paused = true)]
-async fn activities_are_created_listed_described_deleted() {
-    let rt = Runtime::in_memory();
+/// Nothing comes of a long poll for a while: it is still waiting after a second.
+async fn no_task_for_a_second(rt: &Runtime, worker: &str) {
+    let poll = tokio::time::timeout(Duration::from_secs(1), rt.get_activity_task(ACT, Some(worker)));
+    assert!(poll.await.is_err(), "{worker} was given a task");
+}
+
+on_every_store!(
+    activities_are_created_listed_described_deleted,
+    activity_round_trip,
+    long_poll_waits_for_a_task,
+    activity_failure_is_caught,
+    missed_heartbeat_times_the_activity_out,
+    timeout_seconds_is_absolute_whatever_the_heartbeats,
+    bad_tokens_and_outputs_are_refused,
+    scheduling_a_missing_activity_fails_catchably,
+    task_token_success,
+    task_token_failure_is_caught_and_retried_with_a_new_token,
+    task_token_times_out,
+    task_token_heartbeat_timeout,
+    jsonata_token_without_a_handler,
+    pending_tasks_survive_a_restart,
+    an_activity_deadline_survives_a_restart,
+);
+
+async fn activities_are_created_listed_described_deleted(store: TestStore) {
+    let rt = store.runtime().await;
     let a = rt.create_activity("work").await.unwrap();
     let again = rt.create_activity("work").await.unwrap();
     assert_eq!(a, again);
@@ -103,9 +121,8 @@ async fn activities_are_created_listed_described_deleted() {
     ));
 }
 
-#[tokio::test(start_paused = true)]
-async fn activity_round_trip() {
-    let rt = activity_runtime(json!({"TimeoutSeconds": 300, "HeartbeatSeconds": 60})).await;
+async fn activity_round_trip(store: TestStore) {
+    let rt = activity_runtime(&store, json!({"TimeoutSeconds": 300, "HeartbeatSeconds": 60})).await;
     let arn = rt.start("M", json!({"x": 1}), Some("e")).await.unwrap();
     let task = rt
         .get_activity_task(ACT, Some("w1"))
@@ -152,36 +169,41 @@ async fn activity_round_trip() {
         Err(RuntimeError::TaskTimedOut(_))
     ));
     // Nothing left to take.
-    let t0 = tokio::time::Instant::now();
-    assert_eq!(rt.get_activity_task(ACT, None).await.unwrap(), None);
-    assert!(t0.elapsed() >= Duration::from_secs(60));
+    no_task_for_a_second(&rt, "w2").await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn long_poll_waits_for_a_task_then_gives_up() {
-    let rt = activity_runtime(json!({})).await;
+async fn long_poll_waits_for_a_task(store: TestStore) {
+    let rt = activity_runtime(&store, json!({})).await;
     // A poll that starts before the task exists gets it when it is scheduled.
     let poller = {
         let rt = rt.clone();
         tokio::spawn(async move { rt.get_activity_task(ACT, Some("early")).await })
     };
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let arn = rt.start("M", json!({"x": 5}), None).await.unwrap();
     let task = poller.await.unwrap().unwrap().expect("a task");
     assert_eq!(task.input_json(), json!({"x": 5}));
-    // Nobody else gets it: an empty poll ends after 60 s with no task.
-    let t0 = tokio::time::Instant::now();
-    assert_eq!(rt.get_activity_task(ACT, Some("late")).await.unwrap(), None);
-    assert_eq!(t0.elapsed(), Duration::from_secs(60));
+    // Nobody else gets it.
+    no_task_for_a_second(&rt, "late").await;
     rt.send_task_success_json(&task.task_token, "5")
         .await
         .unwrap();
     assert_eq!(rt.wait(&arn).await.unwrap().output(), Some(json!(5)));
 }
 
+/// GetActivityTask's 60 s long poll, timed on the memory store's paused clock (the same runtime
+/// code on every store; 60 s of real time per store would buy nothing).
 #[tokio::test(start_paused = true)]
-async fn activity_failure_is_caught() {
-    let rt = activity_runtime(json!({
+async fn an_empty_long_poll_ends_after_60_seconds() {
+    let rt = Runtime::in_memory();
+    rt.create_activity("work").await.unwrap();
+    let t0 = Instant::now();
+    assert_eq!(rt.get_activity_task(ACT, Some("w")).await.unwrap(), None);
+    assert_eq!(t0.elapsed(), Duration::from_secs(60));
+}
+
+async fn activity_failure_is_caught(store: TestStore) {
+    let rt = activity_runtime(&store, json!({
         "Catch": [{"ErrorEquals": ["Oops"], "ResultPath": "$.err", "Next": "Handled"}]
     }))
     .await;
@@ -205,14 +227,13 @@ async fn activity_failure_is_caught() {
     assert_eq!(started["activityStartedEventDetails"], json!({}));
 }
 
-#[tokio::test(start_paused = true)]
-async fn missed_heartbeat_times_the_activity_out() {
-    let rt = activity_runtime(json!({"HeartbeatSeconds": 10, "TimeoutSeconds": 1000})).await;
+async fn missed_heartbeat_times_the_activity_out(store: TestStore) {
+    let rt = activity_runtime(&store, json!({"HeartbeatSeconds": 3, "TimeoutSeconds": 1000})).await;
     let arn = rt.start("M", json!({"x": 1}), None).await.unwrap();
     let task = rt.get_activity_task(ACT, None).await.unwrap().unwrap();
-    // Heartbeats keep it alive well past 10 s, and write no events.
-    for _ in 0..6 {
-        tokio::time::sleep(Duration::from_secs(8)).await;
+    // Heartbeats keep it alive well past 3 s, and write no events.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
         rt.send_task_heartbeat(&task.task_token).await.unwrap();
     }
     let before = kinds(&rt, &arn).await.len();
@@ -238,24 +259,27 @@ async fn missed_heartbeat_times_the_activity_out() {
     ));
 }
 
-#[tokio::test(start_paused = true)]
-async fn timeout_seconds_is_absolute_whatever_the_heartbeats() {
-    let rt = activity_runtime(json!({
-        "HeartbeatSeconds": 10,
-        "TimeoutSeconds": 30,
-        "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.err", "Next": "Handled"}]
-    }))
+async fn timeout_seconds_is_absolute_whatever_the_heartbeats(store: TestStore) {
+    let rt = activity_runtime(
+        &store,
+        json!({
+            "HeartbeatSeconds": 2,
+            "TimeoutSeconds": 4,
+            "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.err", "Next": "Handled"}]
+        }),
+    )
     .await;
     let arn = rt.start("M", json!({"x": 1}), None).await.unwrap();
     let task = rt.get_activity_task(ACT, None).await.unwrap().unwrap();
-    let t0 = tokio::time::Instant::now();
+    let t0 = Instant::now();
     let mut beats = 0;
     while rt.send_task_heartbeat(&task.task_token).await.is_ok() {
         beats += 1;
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert!(beats >= 6, "{beats} heartbeats");
-    assert!(t0.elapsed() >= Duration::from_secs(30));
+    // Alive past one heartbeat window (2 s) by its heartbeats, then timed out all the same.
+    assert!(beats >= 5, "{beats} heartbeats");
+    assert!(t0.elapsed() >= Duration::from_secs(3), "{:?}", t0.elapsed());
     let d = rt.wait(&arn).await.unwrap();
     assert_eq!(d.status(), ExecutionStatus::Succeeded);
     assert_eq!(d.output().unwrap()["err"]["Error"], "States.Timeout");
@@ -264,9 +288,8 @@ async fn timeout_seconds_is_absolute_whatever_the_heartbeats() {
         .contains(&"ActivityTimedOut".to_string()));
 }
 
-#[tokio::test(start_paused = true)]
-async fn bad_tokens_and_outputs_are_refused() {
-    let rt = activity_runtime(json!({})).await;
+async fn bad_tokens_and_outputs_are_refused(store: TestStore) {
+    let rt = activity_runtime(&store, json!({})).await;
     for bad in ["", "not a token", "AAAA", &"x".repeat(3000)] {
         assert!(
             matches!(
@@ -317,9 +340,8 @@ async fn bad_tokens_and_outputs_are_refused() {
     assert_eq!(rt.wait(&arn).await.unwrap().output(), Some(json!([1])));
 }
 
-#[tokio::test(start_paused = true)]
-async fn scheduling_a_missing_activity_fails_catchably() {
-    let rt = Runtime::in_memory();
+async fn scheduling_a_missing_activity_fails_catchably(store: TestStore) {
+    let rt = store.runtime().await;
     rt.register(
         "M",
         activity_machine(json!({"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]})),
@@ -336,12 +358,16 @@ async fn scheduling_a_missing_activity_fails_catchably() {
 
 const SQS: &str = "arn:aws:states:::sqs:sendMessage";
 
-/// A machine whose `Wait` state sends `$$.Task.Token` with SQS and waits for the callback;
-/// the SQS handler hands each message to the returned channel.
-fn callback_runtime(extra: Value) -> (Runtime, mpsc::UnboundedReceiver<Value>) {
-    callback_runtime_on(Runtime::in_memory(), extra)
+/// A runtime with a machine whose `Wait` state sends `$$.Task.Token` with SQS and waits for the
+/// callback; the SQS handler hands each message to the returned channel.
+async fn callback_runtime(
+    store: &TestStore,
+    extra: Value,
+) -> (Runtime, mpsc::UnboundedReceiver<Value>) {
+    callback_runtime_on(store.runtime().await, extra)
 }
 
+/// Registers [`callback_runtime`]'s machine on `rt`.
 fn callback_runtime_on(rt: Runtime, extra: Value) -> (Runtime, mpsc::UnboundedReceiver<Value>) {
     let task = json!({
         "Type": "Task",
@@ -364,16 +390,15 @@ fn callback_runtime_on(rt: Runtime, extra: Value) -> (Runtime, mpsc::UnboundedRe
     (rt, rx)
 }
 
-#[tokio::test(start_paused = true)]
-async fn task_token_success() {
-    let (rt, mut rx) = callback_runtime(json!({"HeartbeatSeconds": 100}));
+async fn task_token_success(store: TestStore) {
+    let (rt, mut rx) = callback_runtime(&store, json!({"HeartbeatSeconds": 100})).await;
     let arn = rt.start("CB", json!({"v": 7}), None).await.unwrap();
     let msg = rx.recv().await.unwrap();
     assert_eq!(msg["v"], 7);
     let token = msg["token"].as_str().unwrap().to_string();
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     rt.send_task_heartbeat(&token).await.unwrap();
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     rt.send_task_success_json(&token, r#"{"done": true}"#)
         .await
         .unwrap();
@@ -411,12 +436,15 @@ async fn task_token_success() {
     ));
 }
 
-#[tokio::test(start_paused = true)]
-async fn task_token_failure_is_caught_and_retried_with_a_new_token() {
-    let (rt, mut rx) = callback_runtime(json!({
-        "Retry": [{"ErrorEquals": ["Rejected"], "MaxAttempts": 1, "IntervalSeconds": 1}],
-        "Catch": [{"ErrorEquals": ["Rejected"], "Next": "Handled"}]
-    }));
+async fn task_token_failure_is_caught_and_retried_with_a_new_token(store: TestStore) {
+    let (rt, mut rx) = callback_runtime(
+        &store,
+        json!({
+            "Retry": [{"ErrorEquals": ["Rejected"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+            "Catch": [{"ErrorEquals": ["Rejected"], "Next": "Handled"}]
+        }),
+    )
+    .await;
     let arn = rt.start("CB", json!({"v": 1}), None).await.unwrap();
     let first = rx.recv().await.unwrap()["token"]
         .as_str()
@@ -446,9 +474,8 @@ async fn task_token_failure_is_caught_and_retried_with_a_new_token() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn task_token_times_out() {
-    let (rt, mut rx) = callback_runtime(json!({"TimeoutSeconds": 5}));
+async fn task_token_times_out(store: TestStore) {
+    let (rt, mut rx) = callback_runtime(&store, json!({"TimeoutSeconds": 2})).await;
     let arn = rt.start("CB", json!({"v": 1}), None).await.unwrap();
     let token = rx.recv().await.unwrap()["token"]
         .as_str()
@@ -464,9 +491,8 @@ async fn task_token_times_out() {
     ));
 }
 
-#[tokio::test(start_paused = true)]
-async fn task_token_heartbeat_timeout() {
-    let (rt, mut rx) = callback_runtime(json!({"HeartbeatSeconds": 5}));
+async fn task_token_heartbeat_timeout(store: TestStore) {
+    let (rt, mut rx) = callback_runtime(&store, json!({"HeartbeatSeconds": 2})).await;
     let arn = rt.start("CB", json!({"v": 1}), None).await.unwrap();
     rx.recv().await.unwrap();
     let d = rt.wait(&arn).await.unwrap();
@@ -478,9 +504,8 @@ async fn task_token_heartbeat_timeout() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn jsonata_token_without_a_handler() {
-    let rt = Runtime::in_memory();
+async fn jsonata_token_without_a_handler(store: TestStore) {
+    let rt = store.runtime().await;
     let m = machine(
         json!({"QueryLanguage": "JSONata", "StartAt": "Wait", "States": {
         "Wait": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
@@ -490,92 +515,33 @@ async fn jsonata_token_without_a_handler() {
     rt.register("J", m, TaskRegistry::new()).unwrap();
     let arn = rt.start("J", json!({}), None).await.unwrap();
     // No handler: the token is only issued; read it back from TaskScheduled.
-    let token = loop {
-        let h = rt.full_history(&arn).await.unwrap();
-        if let Some(e) = h.iter().find(|e| e["type"] == "TaskScheduled") {
-            let p: Value = serde_json::from_str(
-                e["taskScheduledEventDetails"]["parameters"]
-                    .as_str()
-                    .unwrap(),
-            )
-            .unwrap();
-            break p["Payload"]["token"].as_str().unwrap().to_string();
-        }
-        tokio::task::yield_now().await;
-    };
+    wait_for_event(&rt, &arn, "TaskScheduled").await;
+    let scheduled = event(&rt, &arn, "TaskScheduled").await;
+    let p: Value = serde_json::from_str(
+        scheduled["taskScheduledEventDetails"]["parameters"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let token = p["Payload"]["token"].as_str().unwrap().to_string();
     rt.send_task_success_json(&token, r#""ok""#).await.unwrap();
     let d = rt.wait(&arn).await.unwrap();
     assert_eq!(d.output(), Some(json!("ok")));
 }
 
-#[tokio::test(start_paused = true)]
-async fn pending_tasks_survive_a_restart_in_memory() {
-    let store = Arc::new(MemoryStore::new());
-    let rt = Runtime::new(store.clone());
-    rt.create_activity("work").await.unwrap();
-    rt.register(
-        "M",
-        activity_machine(json!({"TimeoutSeconds": 100})),
-        TaskRegistry::new(),
-    )
-    .unwrap();
-    let (rt, mut rx) = callback_runtime_on(rt, json!({}));
-    let act = rt.start("M", json!({"x": 3}), Some("act")).await.unwrap();
-    let cb = rt.start("CB", json!({"v": 4}), Some("cb")).await.unwrap();
-    let token = rx.recv().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    tokio::time::sleep(Duration::from_secs(40)).await;
-    drop(rt);
-
-    // "Restart": a new runtime on the same store.
-    let rt = Runtime::new(store.clone());
-    rt.register(
-        "M",
-        activity_machine(json!({"TimeoutSeconds": 100})),
-        TaskRegistry::new(),
-    )
-    .unwrap();
-    let (rt, _rx) = callback_runtime_on(rt, json!({}));
-    let mut resumed = rt.resume().await.unwrap();
-    resumed.sort();
-    assert_eq!(resumed, {
-        let mut v = vec![act.clone(), cb.clone()];
-        v.sort();
-        v
-    });
-    rt.send_task_success_json(&token, r#"{"cb": 1}"#)
-        .await
+/// Registers the activity machine `M` (with `extra`) and the callback machine `CB` on `rt`.
+fn both_machines(rt: Runtime, extra: Value) -> (Runtime, mpsc::UnboundedReceiver<Value>) {
+    rt.register("M", activity_machine(extra.clone()), TaskRegistry::new())
         .unwrap();
-    assert_eq!(rt.wait(&cb).await.unwrap().output(), Some(json!({"cb": 1})));
-    // The activity task is still there to take, and its absolute deadline (100 s after it was
-    // scheduled) is kept: it ends about 60 s after the restart.
-    let task = rt.get_activity_task(ACT, Some("w")).await.unwrap().unwrap();
-    assert_eq!(task.input_json(), json!({"x": 3}));
-    tokio::time::sleep(Duration::from_secs(55)).await;
-    assert_eq!(
-        rt.describe(&act).await.unwrap().status(),
-        ExecutionStatus::Running
-    );
-    let d = rt.wait(&act).await.unwrap();
-    assert_eq!(d.record.error.as_deref(), Some("States.Timeout"));
+    callback_runtime_on(rt, extra)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pending_tasks_survive_a_restart_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("stepfn-cb-{}", uuid::Uuid::new_v4()));
-    let db = dir.join("t.db");
+async fn pending_tasks_survive_a_restart(store: TestStore) {
+    let extra = json!({"TimeoutSeconds": 3600, "HeartbeatSeconds": 3600});
     let (act, cb, token) = {
-        let rt = Runtime::open(&db).unwrap();
+        let rt = store.runtime().await;
         rt.create_activity("work").await.unwrap();
-        rt.register(
-            "M",
-            activity_machine(json!({"TimeoutSeconds": 3600})),
-            TaskRegistry::new(),
-        )
-        .unwrap();
-        let (rt, mut rx) = callback_runtime_on(rt, json!({"HeartbeatSeconds": 3600}));
+        let (rt, mut rx) = both_machines(rt, extra.clone());
         let act = rt.start("M", json!({"x": 9}), Some("act")).await.unwrap();
         let cb = rt.start("CB", json!({"v": 8}), Some("cb")).await.unwrap();
         let token = rx.recv().await.unwrap()["token"]
@@ -583,32 +549,12 @@ async fn pending_tasks_survive_a_restart_on_sqlite() {
             .unwrap()
             .to_string();
         // Let both park (their last commits land) before the "crash".
-        for (arn, kind) in [(&act, "ActivityScheduled"), (&cb, "TaskSubmitted")] {
-            while !kinds(&rt, arn).await.iter().any(|k| k == kind) {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        }
+        wait_for_event(&rt, &act, "ActivityScheduled").await;
+        wait_for_event(&rt, &cb, "TaskSubmitted").await;
         (act, cb, token)
     };
-    // The dropped runtime's aborted tasks release the database (its lock file) shortly after.
-    let mut tries = 0;
-    let rt = loop {
-        match Runtime::open(&db) {
-            Ok(rt) => break rt,
-            Err(e) if tries < 100 && e.to_string().contains("in use") => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(e) => panic!("{e}"),
-        }
-    };
-    rt.register(
-        "M",
-        activity_machine(json!({"TimeoutSeconds": 3600})),
-        TaskRegistry::new(),
-    )
-    .unwrap();
-    let (rt, _rx) = callback_runtime_on(rt, json!({"HeartbeatSeconds": 3600}));
+    // "Restart": a new runtime on the same store.
+    let (rt, _rx) = both_machines(store.runtime().await, extra);
     // Answered before the execution is resumed: the answer is stored, then applied.
     rt.send_task_success_json(&token, r#"{"early": true}"#)
         .await
@@ -617,14 +563,21 @@ async fn pending_tasks_survive_a_restart_on_sqlite() {
         rt.describe(&cb).await.unwrap().status(),
         ExecutionStatus::Running
     );
-    rt.resume().await.unwrap();
+    let mut resumed = rt.resume().await.unwrap();
+    // A shared store's runtime takes them over once the dropped runtime's leases expire.
+    if !store.kind().shared() {
+        resumed.sort();
+        assert_eq!(resumed, [act.clone(), cb.clone()]);
+    }
     let d = rt.wait(&cb).await.unwrap();
     assert_eq!(d.output(), Some(json!({"early": true})), "{:?}", d.record);
     assert!(matches!(
         rt.send_task_success_json(&token, "{}").await,
         Err(RuntimeError::TaskTimedOut(_))
     ));
+    // The activity task is still there to take.
     let task = rt.get_activity_task(ACT, Some("w")).await.unwrap().unwrap();
+    assert_eq!(task.input_json(), json!({"x": 9}));
     rt.send_task_success_json(&task.task_token, r#""after""#)
         .await
         .unwrap();
@@ -642,6 +595,36 @@ async fn pending_tasks_survive_a_restart_on_sqlite() {
             "ExecutionSucceeded"
         ]
     );
-    drop(rt);
-    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn an_activity_deadline_survives_a_restart(store: TestStore) {
+    const TIMEOUT: Duration = Duration::from_secs(8);
+    const BEFORE_RESTART: Duration = Duration::from_secs(3);
+    let extra = json!({"TimeoutSeconds": TIMEOUT.as_secs()});
+    let (arn, scheduled) = {
+        let rt = store.runtime().await;
+        rt.create_activity("work").await.unwrap();
+        rt.register("M", activity_machine(extra.clone()), TaskRegistry::new())
+            .unwrap();
+        let arn = rt.start("M", json!({"x": 3}), Some("act")).await.unwrap();
+        wait_for_event(&rt, &arn, "ActivityScheduled").await;
+        let scheduled = Instant::now();
+        tokio::time::sleep(BEFORE_RESTART).await;
+        (arn, scheduled)
+    };
+    let rt = store.runtime().await;
+    rt.register("M", activity_machine(extra), TaskRegistry::new())
+        .unwrap();
+    rt.resume().await.unwrap();
+    let task = rt.get_activity_task(ACT, Some("w")).await.unwrap().unwrap();
+    assert_eq!(task.input_json(), json!({"x": 3}));
+    let d = rt.wait(&arn).await.unwrap();
+    assert_eq!(d.record.error.as_deref(), Some("States.Timeout"));
+    // TimeoutSeconds counts from the scheduling, not from the restart (that would be 11 s).
+    let took = scheduled.elapsed();
+    assert!(took >= TIMEOUT - Duration::from_secs(1), "{took:?}");
+    assert!(
+        took < TIMEOUT + BEFORE_RESTART - Duration::from_millis(500),
+        "{took:?}"
+    );
 }

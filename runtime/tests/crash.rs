@@ -1,21 +1,29 @@
-//! Crash recovery: a child process (this test binary, re-run as `crash_child`) runs many durable
-//! executions on one SQLite file; the test SIGKILLs it at random moments, at least 50 times,
-//! restarts it each time on the same file, and finally checks that every execution completed
-//! with the right output and a whole history: consecutive ids, one ExecutionStarted, one
-//! terminal event, and the same events (by type and state) as an in-memory run — nothing lost,
-//! nothing doubled.
+//! Crash recovery, on each durable store (a SQLite file; a PostgreSQL schema, see
+//! `support/stores.rs`): a child process (this test binary, re-run as `crash_child`) runs many
+//! durable executions; the test SIGKILLs it at random moments, at least 50 times, restarts it
+//! each time on the same store, and finally checks that every execution completed with the right
+//! output and a whole history: consecutive ids, one ExecutionStarted, one terminal event, and the
+//! same events (by type and state) as an in-memory run — nothing lost, nothing doubled.
+//!
+//! On PostgreSQL a killed child's executions are taken over once its leases expire
+//! ([`CHILD_LEASE`]), so each child lives that long before its random moment.
+
+#[path = "support/stores.rs"]
+mod stores;
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use stepfn::asl::StateMachine;
 use stepfn::ExecutionStatus;
 use stepfn::{ExecutionOptions, Interpreter, Runtime, StatesError, TaskRegistry};
+use stores::{StoreKind, TestStore};
 
 const KILLS: usize = 60;
 const PER_MACHINE: usize = 6;
+/// The children's lease timeout on PostgreSQL.
+const CHILD_LEASE: Duration = Duration::from_millis(500);
 
 fn machines() -> Vec<(&'static str, Value, Value)> {
     let mut chain = serde_json::Map::new();
@@ -118,8 +126,8 @@ impl stepfn::TaskHandler for Flaky {
     }
 }
 
-async fn worker(db: &Path, generation: usize) {
-    let runtime = Runtime::open(db).unwrap();
+async fn worker(db: &str, generation: usize) {
+    let runtime = Runtime::open_with_lease(db, CHILD_LEASE).unwrap();
     for (name, def, _) in machines() {
         let m = StateMachine::from_json(&def).unwrap();
         runtime.register(name, m, tasks()).unwrap();
@@ -161,10 +169,10 @@ fn crash_child() {
         .ok()
         .and_then(|g| g.parse().ok())
         .unwrap_or(0);
-    rt.block_on(worker(Path::new(&db), generation));
+    rt.block_on(worker(&db, generation));
 }
 
-fn child(db: &Path, generation: usize) -> std::process::Child {
+fn child(db: &str, generation: usize) -> std::process::Child {
     Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
         .env("STEPFN_CRASH_DB", db)
@@ -198,20 +206,47 @@ fn counts(events: &[Value]) -> BTreeMap<(String, String), usize> {
     m
 }
 
-#[test]
-fn crash_and_resume() {
+mod crash_and_resume {
+    use crate::stores::StoreKind;
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite() {
+        super::crash_and_resume(StoreKind::Sqlite)
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres() {
+        super::crash_and_resume(StoreKind::Postgres)
+    }
+}
+
+fn crash_and_resume(kind: StoreKind) {
     if std::env::var("STEPFN_CRASH_DB").is_ok() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("stepfn-crash-{}", uuid::Uuid::new_v4()));
-    let db = dir.join("crash.db");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some(store) = rt.block_on(TestStore::new(kind)) else {
+        return;
+    };
+    let db = store.location().expect("a durable store");
+    // Before its random moment, a child on a shared store waits for the killed one's leases.
+    let alive = if kind.shared() {
+        CHILD_LEASE
+    } else {
+        Duration::ZERO
+    };
     let started = Instant::now();
     let mut kills = 0;
     // Each generation is a new set of executions; a generation ends when a run finishes.
     let mut generation = 0;
     while kills < KILLS {
         let mut c = child(&db, generation);
-        let wait = Duration::from_millis(fastrand::u64(20..200));
+        let wait = alive + Duration::from_millis(fastrand::u64(20..200));
         std::thread::sleep(wait);
         if let Some(status) = c.try_wait().unwrap() {
             assert!(status.success(), "a run failed: {status}");
@@ -226,15 +261,12 @@ fn crash_and_resume() {
     assert!(status.success(), "the last run failed: {status}");
     let generations = generation + 1;
     eprintln!(
-        "crash test: {kills} SIGKILLs, {generations} generations of {} executions, {:.1?}",
+        "crash test ({kind:?}): {kills} SIGKILLs, {generations} generations of {} executions, \
+         {:.1?}",
         machines().len() * PER_MACHINE,
         started.elapsed()
     );
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     rt.block_on(async {
         let runtime = Runtime::open(&db).unwrap();
         for (name, def, input) in machines() {
@@ -275,5 +307,4 @@ fn crash_and_resume() {
             }
         }
     });
-    let _ = std::fs::remove_dir_all(dir);
 }

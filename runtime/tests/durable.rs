@@ -1,21 +1,31 @@
-//! The execution API on the in-memory store: idempotent start, describe, history pages, list,
-//! stop, Express.
+//! The execution API on every store (see `support/stores.rs`): idempotent start, describe,
+//! history pages, list, stop, Express.
+
+#[macro_use]
+#[path = "support/stores.rs"]
+mod stores;
 
 use serde_json::json;
 use stepfn::asl::StateMachine;
 use stepfn::ExecutionStatus;
 use stepfn::HistoryQuery;
-use stepfn::{Runtime, RuntimeError, TaskRegistry};
+use stepfn::{RuntimeError, TaskRegistry};
+use stores::{kinds, wait_for_event, TestStore};
 
 fn machine(v: serde_json::Value) -> StateMachine {
     StateMachine::from_json(&v).unwrap()
 }
 
-#[tokio::test(start_paused = true)]
-async fn start_is_idempotent_by_name_and_input() {
-    let rt = Runtime::in_memory();
+on_every_store!(
+    start_is_idempotent_by_name_and_input,
+    stop_aborts_with_an_event,
+    history_pages_forward_and_reverse,
+);
+
+async fn start_is_idempotent_by_name_and_input(store: TestStore) {
+    let rt = store.runtime().await;
     let m = machine(
-        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "End": true}}}),
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 2, "End": true}}}),
     );
     rt.register("M", m, TaskRegistry::new()).unwrap();
     let a = rt.start("M", json!({"a": 1}), Some("x")).await.unwrap();
@@ -36,32 +46,25 @@ async fn start_is_idempotent_by_name_and_input() {
     assert!(rt.start("M", json!({}), Some("bad name")).await.is_err());
 }
 
-#[tokio::test(start_paused = true)]
-async fn stop_aborts_with_an_event() {
-    let rt = Runtime::in_memory();
+async fn stop_aborts_with_an_event(store: TestStore) {
+    let rt = store.runtime().await;
     let m = machine(
         json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 500, "End": true}}}),
     );
     rt.register("M", m, TaskRegistry::new()).unwrap();
     let a = rt.start("M", json!({}), Some("s")).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    wait_for_event(&rt, &a, "WaitStateEntered").await;
     let d = rt.stop(&a, Some("Stopped"), Some("by test")).await.unwrap();
     assert_eq!(d.status(), ExecutionStatus::Aborted);
     assert_eq!(d.record.error.as_deref(), Some("Stopped"));
-    let h = rt.full_history(&a).await.unwrap();
-    let kinds: Vec<_> = h
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_string())
-        .collect();
     assert_eq!(
-        kinds,
+        kinds(&rt, &a).await,
         ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn history_pages_forward_and_reverse() {
-    let rt = Runtime::in_memory();
+async fn history_pages_forward_and_reverse(store: TestStore) {
+    let rt = store.runtime().await;
     let m = machine(json!({"StartAt": "Check", "States": {
         "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 30, "Next": "Incr"}], "Default": "Done"},
         "Incr": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Check"},
@@ -72,22 +75,29 @@ async fn history_pages_forward_and_reverse() {
     let arn = d.record.arn.clone();
     let all = rt.full_history(&arn).await.unwrap();
     assert_eq!(all.len(), 1 + 2 * 31 + 2 * 30 + 2 + 1);
-    let mut ids = Vec::new();
-    let mut token = None;
-    loop {
-        let q = HistoryQuery {
-            max_results: 7,
-            reverse_order: true,
-            next_token: token,
-        };
-        let page = rt.history(&arn, q).await.unwrap();
-        ids.extend(page.events.iter().map(|e| e["id"].as_u64().unwrap()));
-        match page.next_token {
-            Some(t) => token = Some(t),
-            None => break,
+    for reverse_order in [false, true] {
+        let mut ids = Vec::new();
+        let mut token = None;
+        loop {
+            let q = HistoryQuery {
+                max_results: 7,
+                reverse_order,
+                next_token: token,
+            };
+            let page = rt.history(&arn, q).await.unwrap();
+            assert!(page.events.len() <= 7);
+            ids.extend(page.events.iter().map(|e| e["id"].as_u64().unwrap()));
+            match page.next_token {
+                Some(t) => token = Some(t),
+                None => break,
+            }
         }
+        let mut want: Vec<u64> = (1..=all.len() as u64).collect();
+        if reverse_order {
+            want.reverse();
+        }
+        assert_eq!(ids, want, "reverse_order: {reverse_order}");
     }
-    assert_eq!(ids, (1..=all.len() as u64).rev().collect::<Vec<_>>());
     let express = rt.start_sync_express("L", json!({"i": 25})).await.unwrap();
     assert_eq!(express.output, Some(json!({"i": 30})));
     assert!(express.history.is_empty());

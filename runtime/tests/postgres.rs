@@ -4,48 +4,25 @@
 //!
 //! The database is `STEPFN_TEST_POSTGRES` (e.g. `postgres://stepfn:stepfn@127.0.0.1/stepfn`);
 //! each test works in a fresh schema of it. Unset, the tests skip with a message, except under
-//! CI (`CI` set), where they fail saying why.
+//! CI (`CI` set), where they fail saying why (see `support/pg_schema.rs`).
 #![cfg(feature = "postgres")]
+
+#[path = "support/pg_schema.rs"]
+mod pg_schema;
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use pg_schema::{blocking_pg_url, pg_url};
 use stepfn::asl::StateMachine;
+use stepfn::store::{PgStore, Store};
 use stepfn::ExecutionStatus;
 use stepfn::{Runtime, RuntimeError, TaskRegistry};
 
-/// A fresh schema of the test database, as a URL whose `search_path` points at it.
-async fn pg_url() -> Option<String> {
-    let Ok(url) = std::env::var("STEPFN_TEST_POSTGRES") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "STEPFN_TEST_POSTGRES is not set: CI must run the PostgreSQL tests (see .ci/run)"
-        );
-        eprintln!("skipped: set STEPFN_TEST_POSTGRES=postgres://… to run the PostgreSQL tests");
-        return None;
-    };
-    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("STEPFN_TEST_POSTGRES={url} is not reachable: {e}"));
-    tokio::spawn(conn);
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    client
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
-}
-
-fn blocking_url() -> Option<String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(pg_url())
-}
+/// How long a test waits for progress it expects, on a loaded machine.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Three rounds of: a Map over three items, a one-second Wait, an increment; then Succeed.
 fn looping() -> Value {
@@ -127,13 +104,13 @@ fn signal(child: &Child, sig: &str) {
     assert!(ok, "kill {sig} failed");
 }
 
-/// The JSON `stepfn run` printed; fails (killing it) when it has not ended within 60 s.
+/// The JSON `stepfn run` printed; fails (killing it) when it has not ended within [`PATIENCE`].
 fn output_of(mut child: Child) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + PATIENCE;
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("`stepfn run` did not finish within 60 s");
+            panic!("`stepfn run` did not finish within {PATIENCE:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -151,19 +128,25 @@ fn runtime(url: &str) -> Runtime {
     rt
 }
 
-/// A runtime that only reads: no state machine registered, so it runs nothing (what it claims
-/// it releases at once).
-fn observer(url: &str) -> Runtime {
-    Runtime::open_with_lease(url, Duration::from_secs(1)).unwrap()
+/// The test's view of the database: a bare store, which only reads. (A `Runtime` would also
+/// claim every execution whose lease expired, even to release it at once: on a loaded machine,
+/// where a process under test renews its 1 s lease late, that fences the process off and fails
+/// its `stepfn run`.)
+fn observer(url: &str) -> PgStore {
+    PgStore::connect(url, Duration::from_secs(1)).unwrap()
 }
 
-async fn events_so_far(rt: &Runtime, arn: &str) -> Vec<Value> {
-    rt.full_history(arn).await.unwrap_or_default()
+/// The execution's history so far (empty before it exists).
+async fn events_so_far(store: &dyn Store, arn: &str) -> Vec<Value> {
+    store
+        .events(arn, 0, 100_000, false)
+        .await
+        .unwrap_or_default()
 }
 
-async fn wait_for_events(rt: &Runtime, arn: &str, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while events_so_far(rt, arn).await.len() < n {
+async fn wait_for_events(store: &dyn Store, arn: &str, n: usize) {
+    let deadline = Instant::now() + PATIENCE;
+    while events_so_far(store, arn).await.len() < n {
         assert!(Instant::now() < deadline, "no progress on {arn}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -198,7 +181,7 @@ async fn two_runtimes_answer_the_same() {
     );
     // StopExecution from the other process.
     let arn = a.start("Loop", json!({}), Some("y")).await.unwrap();
-    wait_for_events(&a, &arn, 3).await;
+    wait_for_events(&**a.store(), &arn, 3).await;
     let stopped = b.stop(&arn, Some("Stop"), None).await.unwrap();
     assert_eq!(stopped.status(), ExecutionStatus::Aborted);
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -215,7 +198,7 @@ async fn a_dropped_runtime_is_taken_over() {
     let Some(url) = pg_url().await else { return };
     let a = runtime(&url);
     let arn = a.start("Loop", json!({}), Some("t")).await.unwrap();
-    wait_for_events(&a, &arn, 8).await;
+    wait_for_events(&**a.store(), &arn, 8).await;
     let b = runtime(&url);
     // A "crashes": its tasks stop and its leases are no longer renewed.
     drop(a);
@@ -231,36 +214,36 @@ async fn a_dropped_runtime_is_taken_over() {
 
 #[test]
 fn takeover_after_kill_9() {
-    let Some(url) = blocking_url() else { return };
+    let Some(url) = blocking_pg_url() else { return };
     let file = definition_file();
     let watch = tokio::runtime::Runtime::new().unwrap();
-    let rt = watch.block_on(async { observer(&url) });
+    let db = observer(&url);
     let arn = stepfn::execution_arn("Loop", "k");
     let a = run_process(&file, &url, "k");
-    watch.block_on(wait_for_events(&rt, &arn, 8));
+    watch.block_on(wait_for_events(&db, &arn, 8));
     signal(&a, "-KILL");
     let _ = a.wait_with_output();
     let b = run_process(&file, &url, "k");
     let out = output_of(b);
     assert_eq!(out["status"], "SUCCEEDED", "{out}");
-    watch.block_on(async { check_history(&rt.full_history(&arn).await.unwrap()) });
+    watch.block_on(async { check_history(&events_so_far(&db, &arn).await) });
 }
 
 #[test]
 fn a_paused_process_is_fenced() {
-    let Some(url) = blocking_url() else { return };
+    let Some(url) = blocking_pg_url() else { return };
     let file = definition_file();
     let watch = tokio::runtime::Runtime::new().unwrap();
-    let rt = watch.block_on(async { observer(&url) });
+    let db = observer(&url);
     let arn = stepfn::execution_arn("Loop", "p");
     let a = run_process(&file, &url, "p");
-    watch.block_on(wait_for_events(&rt, &arn, 8));
+    watch.block_on(wait_for_events(&db, &arn, 8));
     // Paused past its lease (1 s): B takes over and finishes.
     signal(&a, "-STOP");
     let b = run_process(&file, &url, "p");
     let out = output_of(b);
     assert_eq!(out["status"], "SUCCEEDED", "{out}");
-    let before = watch.block_on(rt.full_history(&arn)).unwrap();
+    let before = watch.block_on(events_so_far(&db, &arn));
     check_history(&before);
     // A wakes up in the middle of its Wait: not a single event gets in.
     signal(&a, "-CONT");
@@ -269,13 +252,13 @@ fn a_paused_process_is_fenced() {
         out["status"], "SUCCEEDED",
         "A reports the store's outcome: {out}"
     );
-    let after = watch.block_on(rt.full_history(&arn)).unwrap();
+    let after = watch.block_on(events_so_far(&db, &arn));
     assert_eq!(before, after);
 }
 
 #[test]
 fn fifty_random_sigkills_across_three_processes() {
-    let Some(url) = blocking_url() else { return };
+    let Some(url) = blocking_pg_url() else { return };
     let file = definition_file();
     let names: Vec<String> = (0..6).map(|i| format!("r{i}")).collect();
     let mut slots: Vec<Child> = (0..3)
@@ -300,11 +283,11 @@ fn fifty_random_sigkills_across_three_processes() {
         assert_eq!(out["status"], "SUCCEEDED", "{name}: {out}");
     }
     let watch = tokio::runtime::Runtime::new().unwrap();
+    let db = observer(&url);
     watch.block_on(async {
-        let rt = observer(&url);
         for name in &names {
             let arn = stepfn::execution_arn("Loop", name);
-            check_history(&rt.full_history(&arn).await.unwrap());
+            check_history(&events_so_far(&db, &arn).await);
         }
     });
 }

@@ -3,8 +3,11 @@
 //! the second; `kill -9` of the first mid-run; every execution SUCCEEDED through the second, each
 //! history with ids 1..n.
 //!
-//! The database is `STEPFN_TEST_POSTGRES` (see `tests/postgres.rs`).
+//! The database is `STEPFN_TEST_POSTGRES` (see `support/pg_schema.rs`).
 #![cfg(all(feature = "postgres", feature = "server"))]
+
+#[path = "support/pg_schema.rs"]
+mod pg_schema;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,35 +19,6 @@ use std::time::{Duration, Instant};
 const EXECUTIONS: usize = 300;
 /// Threads polling for activity tasks on the second server.
 const WORKERS: usize = 4;
-
-/// A fresh schema of the test database, as a URL whose `search_path` points at it.
-fn pg_url() -> Option<String> {
-    let Ok(url) = std::env::var("STEPFN_TEST_POSTGRES") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "STEPFN_TEST_POSTGRES is not set: CI must run the PostgreSQL tests (see .ci/run)"
-        );
-        eprintln!("skipped: set STEPFN_TEST_POSTGRES=postgres://… to run the PostgreSQL tests");
-        return None;
-    };
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap_or_else(|e| panic!("STEPFN_TEST_POSTGRES={url} is not reachable: {e}"));
-            tokio::spawn(conn);
-            client
-                .batch_execute(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .unwrap();
-        });
-    let sep = if url.contains('?') { '&' } else { '?' };
-    Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
-}
 
 /// `stepfn serve --db URL --bind 127.0.0.1:0 --lease-timeout 1s` and the address it listens on.
 fn serve(url: &str) -> (Child, String) {
@@ -95,7 +69,7 @@ fn call(addr: &str, action: &str, body: Value) -> Value {
 
 #[test]
 fn two_servers_one_database_survive_kill_9() {
-    let Some(url) = pg_url() else { return };
+    let Some(url) = pg_schema::blocking_pg_url() else { return };
     let (mut a, a_addr) = serve(&url);
     let (mut b, b_addr) = serve(&url);
     let activity = call(&a_addr, "CreateActivity", json!({"name": "work"}))["activityArn"]

@@ -1,6 +1,11 @@
 //! Redrive: a FAILED, ABORTED or TIMED_OUT execution continues from its unsuccessful step with
 //! the same ARN and input; inside a Map or Parallel only the failed or aborted iterations and
-//! branches run again. And a closed execution's name cannot be started again.
+//! branches run again. And a closed execution's name cannot be started again. On every store
+//! (see `support/stores.rs`).
+
+#[macro_use]
+#[path = "support/stores.rs"]
+mod stores;
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -8,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use stepfn::asl::StateMachine;
 use stepfn::ExecutionStatus;
-use stepfn::{Runtime, RuntimeError, TaskError, TaskRegistry};
+use std::time::Duration;
+use stepfn::{RuntimeError, TaskError, TaskRegistry};
+use stores::{kinds, wait_for_event, TestStore};
 
 fn machine(v: Value) -> StateMachine {
     StateMachine::from_json(&v).unwrap()
@@ -44,18 +51,17 @@ impl Counter {
     }
 }
 
-async fn kinds(rt: &Runtime, arn: &str) -> Vec<String> {
-    rt.full_history(arn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_string())
-        .collect()
-}
+on_every_store!(
+    redrive_of_a_map_reruns_only_the_failed_iteration,
+    redrive_of_a_parallel_reruns_only_the_failed_branch,
+    redrive_reenters_the_failed_state_only,
+    redrive_of_a_stopped_execution_and_refusals,
+    starting_a_closed_execution_name_again_is_refused,
+    redrive_of_a_timed_out_execution_gets_its_timeout_again,
+);
 
-#[tokio::test(start_paused = true)]
-async fn redrive_of_a_map_reruns_only_the_failed_iteration() {
-    let rt = Runtime::in_memory();
+async fn redrive_of_a_map_reruns_only_the_failed_iteration(store: TestStore) {
+    let rt = store.runtime().await;
     let counter = Counter::default();
     *counter.broken.lock().unwrap() = Some(3);
     let m = machine(json!({"StartAt": "Before", "States": {
@@ -129,9 +135,8 @@ async fn redrive_of_a_map_reruns_only_the_failed_iteration() {
     ));
 }
 
-#[tokio::test(start_paused = true)]
-async fn redrive_of_a_parallel_reruns_only_the_failed_branch() {
-    let rt = Runtime::in_memory();
+async fn redrive_of_a_parallel_reruns_only_the_failed_branch(store: TestStore) {
+    let rt = store.runtime().await;
     let counter = Counter::default();
     *counter.broken.lock().unwrap() = Some(2);
     let branch = |id: i64| json!({"StartAt": format!("B{id}"), "States": {format!("B{id}"): {"Type": "Task", "Resource": "work", "Parameters": {"id": id}, "End": true}}});
@@ -150,9 +155,8 @@ async fn redrive_of_a_parallel_reruns_only_the_failed_branch() {
     assert!(counter.calls()[&1] == 1 && counter.calls()[&3] == 1);
 }
 
-#[tokio::test(start_paused = true)]
-async fn redrive_reenters_the_failed_state_only() {
-    let rt = Runtime::in_memory();
+async fn redrive_reenters_the_failed_state_only(store: TestStore) {
+    let rt = store.runtime().await;
     let counter = Counter::default();
     *counter.broken.lock().unwrap() = Some(2);
     let m = machine(json!({"StartAt": "A", "States": {
@@ -175,9 +179,8 @@ async fn redrive_reenters_the_failed_state_only() {
     assert_eq!(counter.calls(), BTreeMap::from([(1, 1), (2, 3)]));
 }
 
-#[tokio::test(start_paused = true)]
-async fn redrive_of_a_stopped_execution_and_refusals() {
-    let rt = Runtime::in_memory();
+async fn redrive_of_a_stopped_execution_and_refusals(store: TestStore) {
+    let rt = store.runtime().await;
     let go = Arc::new(AtomicBool::new(false));
     let mut tasks = TaskRegistry::new();
     let g = go.clone();
@@ -192,7 +195,7 @@ async fn redrive_of_a_stopped_execution_and_refusals() {
         }
     });
     let m = machine(json!({"StartAt": "W", "States": {
-        "W": {"Type": "Wait", "Seconds": 5, "Next": "G"},
+        "W": {"Type": "Wait", "Seconds": 1, "Next": "G"},
         "G": {"Type": "Task", "Resource": "gate", "End": true}
     }}));
     rt.register("G", m, tasks).unwrap();
@@ -202,7 +205,7 @@ async fn redrive_of_a_stopped_execution_and_refusals() {
         rt.redrive(&arn).await,
         Err(RuntimeError::ExecutionNotRedrivable(_))
     ));
-    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    wait_for_event(&rt, &arn, "TaskStarted").await;
     let d = rt.stop(&arn, None, None).await.unwrap();
     assert_eq!(d.status(), ExecutionStatus::Aborted);
     go.store(true, Ordering::SeqCst);
@@ -221,9 +224,8 @@ async fn redrive_of_a_stopped_execution_and_refusals() {
     ));
 }
 
-#[tokio::test(start_paused = true)]
-async fn starting_a_closed_execution_name_again_is_refused() {
-    let rt = Runtime::in_memory();
+async fn starting_a_closed_execution_name_again_is_refused(store: TestStore) {
+    let rt = store.runtime().await;
     let m = machine(json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}));
     rt.register("M", m, TaskRegistry::new()).unwrap();
     let d = rt.run("M", json!({"a": 1}), Some("once")).await.unwrap();
@@ -240,9 +242,8 @@ async fn starting_a_closed_execution_name_again_is_refused() {
     assert!(matches!(e, RuntimeError::ExecutionAlreadyExists(_)), "{e}");
 }
 
-#[tokio::test(start_paused = true)]
-async fn redrive_of_a_timed_out_execution_gets_its_timeout_again() {
-    let rt = Runtime::in_memory();
+async fn redrive_of_a_timed_out_execution_gets_its_timeout_again(store: TestStore) {
+    let rt = store.runtime().await;
     let go = Arc::new(AtomicBool::new(false));
     let mut tasks = TaskRegistry::new();
     let g = go.clone();
@@ -252,19 +253,20 @@ async fn redrive_of_a_timed_out_execution_gets_its_timeout_again() {
             if !g.load(Ordering::SeqCst) {
                 std::future::pending::<()>().await;
             }
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
             Ok(v)
         }
     });
-    let m = machine(json!({"TimeoutSeconds": 10, "StartAt": "G", "States": {
+    let m = machine(json!({"TimeoutSeconds": 3, "StartAt": "G", "States": {
         "G": {"Type": "Task", "Resource": "gate", "End": true}
     }}));
     rt.register("T", m, tasks).unwrap();
     let d = rt.run("T", json!({"t": 1}), None).await.unwrap();
     assert_eq!(d.status(), ExecutionStatus::TimedOut);
     assert!(d.to_json().get("redriveDate").is_none());
-    // Long after the first start: the redriven run has 10 s again, and needs 5.
-    tokio::time::sleep(std::time::Duration::from_secs(100)).await;
+    // Longer after the first start than its timeout: the redriven run has 3 s again, and
+    // needs 1.
+    tokio::time::sleep(Duration::from_secs(4)).await;
     go.store(true, Ordering::SeqCst);
     rt.redrive(&d.record.arn).await.unwrap();
     let d = rt.wait(&d.record.arn).await.unwrap();

@@ -1,9 +1,15 @@
 //! The typed durable API: `Execution<W>` started, awaited, stopped, attached by ARN and listed
 //! with `W`'s own types, its history as typed events, and task tokens answered with a typed value.
+//! On every store (see `support/stores.rs`).
+
+#[macro_use]
+#[path = "support/stores.rs"]
+mod stores;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
+use stores::{TestStore, PATIENCE};
 use stepfn::{
     workflow, Event, EventDetails, EventType, Execution, ExecutionError, ExecutionStatus, Runtime,
     RuntimeError, TaskError, TaskRegistry,
@@ -61,6 +67,18 @@ workflow! {
     }
 }
 
+on_every_store!(
+    a_started_execution_gives_its_typed_output,
+    a_failed_execution_carries_its_error_and_cause,
+    a_stopped_execution_is_aborted_with_the_stop_error,
+    an_execution_is_attached_by_its_arn_only_under_its_workflow,
+    executions_are_listed_per_workflow,
+    the_history_is_typed,
+    a_task_token_is_answered_with_a_typed_value,
+    a_task_token_failure_fails_the_execution,
+    an_output_that_is_not_the_output_type_is_named,
+);
+
 fn order(id: &str, total: u64) -> Order {
     Order {
         id: id.into(),
@@ -68,9 +86,8 @@ fn order(id: &str, total: u64) -> Order {
     }
 }
 
-#[tokio::test]
-async fn a_started_execution_gives_its_typed_output() {
-    let rt = Runtime::in_memory();
+async fn a_started_execution_gives_its_typed_output(store: TestStore) {
+    let rt = store.runtime().await;
     let run = Execution::<Checkout>::start(&rt, "o-1", order("o-1", 40))
         .await
         .unwrap();
@@ -96,9 +113,8 @@ async fn a_started_execution_gives_its_typed_output() {
     assert_eq!(again.output().await.unwrap().charged, 1);
 }
 
-#[tokio::test]
-async fn a_failed_execution_carries_its_error_and_cause() {
-    let rt = Runtime::in_memory();
+async fn a_failed_execution_carries_its_error_and_cause(store: TestStore) {
+    let rt = store.runtime().await;
     let run = Execution::<Checkout>::start(&rt, "big", order("big", 5000))
         .await
         .unwrap();
@@ -115,9 +131,8 @@ async fn a_failed_execution_carries_its_error_and_cause() {
     assert_eq!(run.status().await.unwrap(), ExecutionStatus::Failed);
 }
 
-#[tokio::test]
-async fn a_stopped_execution_is_aborted_with_the_stop_error() {
-    let rt = Runtime::in_memory();
+async fn a_stopped_execution_is_aborted_with_the_stop_error(store: TestStore) {
+    let rt = store.runtime().await;
     let run = Execution::<Slow>::start(&rt, "s-1", order("s-1", 1))
         .await
         .unwrap();
@@ -144,9 +159,8 @@ async fn a_stopped_execution_is_aborted_with_the_stop_error() {
     );
 }
 
-#[tokio::test]
-async fn an_execution_is_attached_by_its_arn_only_under_its_workflow() {
-    let rt = Runtime::in_memory();
+async fn an_execution_is_attached_by_its_arn_only_under_its_workflow(store: TestStore) {
+    let rt = store.runtime().await;
     let run = Execution::<Checkout>::start(&rt, "a-1", order("a-1", 7))
         .await
         .unwrap();
@@ -178,9 +192,8 @@ async fn an_execution_is_attached_by_its_arn_only_under_its_workflow() {
     slow.stop(None, None).await.unwrap();
 }
 
-#[tokio::test]
-async fn executions_are_listed_per_workflow() {
-    let rt = Runtime::in_memory();
+async fn executions_are_listed_per_workflow(store: TestStore) {
+    let rt = store.runtime().await;
     for (name, total) in [("l-1", 1), ("l-2", 2000)] {
         let run = Execution::<Checkout>::start(&rt, name, order(name, total))
             .await
@@ -208,9 +221,8 @@ async fn executions_are_listed_per_workflow() {
     slow.stop(None, None).await.unwrap();
 }
 
-#[tokio::test]
-async fn the_history_is_typed() {
-    let rt = Runtime::in_memory();
+async fn the_history_is_typed(store: TestStore) {
+    let rt = store.runtime().await;
     let run = Execution::<Checkout>::start(&rt, "h-1", order("h-1", 12))
         .await
         .unwrap();
@@ -278,7 +290,8 @@ fn register_approval(rt: &Runtime) -> Arc<Mutex<Vec<Value>>> {
 }
 
 async fn first_token(sent: &Mutex<Vec<Value>>) -> String {
-    for _ in 0..500 {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
         if let Some(m) = sent.lock().unwrap().first() {
             return m["token"].as_str().unwrap().to_string();
         }
@@ -287,9 +300,8 @@ async fn first_token(sent: &Mutex<Vec<Value>>) -> String {
     panic!("no message was sent");
 }
 
-#[tokio::test]
-async fn a_task_token_is_answered_with_a_typed_value() {
-    let rt = Runtime::in_memory();
+async fn a_task_token_is_answered_with_a_typed_value(store: TestStore) {
+    let rt = store.runtime().await;
     let sent = register_approval(&rt);
     let run = Execution::<Approval>::start(&rt, "ap-1", order("ap-1", 3))
         .await
@@ -308,9 +320,8 @@ async fn a_task_token_is_answered_with_a_typed_value() {
     ));
 }
 
-#[tokio::test]
-async fn a_task_token_failure_fails_the_execution() {
-    let rt = Runtime::in_memory();
+async fn a_task_token_failure_fails_the_execution(store: TestStore) {
+    let rt = store.runtime().await;
     let sent = register_approval(&rt);
     let run = Execution::<Approval>::start(&rt, "ap-2", order("ap-2", 3))
         .await
@@ -326,9 +337,8 @@ async fn a_task_token_failure_fails_the_execution() {
     );
 }
 
-#[tokio::test]
-async fn an_output_that_is_not_the_output_type_is_named() {
-    let rt = Runtime::in_memory();
+async fn an_output_that_is_not_the_output_type_is_named(store: TestStore) {
+    let rt = store.runtime().await;
     let sent = register_approval(&rt);
     let run = Execution::<Approval>::start(&rt, "ap-3", order("ap-3", 3))
         .await

@@ -26,11 +26,11 @@
 
 use super::pg_commit::apply_batch;
 use super::pg_notify::{self, TASKS};
+use super::rows::{Row, ACTIVITY_COLUMNS, EXECUTION_COLUMNS, TASK_COLUMNS};
 use super::{
     ActivityRecord, Change, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store,
     StoreError, TaskUpdate,
 };
-use crate::events::ExecutionStatus;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -302,24 +302,22 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-const COLUMNS: &str = "arn, name, state_machine, status, input, output, error, cause, start_ms,
-    stop_ms, redrive_count, redrive_ms";
-
-fn record(r: &tokio_postgres::Row) -> ExecutionRecord {
-    let status: String = r.get(3);
-    ExecutionRecord {
-        arn: r.get(0),
-        name: r.get(1),
-        state_machine: r.get(2),
-        status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Failed),
-        input: r.get(4),
-        output: r.get(5),
-        error: r.get(6),
-        cause: r.get(7),
-        start_ms: r.get(8),
-        stop_ms: r.get(9),
-        redrive_count: r.get::<_, i64>(10) as u64,
-        redrive_ms: r.get(11),
+impl Row for tokio_postgres::Row {
+    type Error = tokio_postgres::Error;
+    fn text(&self, i: usize) -> Result<String, Self::Error> {
+        self.try_get(i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error> {
+        self.try_get(i)
+    }
+    fn int(&self, i: usize) -> Result<i64, Self::Error> {
+        self.try_get(i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Self::Error> {
+        self.try_get(i)
+    }
+    fn flag(&self, i: usize) -> Result<bool, Self::Error> {
+        self.try_get(i)
     }
 }
 
@@ -346,10 +344,14 @@ impl Store for PgStore {
             async move {
                 let st = c
                     .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM stepfn_executions WHERE arn = $1"
+                        "SELECT {EXECUTION_COLUMNS} FROM stepfn_executions WHERE arn = $1"
                     ))
                     .await?;
-                Ok(c.query_opt(&st, &[&arn]).await?.as_ref().map(record))
+                c.query_opt(&st, &[&arn])
+                    .await?
+                    .as_ref()
+                    .map(ExecutionRecord::from_row)
+                    .transpose()
             }
             .boxed()
         })
@@ -363,14 +365,14 @@ impl Store for PgStore {
             async move {
                 let st = c
                     .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM stepfn_executions
+                        "SELECT {EXECUTION_COLUMNS} FROM stepfn_executions
                          WHERE ($1::text IS NULL OR status = $1)
                          AND ($2::text IS NULL OR state_machine = $2) ORDER BY seq DESC"
                     ))
                     .await?;
                 let status = filter.status.map(|s| s.as_str());
                 let rows = c.query(&st, &[&status, &filter.state_machine]).await?;
-                Ok(rows.iter().map(record).collect())
+                rows.iter().map(ExecutionRecord::from_row).collect()
             }
             .boxed()
         })
@@ -466,13 +468,12 @@ impl Store for PgStore {
                 let mut rows = c.query(&st, &[&shared.owner, &lease, &running]).await?;
                 rows.sort_by_key(|r| std::cmp::Reverse(r.get::<_, i64>(13)));
                 let mut held = lock(&shared.held);
-                Ok(rows
-                    .iter()
+                rows.iter()
                     .map(|r| {
-                        held.insert(r.get(0), (r.get(12), true));
-                        record(r)
+                        held.insert(r.try_get(0)?, (r.try_get(12)?, true));
+                        ExecutionRecord::from_row(r)
                     })
-                    .collect())
+                    .collect()
             }
             .boxed()
         })
@@ -529,26 +530,9 @@ impl Store for PgStore {
     fn pending_tasks(&self) -> BoxFuture<'static, Result<Vec<PendingTask>, StoreError>> {
         self.read(|c| {
             async move {
-                let rows = c
-                    .query(
-                        "SELECT token, execution, activity, input, started, worker, heartbeat_ms,
-                         answer FROM stepfn_tasks ORDER BY token",
-                        &[],
-                    )
-                    .await?;
-                Ok(rows
-                    .iter()
-                    .map(|r| PendingTask {
-                        token: r.get(0),
-                        execution: r.get(1),
-                        activity: r.get(2),
-                        input: r.get(3),
-                        started: r.get(4),
-                        worker: r.get(5),
-                        heartbeat_ms: r.get(6),
-                        answer: r.get(7),
-                    })
-                    .collect())
+                let sql = format!("SELECT {TASK_COLUMNS} FROM stepfn_tasks ORDER BY token");
+                let rows = c.query(&sql, &[]).await?;
+                rows.iter().map(PendingTask::from_row).collect()
             }
             .boxed()
         })
@@ -560,8 +544,6 @@ impl Store for PgStore {
     ) -> BoxFuture<'static, Result<Option<PendingTask>, StoreError>> {
         self.read(move |c| {
             async move {
-                const RETURNING: &str = "RETURNING token, execution, activity, input, started,
-                    worker, heartbeat_ms, answer";
                 let row = match &update {
                     TaskUpdate::Take {
                         activity,
@@ -573,21 +555,21 @@ impl Store for PgStore {
                              WHERE token = (SELECT token FROM stepfn_tasks
                                WHERE activity = $1 AND NOT started AND answer IS NULL
                                ORDER BY heartbeat_ms, token LIMIT 1 FOR UPDATE SKIP LOCKED)
-                             {RETURNING}"
+                             RETURNING {TASK_COLUMNS}"
                         );
                         c.query_opt(&sql, &[activity, worker, now_ms]).await?
                     }
                     TaskUpdate::Answer { token, answer } => {
                         let sql = format!(
                             "UPDATE stepfn_tasks SET answer = $2
-                             WHERE token = $1 AND answer IS NULL {RETURNING}"
+                             WHERE token = $1 AND answer IS NULL RETURNING {TASK_COLUMNS}"
                         );
                         c.query_opt(&sql, &[token, answer]).await?
                     }
                     TaskUpdate::Heartbeat { token, now_ms } => {
                         let sql = format!(
                             "UPDATE stepfn_tasks SET heartbeat_ms = GREATEST(heartbeat_ms, $2)
-                             WHERE token = $1 AND answer IS NULL {RETURNING}"
+                             WHERE token = $1 AND answer IS NULL RETURNING {TASK_COLUMNS}"
                         );
                         c.query_opt(&sql, &[token, now_ms]).await?
                     }
@@ -595,16 +577,7 @@ impl Store for PgStore {
                 if row.is_some() {
                     c.execute(&format!("NOTIFY {TASKS}"), &[]).await?;
                 }
-                Ok(row.map(|r| PendingTask {
-                    token: r.get(0),
-                    execution: r.get(1),
-                    activity: r.get(2),
-                    input: r.get(3),
-                    started: r.get(4),
-                    worker: r.get(5),
-                    heartbeat_ms: r.get(6),
-                    answer: r.get(7),
-                }))
+                row.as_ref().map(PendingTask::from_row).transpose()
             }
             .boxed()
         })
@@ -640,20 +613,9 @@ impl Store for PgStore {
     fn activities(&self) -> BoxFuture<'static, Result<Vec<ActivityRecord>, StoreError>> {
         self.read(|c| {
             async move {
-                let rows = c
-                    .query(
-                        "SELECT arn, name, created_ms FROM stepfn_activities ORDER BY name",
-                        &[],
-                    )
-                    .await?;
-                Ok(rows
-                    .iter()
-                    .map(|r| ActivityRecord {
-                        arn: r.get(0),
-                        name: r.get(1),
-                        created_ms: r.get(2),
-                    })
-                    .collect())
+                let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM stepfn_activities ORDER BY name");
+                let rows = c.query(&sql, &[]).await?;
+                rows.iter().map(ActivityRecord::from_row).collect()
             }
             .boxed()
         })

@@ -6,10 +6,10 @@
 //! while one fsync runs, the transitions of other executions queue up and share the next one.
 //! Reads use a second connection (WAL lets them run beside the writer) on tokio's blocking pool.
 
+use super::rows::{Row, ACTIVITY_COLUMNS, EXECUTION_COLUMNS, TASK_COLUMNS};
 use super::{
     ActivityRecord, Commit, ExecutionFilter, ExecutionRecord, PendingTask, Store, StoreError,
 };
-use crate::events::ExecutionStatus;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -399,26 +399,24 @@ fn apply(tx: &rusqlite::Transaction<'_>, c: &Commit) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRecord> {
-    let status: String = r.get(3)?;
-    Ok(ExecutionRecord {
-        arn: r.get(0)?,
-        name: r.get(1)?,
-        state_machine: r.get(2)?,
-        status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Failed),
-        input: r.get(4)?,
-        output: r.get(5)?,
-        error: r.get(6)?,
-        cause: r.get(7)?,
-        start_ms: r.get(8)?,
-        stop_ms: r.get(9)?,
-        redrive_count: r.get::<_, i64>(10)? as u64,
-        redrive_ms: r.get(11)?,
-    })
+impl Row for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+    fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+    fn opt_int(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
+    fn flag(&self, i: usize) -> rusqlite::Result<bool> {
+        self.get(i)
+    }
 }
-
-const COLUMNS: &str = "arn, name, state_machine, status, input, output, error, cause, start_ms,
-    stop_ms, redrive_count, redrive_ms";
 
 impl Store for SqliteStore {
     fn commit(&self, commit: Commit) -> BoxFuture<'static, Result<(), StoreError>> {
@@ -442,9 +440,11 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'static, Result<Option<ExecutionRecord>, StoreError>> {
         let arn = arn.to_string();
         self.read(move |c| {
-            c.prepare_cached(&format!("SELECT {COLUMNS} FROM executions WHERE arn = ?1"))?
-                .query_row(params![arn], record)
-                .optional()
+            c.prepare_cached(&format!(
+                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"
+            ))?
+            .query_row(params![arn], |r| ExecutionRecord::from_row(r))
+            .optional()
         })
     }
 
@@ -454,12 +454,12 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'static, Result<Vec<ExecutionRecord>, StoreError>> {
         self.read(move |c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM executions WHERE (?1 IS NULL OR status = ?1)
+                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE (?1 IS NULL OR status = ?1)
                  AND (?2 IS NULL OR state_machine = ?2) ORDER BY seq DESC"
             ))?;
             let rows = st.query_map(
                 params![filter.status.map(|s| s.as_str()), filter.state_machine],
-                record,
+                |r| ExecutionRecord::from_row(r),
             )?;
             rows.collect()
         })
@@ -511,20 +511,8 @@ impl Store for SqliteStore {
 
     fn pending_tasks(&self) -> BoxFuture<'static, Result<Vec<PendingTask>, StoreError>> {
         self.read(|c| {
-            let mut st =
-                c.prepare_cached("SELECT token, execution, activity, input, started, worker, heartbeat_ms, answer FROM tasks")?;
-            let rows = st.query_map([], |r| {
-                Ok(PendingTask {
-                    token: r.get(0)?,
-                    execution: r.get(1)?,
-                    activity: r.get(2)?,
-                    input: r.get(3)?,
-                    started: r.get(4)?,
-                    worker: r.get(5)?,
-                    heartbeat_ms: r.get(6)?,
-                    answer: r.get(7)?,
-                })
-            })?;
+            let mut st = c.prepare_cached(&format!("SELECT {TASK_COLUMNS} FROM tasks"))?;
+            let rows = st.query_map([], |r| PendingTask::from_row(r))?;
             rows.collect()
         })
     }
@@ -549,15 +537,10 @@ impl Store for SqliteStore {
 
     fn activities(&self) -> BoxFuture<'static, Result<Vec<ActivityRecord>, StoreError>> {
         self.read(|c| {
-            let mut st =
-                c.prepare_cached("SELECT arn, name, created_ms FROM activities ORDER BY name")?;
-            let rows = st.query_map([], |r| {
-                Ok(ActivityRecord {
-                    arn: r.get(0)?,
-                    name: r.get(1)?,
-                    created_ms: r.get(2)?,
-                })
-            })?;
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {ACTIVITY_COLUMNS} FROM activities ORDER BY name"
+            ))?;
+            let rows = st.query_map([], |r| ActivityRecord::from_row(r))?;
             rows.collect()
         })
     }

@@ -264,30 +264,12 @@ fn sqlite_file_is_held_by_one_store() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A fresh schema of the test database (`STEPFN_TEST_POSTGRES`), as a URL whose `search_path`
-/// points at it; `None` (with a message) when the variable is unset outside CI.
+/// The PostgreSQL test database, shared with the integration tests.
 #[cfg(feature = "postgres")]
-pub(crate) async fn pg_url() -> Option<String> {
-    let Ok(url) = std::env::var("STEPFN_TEST_POSTGRES") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "STEPFN_TEST_POSTGRES is not set: CI must run the PostgreSQL tests (see .ci/run)"
-        );
-        eprintln!("skipped: set STEPFN_TEST_POSTGRES=postgres://… to run the PostgreSQL tests");
-        return None;
-    };
-    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("STEPFN_TEST_POSTGRES={url} is not reachable: {e}"));
-    tokio::spawn(conn);
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    client
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
-}
+#[path = "../../tests/support/pg_schema.rs"]
+mod pg_schema;
+#[cfg(feature = "postgres")]
+use pg_schema::pg_url;
 
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
