@@ -80,8 +80,8 @@ on_every_store!(
     task_token_heartbeat_timeout,
     jsonata_token_without_a_handler,
     pending_tasks_survive_a_restart,
-    an_activity_deadline_survives_a_restart,
 );
+on_every_store!(real_time: an_activity_deadline_survives_a_restart);
 
 async fn activities_are_created_listed_described_deleted(store: TestStore) {
     let rt = store.runtime().await;
@@ -537,7 +537,7 @@ fn both_machines(rt: Runtime, extra: Value) -> (Runtime, mpsc::UnboundedReceiver
 }
 
 async fn pending_tasks_survive_a_restart(store: TestStore) {
-    let extra = json!({"TimeoutSeconds": 3600, "HeartbeatSeconds": 3600});
+    let extra = json!({"TimeoutSeconds": 3600, "HeartbeatSeconds": 1800});
     let (act, cb, token) = {
         let rt = store.runtime().await;
         rt.create_activity("work").await.unwrap();
@@ -566,8 +566,10 @@ async fn pending_tasks_survive_a_restart(store: TestStore) {
     let mut resumed = rt.resume().await.unwrap();
     // A shared store's runtime takes them over once the dropped runtime's leases expire.
     if !store.kind().shared() {
+        let mut want = vec![act.clone(), cb.clone()];
+        want.sort();
         resumed.sort();
-        assert_eq!(resumed, [act.clone(), cb.clone()]);
+        assert_eq!(resumed, want);
     }
     let d = rt.wait(&cb).await.unwrap();
     assert_eq!(d.output(), Some(json!({"early": true})), "{:?}", d.record);

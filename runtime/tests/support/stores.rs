@@ -8,7 +8,8 @@
 //! run on real time: a paused clock auto-advances to the next timer whenever the runtime is idle,
 //! and it is idle while a commit waits on SQLite's writer thread or on a PostgreSQL socket, so
 //! timeouts and heartbeat deadlines would fire early. The bodies use durations of a few seconds
-//! and assert bounds, not exact instants.
+//! and assert bounds, not exact instants. A body that compares a stored (wall-clock) deadline
+//! across a restart runs on real time on the memory store too: `on_every_store!(real_time: …)`.
 #![allow(dead_code, unused_macros)]
 
 use std::future::Future;
@@ -135,22 +136,33 @@ impl Drop for TestStore {
     }
 }
 
-/// Runs `body` on a fresh store of `kind`: the memory store on a paused clock, the others on
-/// real time with two worker threads (see the module's note on clocks).
-pub fn run<F, Fut>(kind: StoreKind, body: F)
+/// The clock a test body runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The memory store on tokio's paused clock, the others on real time (see the module's note).
+    PausedInMemory,
+    /// Real time on every store: for bodies that compare stored wall-clock deadlines across a
+    /// restart (a paused tokio clock moves apart from the wall clock).
+    Real,
+}
+
+/// Runs `body` on a fresh store of `kind`, on a current-thread runtime when paused, else with
+/// two worker threads.
+pub fn run<F, Fut>(kind: StoreKind, clock: Clock, body: F)
 where
     F: FnOnce(TestStore) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let rt = match kind {
-        StoreKind::Memory => tokio::runtime::Builder::new_current_thread()
+    let rt = if kind == StoreKind::Memory && clock == Clock::PausedInMemory {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .start_paused(true)
-            .build(),
-        _ => tokio::runtime::Builder::new_multi_thread()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
-            .build(),
+            .build()
     }
     .expect("a tokio runtime");
     rt.block_on(async {
@@ -161,30 +173,37 @@ where
 }
 
 /// `on_every_store!(a, b)`: for each test body `async fn a(store: TestStore)`, a module `a` with
-/// one test per store: `a::memory`, `a::sqlite`, `a::postgres` (each with its store's feature).
+/// one test per store: `a::memory`, `a::sqlite`, `a::postgres` (each with its store's feature),
+/// on [`Clock::PausedInMemory`]; `on_every_store!(real_time: a, b)` on [`Clock::Real`].
 macro_rules! on_every_store {
-    ($($body:ident),+ $(,)?) => {$(
+    (real_time: $($body:ident),+ $(,)?) => {
+        on_every_store!(@ Real; $($body),+);
+    };
+    (@ $clock:ident; $($body:ident),+) => {$(
         mod $body {
-            use $crate::stores::{run, StoreKind};
+            use $crate::stores::{run, Clock, StoreKind};
 
             #[test]
             fn memory() {
-                run(StoreKind::Memory, super::$body)
+                run(StoreKind::Memory, Clock::$clock, super::$body)
             }
 
             #[cfg(feature = "sqlite")]
             #[test]
             fn sqlite() {
-                run(StoreKind::Sqlite, super::$body)
+                run(StoreKind::Sqlite, Clock::$clock, super::$body)
             }
 
             #[cfg(feature = "postgres")]
             #[test]
             fn postgres() {
-                run(StoreKind::Postgres, super::$body)
+                run(StoreKind::Postgres, Clock::$clock, super::$body)
             }
         }
     )+};
+    ($($body:ident),+ $(,)?) => {
+        on_every_store!(@ PausedInMemory; $($body),+);
+    };
 }
 
 /// The event types of an execution's history, in order.
