@@ -61,7 +61,10 @@ async fn activity_runtime(store: &TestStore, extra: Value) -> Runtime {
 
 /// Nothing comes of a long poll for a while: it is still waiting after a second.
 async fn no_task_for_a_second(rt: &Runtime, worker: &str) {
-    let poll = tokio::time::timeout(Duration::from_secs(1), rt.get_activity_task(ACT, Some(worker)));
+    let poll = tokio::time::timeout(
+        Duration::from_secs(1),
+        rt.get_activity_task(ACT, Some(worker)),
+    );
     assert!(poll.await.is_err(), "{worker} was given a task");
 }
 
@@ -122,7 +125,11 @@ async fn activities_are_created_listed_described_deleted(store: TestStore) {
 }
 
 async fn activity_round_trip(store: TestStore) {
-    let rt = activity_runtime(&store, json!({"TimeoutSeconds": 300, "HeartbeatSeconds": 60})).await;
+    let rt = activity_runtime(
+        &store,
+        json!({"TimeoutSeconds": 300, "HeartbeatSeconds": 60}),
+    )
+    .await;
     let arn = rt.start("M", json!({"x": 1}), Some("e")).await.unwrap();
     let task = rt
         .get_activity_task(ACT, Some("w1"))
@@ -203,9 +210,12 @@ async fn an_empty_long_poll_ends_after_60_seconds() {
 }
 
 async fn activity_failure_is_caught(store: TestStore) {
-    let rt = activity_runtime(&store, json!({
-        "Catch": [{"ErrorEquals": ["Oops"], "ResultPath": "$.err", "Next": "Handled"}]
-    }))
+    let rt = activity_runtime(
+        &store,
+        json!({
+            "Catch": [{"ErrorEquals": ["Oops"], "ResultPath": "$.err", "Next": "Handled"}]
+        }),
+    )
     .await;
     let arn = rt.start("M", json!({"x": 1}), None).await.unwrap();
     let task = rt.get_activity_task(ACT, None).await.unwrap().unwrap();
@@ -228,7 +238,11 @@ async fn activity_failure_is_caught(store: TestStore) {
 }
 
 async fn missed_heartbeat_times_the_activity_out(store: TestStore) {
-    let rt = activity_runtime(&store, json!({"HeartbeatSeconds": 3, "TimeoutSeconds": 1000})).await;
+    let rt = activity_runtime(
+        &store,
+        json!({"HeartbeatSeconds": 3, "TimeoutSeconds": 1000}),
+    )
+    .await;
     let arn = rt.start("M", json!({"x": 1}), None).await.unwrap();
     let task = rt.get_activity_task(ACT, None).await.unwrap().unwrap();
     // Heartbeats keep it alive well past 3 s, and write no events.

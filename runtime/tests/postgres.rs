@@ -10,12 +10,12 @@
 #[path = "support/pg_schema.rs"]
 mod pg_schema;
 
+use pg_schema::{blocking_pg_url, pg_url};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use pg_schema::{blocking_pg_url, pg_url};
 use stepfn::asl::StateMachine;
 use stepfn::store::{PgStore, Store};
 use stepfn::ExecutionStatus;

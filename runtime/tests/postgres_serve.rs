@@ -69,7 +69,9 @@ fn call(addr: &str, action: &str, body: Value) -> Value {
 
 #[test]
 fn two_servers_one_database_survive_kill_9() {
-    let Some(url) = pg_schema::blocking_pg_url() else { return };
+    let Some(url) = pg_schema::blocking_pg_url() else {
+        return;
+    };
     let (mut a, a_addr) = serve(&url);
     let (mut b, b_addr) = serve(&url);
     let activity = call(&a_addr, "CreateActivity", json!({"name": "work"}))["activityArn"]

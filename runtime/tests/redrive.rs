@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use stepfn::asl::StateMachine;
 use stepfn::ExecutionStatus;
-use std::time::Duration;
 use stepfn::{RuntimeError, TaskError, TaskRegistry};
 use stores::{kinds, wait_for_event, TestStore};
 

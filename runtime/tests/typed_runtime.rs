@@ -9,11 +9,11 @@ mod stores;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
-use stores::{TestStore, PATIENCE};
 use stepfn::{
     workflow, Event, EventDetails, EventType, Execution, ExecutionError, ExecutionStatus, Runtime,
     RuntimeError, TaskError, TaskRegistry,
 };
+use stores::{TestStore, PATIENCE};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
