@@ -169,7 +169,8 @@ impl Runtime {
     /// does not run yet (after a crash or a restart); returns their ARNs.
     pub async fn resume(&self) -> Result<Vec<String>, RuntimeError> {
         let mut resumed = Vec::new();
-        for rec in self.inner.store.running().await? {
+        let runnable: Vec<String> = lock(&self.inner.machines).keys().cloned().collect();
+        for rec in self.inner.store.running(runnable).await? {
             let arn = rec.arn.clone();
             if self.resume_one(rec).await? {
                 resumed.push(arn);

@@ -309,9 +309,15 @@ pub trait Store: Send + Sync + 'static {
     /// The checkpoints of one execution, by frame key.
     fn frames(&self, arn: &str) -> BoxFuture<'static, Result<Vec<(String, String)>, StoreError>>;
     /// Executions this process should run: every RUNNING one for a store of one process; for a
-    /// shared store, the RUNNING executions whose lease expired, claimed for this process
-    /// (a new epoch fences off their previous owner).
-    fn running(&self) -> BoxFuture<'static, Result<Vec<ExecutionRecord>, StoreError>> {
+    /// shared store, the RUNNING executions of `state_machines` (those this process can run)
+    /// whose lease expired, claimed for this process (a new epoch fences off their previous
+    /// owner). Executions of other state machines are never claimed: a process that cannot run
+    /// one must not fence off the one that can.
+    fn running(
+        &self,
+        state_machines: Vec<String>,
+    ) -> BoxFuture<'static, Result<Vec<ExecutionRecord>, StoreError>> {
+        let _ = state_machines;
         self.executions(ExecutionFilter {
             state_machine: None,
             status: Some(ExecutionStatus::Running),

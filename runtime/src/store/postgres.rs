@@ -438,7 +438,10 @@ impl Store for PgStore {
 
     /// Claims the RUNNING executions whose lease expired (at most 500 at a time) for this
     /// instance, with a new epoch, and returns them; never one this instance still runs.
-    fn running(&self) -> BoxFuture<'static, Result<Vec<ExecutionRecord>, StoreError>> {
+    fn running(
+        &self,
+        state_machines: Vec<String>,
+    ) -> BoxFuture<'static, Result<Vec<ExecutionRecord>, StoreError>> {
         let shared = self.inner.clone();
         self.read(move |c| {
             async move {
@@ -449,7 +452,7 @@ impl Store for PgStore {
                          lease_until_ms = {NOW_MS} + $2
                          FROM (SELECT arn FROM stepfn_executions
                                WHERE status = 'RUNNING' AND lease_until_ms < {NOW_MS}
-                               AND NOT (arn = ANY($3))
+                               AND NOT (arn = ANY($3)) AND state_machine = ANY($4)
                                ORDER BY lease_until_ms LIMIT 500 FOR UPDATE SKIP LOCKED) due
                          WHERE e.arn = due.arn
                          RETURNING e.arn, e.name, e.state_machine, e.status, e.input, e.output,
@@ -465,7 +468,9 @@ impl Store for PgStore {
                     .filter(|(_, (_, renew))| *renew)
                     .map(|(arn, _)| arn.clone())
                     .collect();
-                let mut rows = c.query(&st, &[&shared.owner, &lease, &running]).await?;
+                let mut rows = c
+                    .query(&st, &[&shared.owner, &lease, &running, &state_machines])
+                    .await?;
                 rows.sort_by_key(|r| std::cmp::Reverse(r.get::<_, i64>(13)));
                 let mut held = lock(&shared.held);
                 rows.iter()
