@@ -17,6 +17,7 @@ pub mod dsl;
 pub mod errors;
 pub mod intrinsic;
 pub mod model;
+pub mod names;
 pub mod object;
 pub mod parse;
 pub mod path;

@@ -189,6 +189,15 @@ impl Validator {
     /// `ToleratedFailure*` and `Label` are documented for Distributed Map too, but whether AWS
     /// rejects them in an inline Map is unconfirmed, so they are accepted (and ignored) there.
     fn map(&mut self, m: &MapState, loc: &Location) {
+        if let Some(label) = &m.label {
+            if let Some(problem) = crate::names::name_problem(label, crate::names::LABEL_MAX) {
+                self.diags.push(Diagnostic::new(
+                    K::Rule,
+                    loc.key("Label"),
+                    format!("`Label` is not a valid label: {problem}"),
+                ));
+            }
+        }
         if m.mode() == MapMode::Distributed {
             return;
         }

@@ -1073,3 +1073,16 @@ fn no_json_input_panics_the_reader() {
         assert!(StateMachine::from_json_str(text).is_err());
     }
 }
+
+#[test]
+fn a_map_label_follows_the_naming_rule() {
+    let map = |label: &str| {
+        one(json!({"Type": "Map", "End": true, "Label": label,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}))
+    };
+    accepted(&map("batch-1"));
+    expect(&map(&"x".repeat(41)), "States.A.Label", "41 characters, more than 40");
+    expect(&map("a b"), "States.A.Label", "not a valid label");
+    expect(&map(""), "States.A.Label", "empty");
+}

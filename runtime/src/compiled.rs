@@ -585,7 +585,7 @@ impl StateRun<'_> {
     }
 
     fn context(&self) -> Context<'_> {
-        Context::new(&self.cx.info, self.name, self.entered_time, 0)
+        Context::for_state(&self.cx.info, self.name, &self.state.kind, self.entered_time)
     }
 
     /// Records `…StateExited` after checking the output's size.
@@ -846,6 +846,12 @@ impl StateRun<'_> {
         let mut retry_count = 0u64;
         let outcome =
             loop {
+                // `$$.State.RetryCount` of this attempt.
+                let retried = (retry_count > 0).then(|| ctx.on_retry(retry_count));
+                let env = Env {
+                    context: retried.as_ref().unwrap_or(&ctx),
+                    vars: &NO_VARIABLES,
+                };
                 let prepared = paths::input_path(self.state.input_path.as_ref(), &raw, &env)
                     .and_then(|eff| match parameters {
                         Some(t) => template::evaluate(t, &eff, &env),

@@ -82,7 +82,7 @@ pub fn run_definition(definition: &Value, input: Value) {
 /// A path (JSONPath and reference path) applied to `input`: selected, and used as a ResultPath.
 pub fn path(text: &str, input: &Value) {
     let info = execution_info();
-    let ctx = Context::new(&info, "State", jiff::Timestamp::UNIX_EPOCH, 0);
+    let ctx = Context::new(&info, "State", jiff::Timestamp::UNIX_EPOCH, Some(0));
     let vars = Variables::new();
     let env = Env {
         context: &ctx,

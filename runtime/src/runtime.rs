@@ -123,17 +123,12 @@ pub fn execution_arn(state_machine: &str, name: &str) -> String {
     crate::arn::execution(REGION, ACCOUNT, state_machine, name)
 }
 
-/// Checks Step Functions' naming rules (1–80 characters, no whitespace, brackets, wildcards,
-/// punctuation it reserves, or control characters).
+/// Checks Step Functions' naming rules ([`stepfn_asl::names`]).
 pub fn check_name(name: &str) -> Result<(), RuntimeError> {
-    let bad =
-        |c: char| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c);
-    if name.is_empty() || name.chars().count() > 80 || name.chars().any(bad) {
-        return Err(RuntimeError::InvalidName(format!(
-            "`{name}`: 1 to 80 characters, without whitespace, brackets, wildcards or `\"#%\\^|~`$&,;:/`"
-        )));
+    match stepfn_asl::names::name_problem(name, stepfn_asl::names::NAME_MAX) {
+        None => Ok(()),
+        Some(problem) => Err(RuntimeError::InvalidName(format!("`{name}`: {problem}"))),
     }
-    Ok(())
 }
 struct Running {
     done: watch::Receiver<bool>,

@@ -723,7 +723,7 @@ impl Exec<'_> {
         let _entered = span.enter();
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let (entered, entered_time) = self.enter_state(name, st, &input, history, prev, None);
-        let ctx = Context::new(&self.info, name, entered_time, 0);
+        let ctx = Context::for_state(&self.info, name, &st.kind, entered_time);
         let result = self.simple_body(
             name, st, input, size, &ctx, vars, history, prev, jsonata, entered,
         );
@@ -750,7 +750,7 @@ impl Exec<'_> {
         let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let (entered, entered_time) =
             self.enter_state(name, st, &input, history, prev, resume.as_ref());
-        let ctx = Context::new(&self.info, name, entered_time, 0);
+        let ctx = Context::for_state(&self.info, name, &st.kind, entered_time);
         let at = At {
             frame,
             resume,

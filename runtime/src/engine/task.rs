@@ -206,9 +206,13 @@ impl Exec<'_> {
                         .and_then(|r| r.token.clone())
                         .unwrap_or_else(|| callbacks::new_token(&self.info.id))
                 });
-                let tctx = token.as_ref().map(|tok| {
-                    Context::new(ctx.execution, ctx.state_name, ctx.entered_time, ctx.retry_count)
-                        .with_task_token(tok.clone())
+                // `$$.State.RetryCount` and `$$.Task.Token` of this attempt.
+                let tctx = (token.is_some() || attempt > 0).then(|| {
+                    let c = ctx.on_retry(attempt);
+                    match &token {
+                        Some(tok) => c.with_task_token(tok.clone()),
+                        None => c,
+                    }
                 });
                 let ectx = tctx.as_ref().unwrap_or(&ctx);
                 let env = Env { context: ectx, vars };

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 use std::sync::OnceLock;
+use stepfn_asl::StateKind;
 
 /// Facts fixed for a whole execution.
 #[derive(Debug, Clone)]
@@ -44,8 +45,8 @@ pub struct Context<'n> {
     pub state_name: &'n str,
     /// `State.EnteredTime`.
     pub entered_time: jiff::Timestamp,
-    /// `State.RetryCount`.
-    pub retry_count: u64,
+    /// `State.RetryCount`: present for the states that can retry (see [`Context::retries`]).
+    pub retry_count: Option<u64>,
     /// `Task.Token`, for `.waitForTaskToken` tasks and activities.
     pub task_token: Option<String>,
     /// `Map.Item`, inside a Map's ItemSelector (boxed, like the built object: a context is made
@@ -55,12 +56,39 @@ pub struct Context<'n> {
 }
 
 impl<'n> Context<'n> {
-    /// The context of a state entered at `entered_time`.
+    /// Whether the context object of a state of this kind carries `State.RetryCount`: only the
+    /// states that can retry (Task, Parallel, Map). AWS gives a Pass state's `$$.State` as
+    /// `{"Name", "EnteredTime"}` alone (an execution recorded against AWS by LocalStack's
+    /// `test_context_object` snapshot); JSONata's `$states.context` is the same object.
+    pub fn retries(kind: &StateKind) -> bool {
+        matches!(
+            kind,
+            StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+        )
+    }
+
+    /// The context of a state of kind `kind` entered at `entered_time`, on its first attempt.
+    pub fn for_state(
+        execution: &'n ExecutionInfo,
+        state_name: &'n str,
+        kind: &StateKind,
+        entered_time: jiff::Timestamp,
+    ) -> Self {
+        Self::new(
+            execution,
+            state_name,
+            entered_time,
+            Self::retries(kind).then_some(0),
+        )
+    }
+
+    /// The context of a state entered at `entered_time` (`retry_count`: `None` for a state that
+    /// cannot retry).
     pub fn new(
         execution: &'n ExecutionInfo,
         state_name: &'n str,
         entered_time: jiff::Timestamp,
-        retry_count: u64,
+        retry_count: Option<u64>,
     ) -> Self {
         Self {
             execution,
@@ -69,6 +97,20 @@ impl<'n> Context<'n> {
             retry_count,
             task_token: None,
             map_item: None,
+            value: OnceLock::new(),
+        }
+    }
+
+    /// The same context on retry `retry_count` (`State.RetryCount`, kept absent where the state
+    /// cannot retry).
+    pub fn on_retry(&self, retry_count: u64) -> Self {
+        Self {
+            execution: self.execution,
+            state_name: self.state_name,
+            entered_time: self.entered_time,
+            retry_count: self.retry_count.map(|_| retry_count),
+            task_token: self.task_token.clone(),
+            map_item: self.map_item.clone(),
             value: OnceLock::new(),
         }
     }
@@ -108,13 +150,16 @@ impl<'n> Context<'n> {
             "StartTime": e.start_time,
             "RedriveCount": e.redrive_count,
         });
+        let mut state = json!({
+            "EnteredTime": format!("{:.3}", self.entered_time),
+            "Name": self.state_name,
+        });
+        if let (Some(n), Some(m)) = (self.retry_count, state.as_object_mut()) {
+            m.insert("RetryCount".into(), n.into());
+        }
         let mut v = json!({
             "Execution": execution,
-            "State": {
-                "EnteredTime": format!("{:.3}", self.entered_time),
-                "Name": self.state_name,
-                "RetryCount": self.retry_count,
-            },
+            "State": state,
             "StateMachine": {
                 "Id": e.state_machine_id,
                 "Name": e.state_machine_name,

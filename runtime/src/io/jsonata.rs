@@ -669,7 +669,7 @@ mod tests {
         let engine = CoreEngine;
         let c = engine.compile(src).expect("parses");
         let info = info();
-        let ctx = Context::new(&info, "S", jiff::Timestamp::UNIX_EPOCH, 0);
+        let ctx = Context::new(&info, "S", jiff::Timestamp::UNIX_EPOCH, Some(0));
         let b = Bindings {
             input: &input,
             result: Some(&json!({"r": 2})),

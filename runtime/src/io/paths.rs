@@ -209,7 +209,7 @@ mod tests {
             state_machine_name: "smn".into(),
         }));
         (
-            Context::new(exec, "S", jiff::Timestamp::UNIX_EPOCH, 0),
+            Context::new(exec, "S", jiff::Timestamp::UNIX_EPOCH, Some(0)),
             Variables::new(),
         )
     }

@@ -123,7 +123,7 @@ mod tests {
             state_machine_id: "sm".into(),
             state_machine_name: "smn".into(),
         };
-        let ctx = Context::new(&info, "S", jiff::Timestamp::UNIX_EPOCH, 0);
+        let ctx = Context::new(&info, "S", jiff::Timestamp::UNIX_EPOCH, Some(0));
         let vars = Variables::new();
         let env = Env {
             context: &ctx,

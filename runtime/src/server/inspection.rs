@@ -72,7 +72,7 @@ fn steps(
         state_machine_id: crate::runtime::state_machine_arn("TestState"),
         state_machine_name: "TestState".into(),
     };
-    let context = Context::new(&info, name, jiff::Timestamp::now(), 0);
+    let context = Context::for_state(&info, name, &state.kind, jiff::Timestamp::now());
     let mut vars = Variables::new();
     for (k, v) in variables.into_iter().flatten() {
         vars.set(k.clone(), v.clone());
