@@ -427,11 +427,7 @@ impl Execution {
         state: &'static State,
         input: impl FnOnce() -> String,
     ) -> StateRun<'a> {
-        let entered_time = if self.needs_time {
-            self.clock.now()
-        } else {
-            jiff::Timestamp::UNIX_EPOCH
-        };
+        let entered_time = self.clock.entered_time(self.needs_time);
         if self.keep {
             self.entered_kept(prev, name, state, entered_time, input());
         } else {

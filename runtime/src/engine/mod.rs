@@ -156,6 +156,17 @@ impl Clock {
         wall.checked_add(d).unwrap_or(wall)
     }
 
+    /// The time a state is entered at: now when `needed` (the history or the context object
+    /// records it), else the epoch, without reading the clock.
+    #[inline]
+    pub(crate) fn entered_time(&self, needed: bool) -> jiff::Timestamp {
+        if needed {
+            self.now()
+        } else {
+            jiff::Timestamp::UNIX_EPOCH
+        }
+    }
+
     /// The current time as RFC 3339 with milliseconds, as Step Functions prints it.
     pub fn now_rfc3339(&self) -> String {
         format!("{:.3}", self.now())
@@ -513,11 +524,7 @@ impl Exec<'_> {
                 jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
             ),
             None => {
-                let entered_time = if self.needs_time {
-                    self.clock.now()
-                } else {
-                    jiff::Timestamp::UNIX_EPOCH
-                };
+                let entered_time = self.clock.entered_time(self.needs_time);
                 let entered = history.push(*prev, state_event(&st.kind, true), || format!("{entered_time:.3}"), || {
                     Some((
                         "stateEnteredEventDetails",
