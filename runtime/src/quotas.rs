@@ -112,13 +112,42 @@ fn too_deep_at(text: &[u8]) -> Option<usize> {
     None
 }
 
+/// Levels [`depth`] walks by recursion (a small, bounded stack, no allocation) before a work list
+/// takes over for a deeper value.
+const RECURSION_LEVELS: usize = 64;
+
 /// The nesting depth of `v`, counted up to `MAX_DEPTH + 1`.
 pub fn depth(v: &Value) -> usize {
-    // Iterative (a work list of values and their levels): no recursion on deep values.
-    // Only arrays and objects go on the work list: scalars (most of a value) cost no push.
-    fn is_container(v: &&Value) -> bool {
-        matches!(v, Value::Array(_) | Value::Object(_))
+    /// The depth of `v`, or `None` when it nests deeper than `levels`.
+    fn shallow(v: &Value, levels: usize) -> Option<usize> {
+        let mut inner = 0;
+        let mut visit = |c: &Value| {
+            if is_container(&c) {
+                inner = inner.max(shallow(c, levels.checked_sub(1)?)?);
+            }
+            Some(())
+        };
+        match v {
+            Value::Array(a) => a.iter().try_for_each(&mut visit)?,
+            Value::Object(m) => m.values().try_for_each(&mut visit)?,
+            _ => return Some(0),
+        }
+        Some(inner + 1)
     }
+    match shallow(v, RECURSION_LEVELS) {
+        Some(d) => d,
+        None => deep(v),
+    }
+}
+
+fn is_container(v: &&Value) -> bool {
+    matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// [`depth`] of a deeply nested value: iterative (a work list of values and their levels), so no
+/// recursion on deep values. Only arrays and objects go on the work list: scalars (most of a
+/// value) cost no push.
+fn deep(v: &Value) -> usize {
     if !is_container(&v) {
         return 0;
     }
@@ -161,7 +190,7 @@ pub(crate) fn payload_exceeded(state: Option<&str>) -> StatesError {
 /// one) and the nesting quota. `bound` is an upper bound of the output's JSON text length when
 /// the state knows one (else the output is counted); returns a bound of it (`None` without a
 /// payload limit).
-#[inline]
+#[inline(always)]
 pub(crate) fn check_output(
     output: &Value,
     bound: Option<usize>,
@@ -218,6 +247,13 @@ mod tests {
         assert_eq!(depth(&serde_json::json!("x")), 0);
         assert_eq!(depth(&serde_json::json!([])), 1);
         assert_eq!(depth(&serde_json::json!({"a": [1, {"b": []}], "c": 2})), 4);
+        // Around the levels walked by recursion, and with the deepest branch last.
+        for levels in RECURSION_LEVELS - 1..=RECURSION_LEVELS + 3 {
+            let v: Value = read_json(&nested(levels)).unwrap();
+            assert_eq!((depth(&v), deep(&v)), (levels, levels));
+            let wide = serde_json::json!({"a": [[1]], "b": {"c": v}});
+            assert_eq!(depth(&wide), levels + 2);
+        }
         let deep: Value = read_json(&nested(MAX_DEPTH)).unwrap();
         assert!(check_depth(&deep, None).is_ok());
         let deeper = Value::Array(vec![deep]);

@@ -207,7 +207,7 @@ impl<'m> Scope<'m> {
     }
 
     /// The state at `id`, with its name, model and plan.
-    #[inline]
+    #[inline(always)]
     pub fn state(&self, id: StateId) -> Result<StateAt<'m>, StatesError> {
         let planned = self.own().and_then(|s| s.states.get(id.0));
         match (self.states.get_index(id.0), planned) {
@@ -217,12 +217,15 @@ impl<'m> Scope<'m> {
                 state,
                 planned,
             }),
-            _ => Err(StatesError::runtime(format!(
-                "the plan has no state #{} in this scope",
-                id.0
-            ))),
+            _ => Err(no_state_at(id)),
         }
     }
+}
+
+/// The error of a state index its scope does not have.
+#[cold]
+fn no_state_at(id: StateId) -> StatesError {
+    StatesError::runtime(format!("the plan has no state #{} in this scope", id.0))
 }
 
 /// One state of a running machine.
@@ -240,7 +243,7 @@ pub(crate) struct StateAt<'m> {
 impl<'m> StateAt<'m> {
     /// Where the transition `next` leads: a state of the same scope, or `None` when the scope
     /// ends there.
-    #[inline]
+    #[inline(always)]
     pub fn follow(&self, next: Next) -> Result<Option<StateId>, StatesError> {
         let p = self.planned;
         let target = match next {
