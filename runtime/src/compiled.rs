@@ -12,12 +12,14 @@
 //! value goes straight into the next handler when nothing JSON-only stands between them; it is
 //! serialized only when something needs JSON (a path, a template, the history, the output).
 //!
-//! Payload size (Step Functions' 256 KiB): JSON is measured where the interpreter measures it (the
-//! execution input, each task result, each state output). A typed value is measured when it is
+//! Payload size (Step Functions' 256 KiB) and nesting ([`crate::quotas::MAX_DEPTH`]): JSON is
+//! checked where the interpreter checks it (the execution input, each task result, each state
+//! output, through the same `quotas::check_output`). A typed value is checked when it is
 //! serialized: as data ([`Execution::json`], naming the state that produced it, as the
-//! interpreter's error would) or, when the history is kept, at the state that produced it (its
-//! events carry it as text anyway, so the history is the interpreter's). A typed value that goes
-//! from handler to handler and is never serialized is not measured: it never is a payload.
+//! interpreter's error would; a nesting error there cannot cite the event that state entered at)
+//! or, when the history is kept, at the state that produced it (its events carry it as text
+//! anyway, so the history is the interpreter's). A typed value that goes from handler to handler
+//! and is never serialized is not checked: it never is a payload.
 //!
 //! A plain typed task (no Retry, Catch, paths, templates or timeout) costs a handful of counter
 //! increments besides its handler when the history is not kept: no clock, no JSON, no futures but
@@ -28,15 +30,16 @@ mod concurrent;
 mod task;
 
 use crate::engine::history::History;
-use crate::engine::locate;
 use crate::engine::tasks::TaskError;
-use crate::engine::{choice, retry, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus};
+use crate::engine::{choice, retry, Clock, ExecutionOptions, ExecutionResult};
+use crate::engine::{conclude, locate, Ending};
 use crate::engine::{error_details, resource_parts, state_event, to_text, wait_duration};
 use crate::engine::{pass_output, subset_bound};
 use crate::error::{names, StatesError};
 use crate::events::EventType;
 use crate::io::context::ExecutionInfo;
 use crate::io::{paths, size, template, Context, Env, Variables};
+use crate::quotas;
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
@@ -150,20 +153,6 @@ fn text_of<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-/// The error of a payload over the limit produced by `state` (`None`: the execution input).
-fn too_big(state: Option<&str>) -> StatesError {
-    match state {
-        None => StatesError::new(
-            names::DATA_LIMIT_EXCEEDED,
-            "The execution input exceeds the maximum payload size of 262144 bytes",
-        ),
-        Some(what) => StatesError::new(
-            names::DATA_LIMIT_EXCEEDED,
-            format!("The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."),
-        ),
-    }
-}
-
 /// One execution of a compiled workflow: its facts, clock and history.
 pub struct Execution {
     info: Arc<ExecutionInfo>,
@@ -178,15 +167,8 @@ pub struct Execution {
     span: tracing::Span,
 }
 
-/// Where a state continues.
-pub enum Next {
-    /// Its `Next` (or `End`).
-    Normal,
-    /// A Choice rule matched (its index) or the Default was taken (`None`).
-    Choice(Option<usize>),
-    /// A catcher (its index) caught an error.
-    Caught(usize),
-}
+/// Where a state continues (the interpreter's vocabulary too).
+pub use crate::engine::plan::Next;
 
 /// What a state attempt reads besides its input.
 pub struct StateRun<'a> {
@@ -309,7 +291,7 @@ impl Execution {
             _ => None,
         };
         let input = match (checked, input) {
-            (Some(None), _) => Err(too_big(None)),
+            (Some(None), _) => Err(quotas::payload_exceeded(None)),
             (Some(Some(b)), Data::Json(v)) => Ok(Data::Bounded(v, b)),
             (_, input) => Ok(input),
         };
@@ -318,18 +300,21 @@ impl Execution {
 
     fn check_size(&self, v: &Value, what: &str) -> Result<(), StatesError> {
         match self.payload_limit {
-            Some(l) if size::exceeds(v, l) => Err(too_big(Some(what))),
+            Some(l) if size::exceeds(v, l) => Err(quotas::payload_exceeded(Some(what))),
             _ => Ok(()),
         }
     }
 
-    /// [`Self::check_size`] of JSON data: a value whose bound fits the limit is not counted.
-    fn check_data_size(&self, d: &Data, what: &str) -> Result<(), StatesError> {
-        match (d, self.payload_limit) {
-            (Data::Bounded(_, b), Some(l)) if *b <= l => Ok(()),
-            (Data::Json(v) | Data::Bounded(v, _), _) => self.check_size(v, what),
-            (Data::Typed(..), _) => Ok(()),
-        }
+    /// The checks of `state`'s output ([`quotas::check_output`]: payload size, nesting) on
+    /// JSON data (a bound that fits the limit spares the count); a typed value is checked when
+    /// it is serialized.
+    fn check_output(&self, d: &Data, state: &str) -> Result<(), StatesError> {
+        let (v, bound) = match d {
+            Data::Json(v) => (v, None),
+            Data::Bounded(v, b) => (v, Some(*b)),
+            Data::Typed(..) => return Ok(()),
+        };
+        quotas::check_output(v, bound, self.payload_limit, state).map(drop)
     }
 
     /// The value as JSON. A typed value is serialized and measured (JSON was measured where it
@@ -346,13 +331,16 @@ impl Execution {
             Data::Bounded(v, b) => Ok((v, Some(b))),
             Data::Typed(t, from) => {
                 let v = t.to_json()?;
-                match self.payload_limit {
-                    Some(l) => match size::checked(&v, l) {
-                        Some(b) => Ok((v, Some(b))),
-                        None => Err(too_big(from)),
+                let bound = match (from, self.payload_limit) {
+                    // A state's output, checked as its state would have.
+                    (Some(state), limit) => quotas::check_output(&v, None, limit, state)?,
+                    (None, Some(l)) => match size::checked(&v, l) {
+                        Some(b) => Some(b),
+                        None => return Err(quotas::payload_exceeded(None)),
                     },
-                    None => Ok((v, None)),
-                }
+                    (None, None) => None,
+                };
+                Ok((v, bound))
             }
         }
     }
@@ -374,11 +362,6 @@ impl Execution {
     #[inline]
     fn count(&self) -> u64 {
         self.history.count_one()
-    }
-
-    /// The kept events (none when they are only counted).
-    fn kept_events(&self) -> Vec<crate::engine::history::HistoryEvent> {
-        self.history.take_events()
     }
 
     /// The number of events so far.
@@ -444,11 +427,7 @@ impl Execution {
         state: &'static State,
         input: impl FnOnce() -> String,
     ) -> StateRun<'a> {
-        let entered_time = if self.needs_time {
-            self.clock.now()
-        } else {
-            jiff::Timestamp::UNIX_EPOCH
-        };
+        let entered_time = self.clock.entered_time(self.needs_time);
         if self.keep {
             self.entered_kept(prev, name, state, entered_time, input());
         } else {
@@ -488,58 +467,15 @@ impl Execution {
         );
     }
 
-    /// Ends the execution.
+    /// Ends the execution (as the interpreter ends one).
     pub fn finish(self, outcome: Result<Data, StatesError>) -> ExecutionResult {
-        let mut prev = self.events();
-        let outcome = outcome.and_then(|d| self.json(d));
-        match outcome {
-            Ok(output) => {
-                self.record(&mut prev, EventType::ExecutionSucceeded, || {
-                    Some((
-                        "executionSucceededEventDetails",
-                        json!({"output": to_text(&output), "outputDetails": {"truncated": false}}),
-                    ))
-                });
-                ExecutionResult {
-                    status: ExecutionStatus::Succeeded,
-                    output: Some(output),
-                    error: None,
-                    cause: None,
-                    history: self.kept_events(),
-                }
-            }
-            Err(e) => {
-                self.record(&mut prev, EventType::ExecutionFailed, || {
-                    Some(("executionFailedEventDetails", error_details(&e)))
-                });
-                ExecutionResult {
-                    status: ExecutionStatus::Failed,
-                    output: None,
-                    error: Some(e.error),
-                    cause: Some(e.cause),
-                    history: self.kept_events(),
-                }
-            }
-        }
+        let outcome = outcome.and_then(|d| self.json(d)).map_err(Ending::Failed);
+        conclude(&self.clock, &self.history, outcome, true)
     }
 
     /// Ends an execution that ran past its `TimeoutSeconds`.
     pub fn timed_out(self) -> ExecutionResult {
-        let mut prev = self.events();
-        let e = StatesError::new(
-            names::TIMEOUT,
-            "The execution ran longer than the state machine's TimeoutSeconds",
-        );
-        self.record(&mut prev, EventType::ExecutionTimedOut, || {
-            Some(("executionTimedOutEventDetails", error_details(&e)))
-        });
-        ExecutionResult {
-            status: ExecutionStatus::TimedOut,
-            output: None,
-            error: Some(e.error),
-            cause: Some(e.cause),
-            history: self.kept_events(),
-        }
+        conclude(&self.clock, &self.history, Err(Ending::TimedOut), true)
     }
 }
 
@@ -588,24 +524,25 @@ impl StateRun<'_> {
         Context::for_state(&self.cx.info, self.name, &self.state.kind, self.entered_time)
     }
 
-    /// Records `…StateExited` after checking the output's size.
+    /// Records `…StateExited` after checking the output (payload size, nesting).
     pub fn exit(&self, prev: &mut u64, out: &Data) -> Result<(), StatesError> {
         let cx = self.cx;
         if !cx.keep {
-            // A typed output is measured when it is serialized (see the module's notes).
-            cx.check_data_size(out, self.name)?;
+            // A typed output is checked when it is serialized (see the module's notes).
+            cx.check_output(out, self.name).map_err(|e| self.fail(e))?;
             *prev = cx.count();
             return Ok(());
         }
-        // Kept events carry the output as text: a typed one is serialized, so measured, here.
+        // Kept events carry the output as text: a typed one is serialized, so checked, here.
         let text = match out {
             Data::Json(v) | Data::Bounded(v, _) => {
-                cx.check_data_size(out, self.name)?;
+                cx.check_output(out, self.name).map_err(|e| self.fail(e))?;
                 to_text(v)
             }
             Data::Typed(t, _) => match t.to_json() {
                 Ok(v) => {
-                    cx.check_size(&v, self.name)?;
+                    quotas::check_output(&v, None, cx.payload_limit, self.name)
+                        .map_err(|e| self.fail(e))?;
                     to_text(&v)
                 }
                 Err(_) => String::new(),
@@ -683,16 +620,7 @@ impl StateRun<'_> {
         let (which, out) = (|| {
             let input = self.cx.json(input)?;
             let effective = paths::input_path(self.state.input_path.as_ref(), &input, &env)?;
-            let mut which = None;
-            for (i, rule) in c.choices.iter().enumerate() {
-                if choice::evaluate(&rule.condition, &effective, &env)? {
-                    which = Some(i);
-                    break;
-                }
-            }
-            if which.is_none() && c.default.is_none() {
-                return Err(StatesError::new(names::NO_CHOICE_MATCHED, "No Matches!"));
-            }
+            let which = choice::matching_rule(c, &effective, &env)?;
             let effective = effective.into_owned();
             Ok((
                 which,

@@ -13,12 +13,15 @@
 //!   produce (`check_depth` on every state's output), so nothing written is read back as an
 //!   error or as `null`.
 //!
-//! The payload limit (256 KiB) is
-//! [`ExecutionOptions::payload_limit`](crate::ExecutionOptions::payload_limit); the definition
-//! limit (1 MB) and the name rules are checked where definitions and names enter (`stepfn_asl`,
-//! `Runtime::start`).
+//! - Payload: an execution's input and every state's output fit the payload limit (256 KiB;
+//!   [`ExecutionOptions::payload_limit`](crate::ExecutionOptions::payload_limit)).
+//!
+//! Every state's output, in the interpreter and in the compiled form alike, goes through
+//! `check_output` (payload and nesting). The definition limit (1 MB) and the name rules are
+//! checked where definitions and names enter (`stepfn_asl`, `Runtime::start`).
 
-use crate::error::StatesError;
+use crate::error::{names, StatesError};
+use crate::io::size;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,13 +112,42 @@ fn too_deep_at(text: &[u8]) -> Option<usize> {
     None
 }
 
+/// Levels [`depth`] walks by recursion (a small, bounded stack, no allocation) before a work list
+/// takes over for a deeper value.
+const RECURSION_LEVELS: usize = 64;
+
 /// The nesting depth of `v`, counted up to `MAX_DEPTH + 1`.
 pub fn depth(v: &Value) -> usize {
-    // Iterative (a work list of values and their levels): no recursion on deep values.
-    // Only arrays and objects go on the work list: scalars (most of a value) cost no push.
-    fn is_container(v: &&Value) -> bool {
-        matches!(v, Value::Array(_) | Value::Object(_))
+    /// The depth of `v`, or `None` when it nests deeper than `levels`.
+    fn shallow(v: &Value, levels: usize) -> Option<usize> {
+        let mut inner = 0;
+        let mut visit = |c: &Value| {
+            if is_container(&c) {
+                inner = inner.max(shallow(c, levels.checked_sub(1)?)?);
+            }
+            Some(())
+        };
+        match v {
+            Value::Array(a) => a.iter().try_for_each(&mut visit)?,
+            Value::Object(m) => m.values().try_for_each(&mut visit)?,
+            _ => return Some(0),
+        }
+        Some(inner + 1)
     }
+    match shallow(v, RECURSION_LEVELS) {
+        Some(d) => d,
+        None => deep(v),
+    }
+}
+
+fn is_container(v: &&Value) -> bool {
+    matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// [`depth`] of a deeply nested value: iterative (a work list of values and their levels), so no
+/// recursion on deep values. Only arrays and objects go on the work list: scalars (most of a
+/// value) cost no push.
+fn deep(v: &Value) -> usize {
     if !is_container(&v) {
         return 0;
     }
@@ -134,6 +166,47 @@ pub fn depth(v: &Value) -> usize {
         }
     }
     deepest
+}
+
+/// The error of a payload over the limit: the execution input (`state` `None`), or the result of
+/// `state`.
+pub(crate) fn payload_exceeded(state: Option<&str>) -> StatesError {
+    match state {
+        None => StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            "The execution input exceeds the maximum payload size of 262144 bytes",
+        ),
+        Some(what) => StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{what}' returned a result with a size exceeding the maximum \
+                 number of bytes service limit."
+            ),
+        ),
+    }
+}
+
+/// The checks of a state's output, whichever driver runs it: the payload limit (when there is
+/// one) and the nesting quota. `bound` is an upper bound of the output's JSON text length when
+/// the state knows one (else the output is counted); returns a bound of it (`None` without a
+/// payload limit).
+#[inline(always)]
+pub(crate) fn check_output(
+    output: &Value,
+    bound: Option<usize>,
+    payload_limit: Option<usize>,
+    state: &str,
+) -> Result<Option<usize>, StatesError> {
+    let bound = match (payload_limit, bound) {
+        (None, _) => None,
+        (Some(limit), Some(b)) if b <= limit => Some(b),
+        (Some(limit), _) => match size::checked(output, limit) {
+            Some(b) => Some(b),
+            None => return Err(payload_exceeded(Some(state))),
+        },
+    };
+    check_depth(output, bound)?;
+    Ok(bound)
 }
 
 /// Fails a state whose output nests deeper than [`MAX_DEPTH`]. `bound`, an upper bound of the
@@ -174,6 +247,13 @@ mod tests {
         assert_eq!(depth(&serde_json::json!("x")), 0);
         assert_eq!(depth(&serde_json::json!([])), 1);
         assert_eq!(depth(&serde_json::json!({"a": [1, {"b": []}], "c": 2})), 4);
+        // Around the levels walked by recursion, and with the deepest branch last.
+        for levels in RECURSION_LEVELS - 1..=RECURSION_LEVELS + 3 {
+            let v: Value = read_json(&nested(levels)).unwrap();
+            assert_eq!((depth(&v), deep(&v)), (levels, levels));
+            let wide = serde_json::json!({"a": [[1]], "b": {"c": v}});
+            assert_eq!(depth(&wide), levels + 2);
+        }
         let deep: Value = read_json(&nested(MAX_DEPTH)).unwrap();
         assert!(check_depth(&deep, None).is_ok());
         let deeper = Value::Array(vec![deep]);
@@ -181,5 +261,32 @@ mod tests {
         assert!(check_depth(&deeper, None).is_err());
         // A bound too small to hold the nesting skips the walk; a large one does not.
         assert!(check_depth(&deeper, Some(2 * MAX_DEPTH + 2)).is_err());
+    }
+
+    #[test]
+    fn outputs_are_checked_for_size_and_nesting() {
+        let small = serde_json::json!({"a": [1, 2]});
+        // Counted when no bound is known; a known bound under the limit is kept.
+        let b = check_output(&small, None, Some(100), "S").unwrap().unwrap();
+        assert!(b >= small.to_string().len());
+        assert_eq!(
+            check_output(&small, Some(50), Some(100), "S").unwrap(),
+            Some(50)
+        );
+        // A bound over the limit is not trusted: the output is counted.
+        assert!(check_output(&small, Some(500), Some(100), "S").is_ok());
+        assert_eq!(check_output(&small, None, None, "S").unwrap(), None);
+        let big = Value::String("x".repeat(200));
+        let e = check_output(&big, None, Some(100), "Big").unwrap_err();
+        assert_eq!(e.error, names::DATA_LIMIT_EXCEEDED);
+        assert!(e.cause.contains("'Big'"), "{e:?}");
+        // Nesting is checked with or without a payload limit.
+        let deep = (0..=MAX_DEPTH).fold(Value::Null, |v, _| Value::Array(vec![v]));
+        assert_eq!(depth(&deep), MAX_DEPTH + 1);
+        for limit in [None, Some(1 << 20)] {
+            let e = check_output(&deep, None, limit, "Deep").unwrap_err();
+            assert_eq!(e.error, names::RUNTIME);
+            assert!(e.cause.contains("nests deeper"), "{e:?}");
+        }
     }
 }

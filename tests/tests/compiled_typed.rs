@@ -334,3 +334,51 @@ fn examples_agree_without_history() {
             .unwrap();
     same::<map::Invoice>(&rt, invoice, true);
 }
+
+workflow! {
+    /// Wraps `$.v` in one more array per turn of a Choice loop, `$.levels` times: the output of
+    /// `Step` nests one level deeper each turn (its object adds one).
+    pub Nesting(Value) -> Value {
+        Init: pass {
+            parameters {"n": 0, "v": "x", "levels.$": "$.levels"};
+        } -> Loop;
+        Loop: choice {
+            $.n < $.levels => Step,
+            _ => Done,
+        }
+        Step: pass {
+            parameters {"n.$": "States.MathAdd($.n, 1)", "v.$": "States.Array($.v)", "levels.$": "$.levels"};
+        } -> Loop;
+        Done: pass { output_path "$.v"; } end;
+    }
+}
+
+#[test]
+fn the_nesting_quota_applies_alike() {
+    use stepfn::quotas::MAX_DEPTH;
+    let rt = runtime();
+    let levels = |n: usize| json!({ "levels": n });
+    // `Step`'s last output nests `levels + 1` deep: at the quota it passes.
+    let r = same::<Nesting>(&rt, levels(MAX_DEPTH - 1), true);
+    assert_eq!(r.status, ExecutionStatus::Succeeded, "{:?}", r.error);
+    // One more level fails `Step` with States.Runtime, in every form and history mode.
+    let r = same::<Nesting>(&rt, levels(MAX_DEPTH), true);
+    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+    let cause = r.cause.unwrap();
+    assert!(
+        cause.contains("'Step'") && cause.contains(&format!("deeper than {MAX_DEPTH} levels")),
+        "{cause}"
+    );
+    // `stepfn::run` takes the compiled form and reports the same error.
+    match rt.block_on(stepfn::run::<Nesting>(levels(MAX_DEPTH))) {
+        Err(stepfn::RunError::Execution {
+            error, cause: c, ..
+        }) => {
+            assert_eq!(
+                (error.as_str(), c.as_str()),
+                ("States.Runtime", cause.as_str())
+            );
+        }
+        other => panic!("expected the nesting error, got {other:?}"),
+    }
+}

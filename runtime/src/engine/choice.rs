@@ -2,11 +2,30 @@
 //! false (not an error), a missing `Variable` is a `States.Runtime` error unless tested with
 //! `IsPresent`, numbers compare by value, strings by code point, timestamps as instants.
 
-use crate::error::StatesError;
+use crate::error::{names, StatesError};
 use crate::io::{paths, Env};
 use serde_json::Value;
 use std::cmp::Ordering;
-use stepfn_asl::{Comparison, Condition, Operand};
+use stepfn_asl::{Choice, Comparison, Condition, Operand};
+
+/// The rule of a JSONPath Choice state that `input` matches: the first whose condition holds
+/// (`Some(index)`), else the `Default` (`None`); `States.NoChoiceMatched` when there is none.
+/// The interpreter and the compiled form both call it; the plan says where the rule leads.
+pub(crate) fn matching_rule(
+    c: &Choice,
+    input: &Value,
+    env: &Env<'_>,
+) -> Result<Option<usize>, StatesError> {
+    for (i, rule) in c.choices.iter().enumerate() {
+        if evaluate(&rule.condition, input, env)? {
+            return Ok(Some(i));
+        }
+    }
+    match c.default {
+        Some(_) => Ok(None),
+        None => Err(StatesError::new(names::NO_CHOICE_MATCHED, "No Matches!")),
+    }
+}
 
 /// Evaluates a JSONPath condition against the state's effective input.
 pub fn evaluate(c: &Condition, input: &Value, env: &Env<'_>) -> Result<bool, StatesError> {

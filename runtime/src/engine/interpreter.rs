@@ -10,17 +10,12 @@ pub struct Interpreter {
     machine: Arc<StateMachine>,
     name: String,
     tasks: Arc<TaskRegistry>,
-    /// True when some expression reads the context object (`$$`), so its facts must be kept.
-    uses_context: bool,
     /// The machine's JSONata expressions, compiled once (`None` for JSONPath-only machines).
     jsonata: Option<Arc<JsonataCache>>,
-    /// Every transition target resolved to its state's index, once.
-    links: Arc<Links>,
+    /// The machine's scopes, transitions resolved, and facts; built once.
+    plan: Arc<Plan>,
     /// The ARNs every execution's facts repeat, formatted once.
     arns: Arc<MachineArns>,
-    /// True when an execution's name and ARN can be seen: through `$$`, or by a Task (its
-    /// request and task token carry the execution ARN).
-    needs_identity: bool,
     /// The facts of executions whose identity cannot be seen (shared, not made per execution).
     anonymous: Arc<ExecutionInfo>,
     /// Why an execution in memory fails at its start (a Task without a handler, or one waiting
@@ -58,7 +53,6 @@ impl MachineArns {
 impl Interpreter {
     /// An interpreter for `machine`, called `name`, with task handlers.
     pub fn new(machine: StateMachine, name: impl Into<String>, tasks: TaskRegistry) -> Self {
-        let uses_context = machine.reads_context_object();
         let jsonata =
             JsonataCache::for_machine(&machine, crate::io::jsonata::default_engine()).map(Arc::new);
         let name = name.into();
@@ -73,17 +67,13 @@ impl Interpreter {
             state_machine_id: arns.state_machine_id.clone(),
             state_machine_name: name.clone(),
         });
-        // Shared and never moved again: the resolved links name its scopes by address.
-        let machine = Arc::new(machine);
         Self {
             start_problem: tasks::start_problem(&machine.states, &tasks),
-            uses_context,
-            needs_identity: uses_context || has_tasks(&machine.states),
             anonymous,
             jsonata,
-            links: Arc::new(Links::new(&machine)),
+            plan: Arc::new(Plan::new(&machine)),
             arns: Arc::new(arns),
-            machine,
+            machine: Arc::new(machine),
             name,
             tasks: Arc::new(tasks),
         }
@@ -115,6 +105,22 @@ impl Interpreter {
     /// The state machine.
     pub fn machine(&self) -> &StateMachine {
         &self.machine
+    }
+
+    /// True when some expression reads the context object, so its facts must be kept.
+    fn uses_context(&self) -> bool {
+        self.plan.reads_context_object
+    }
+
+    /// True when an execution's name and ARN can be seen: through the context object, or by a
+    /// Task (its request and task token carry the execution ARN).
+    fn needs_identity(&self) -> bool {
+        self.plan.reads_context_object || self.plan.has_tasks
+    }
+
+    /// The top-level scope.
+    fn top(&self) -> Scope<'_> {
+        self.plan.top(&self.machine)
     }
 
     /// Runs one execution to its end.
@@ -151,13 +157,13 @@ impl Interpreter {
         ExecutionInfo {
             id: arns.execution_arn(&name),
             name,
-            start_time: if self.uses_context {
+            start_time: if self.uses_context() {
                 start_time()
             } else {
                 String::new()
             },
             // Kept only when `$$` is read somewhere: copying a large input costs.
-            input: if self.uses_context {
+            input: if self.uses_context() {
                 input.clone()
             } else {
                 Value::Null
@@ -173,13 +179,13 @@ impl Interpreter {
     /// `TimeoutSeconds`, the Pass, Choice, Succeed and Fail states from `StartAt` on, without a
     /// future. A machine made of such states ends here; otherwise what remains is returned.
     pub(super) fn begin(&self, input: Value, options: ExecutionOptions) -> Begun<'_> {
-        let needs_time = options.keep_history || self.uses_context;
+        let needs_time = options.keep_history || self.uses_context();
         let clock = if needs_time {
             Clock::new()
         } else {
             Clock::lazy()
         };
-        let info = if self.needs_identity || options.name.is_some() || options.keep_history {
+        let info = if self.needs_identity() || options.name.is_some() || options.keep_history {
             let exec_name = options.name.unwrap_or_else(new_uuid);
             Info::Own(Arc::new(self.execution_info(
                 exec_name,
@@ -193,14 +199,12 @@ impl Interpreter {
         };
         let history = History::new(options.keep_history);
         let exec = Exec {
-            machine: &self.machine,
             tasks: &self.tasks,
             info,
             clock,
             payload_limit: options.payload_limit,
             needs_time,
             jsonata: self.jsonata.as_deref(),
-            links: &self.links,
             dur: None,
             broker: None,
         };
@@ -221,7 +225,7 @@ impl Interpreter {
         );
         if let Some(e) = &self.start_problem {
             return Begun::Ended(conclude(
-                &exec,
+                &exec.clock,
                 &history,
                 Err(Ending::Failed(e.clone())),
                 true,
@@ -232,11 +236,13 @@ impl Interpreter {
             Some(limit) => match size::checked(&input, limit) {
                 Some(b) => Some(b),
                 None => {
-                    let e = StatesError::new(
-                        names::DATA_LIMIT_EXCEEDED,
-                        "The execution input exceeds the maximum payload size of 262144 bytes",
-                    );
-                    return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e)), true));
+                    let e = crate::quotas::payload_exceeded(None);
+                    return Begun::Ended(conclude(
+                        &exec.clock,
+                        &history,
+                        Err(Ending::Failed(e)),
+                        true,
+                    ));
                 }
             },
         };
@@ -245,8 +251,7 @@ impl Interpreter {
         let mut vars = Variables::new();
         let (state, input) = if sm.timeout_seconds.is_none() {
             let prefix = exec.run_simple_prefix(
-                &sm.states,
-                &sm.start_at,
+                self.top(),
                 input,
                 &mut size,
                 &mut vars,
@@ -255,15 +260,20 @@ impl Interpreter {
             );
             match prefix {
                 Ok(Prefix::Ended(output)) => {
-                    return Begun::Ended(conclude(&exec, &history, Ok(output), true))
+                    return Begun::Ended(conclude(&exec.clock, &history, Ok(output), true))
                 }
                 Err(e) => {
-                    return Begun::Ended(conclude(&exec, &history, Err(Ending::Failed(e)), true))
+                    return Begun::Ended(conclude(
+                        &exec.clock,
+                        &history,
+                        Err(Ending::Failed(e)),
+                        true,
+                    ))
                 }
-                Ok(Prefix::Awaits(state, input)) => (state, input),
+                Ok(Prefix::Awaits(state, input)) => (Some(state), input),
             }
         } else {
-            (sm.start_at.as_str(), input)
+            (None, input)
         };
         Begun::Running(Box::new(Running {
             exec,
@@ -285,18 +295,24 @@ impl Interpreter {
             state,
             input,
         } = *running;
-        let sm = &self.machine;
         let run = exec.run_scope(
-            &sm.states, state, input, &mut vars, &history, &mut prev, None, None,
+            self.top(),
+            state,
+            input,
+            &mut vars,
+            &history,
+            &mut prev,
+            None,
+            None,
         );
-        let outcome = match sm.timeout_seconds {
+        let outcome = match self.machine.timeout_seconds {
             Some(t) => match tokio::time::timeout(Duration::from_secs(t), run).await {
                 Ok(r) => r.map_err(Ending::Failed),
                 Err(_) => Err(Ending::TimedOut),
             },
             None => run.await.map_err(Ending::Failed),
         };
-        conclude(&exec, &history, outcome, true)
+        conclude(&exec.clock, &history, outcome, true)
     }
 
     /// Runs (or continues, after a crash) a Standard execution whose `ExecutionStarted` event is
@@ -325,14 +341,12 @@ impl Interpreter {
         let dur = Arc::new(Durable::new(rec.arn.clone(), store, frames));
         let top = dur.take_resume("");
         let exec = Exec {
-            machine: &self.machine,
             tasks: &self.tasks,
             info,
             clock: broker.clock.clone(),
             payload_limit: Some(size::PAYLOAD_LIMIT),
             needs_time: true,
             jsonata: self.jsonata.as_deref(),
-            links: &self.links,
             dur: Some(dur.clone()),
             broker: Some(broker.clone()),
         };
@@ -343,8 +357,8 @@ impl Interpreter {
         let run = async {
             let mut vars = Variables::new();
             exec.run_scope(
-                &sm.states,
-                &sm.start_at,
+                self.top(),
+                None,
                 input,
                 &mut vars,
                 &history,
@@ -368,7 +382,7 @@ impl Interpreter {
             None => run.await.map_err(Ending::Failed),
         };
         // The events stay in the history too: the final snapshot commits them.
-        let result = conclude(&exec, &history, outcome, false);
+        let result = conclude(&exec.clock, &history, outcome, false);
         let mut c = dur.snapshot(&history);
         if result.status == ExecutionStatus::Succeeded {
             c.frames.clear();
@@ -400,10 +414,11 @@ impl Interpreter {
     }
 }
 
-/// Records the execution's last event and builds its result; `take` moves the kept events
-/// into it (else they are copied and stay in `history`).
-pub(super) fn conclude(
-    exec: &Exec,
+/// Ends an execution, whichever driver ran it (the interpreter or the compiled form): records
+/// its terminal event and builds its result; `take` moves the kept events into it (else they
+/// are copied and stay in `history`).
+pub(crate) fn conclude(
+    clock: &Clock,
     history: &History,
     outcome: Result<Value, Ending>,
     take: bool,
@@ -421,7 +436,7 @@ pub(super) fn conclude(
             history.push(
                 prev,
                 EventType::ExecutionSucceeded,
-                || exec.clock.now_rfc3339(),
+                || clock.now_rfc3339(),
                 || {
                     Some((
                         "executionSucceededEventDetails",
@@ -441,7 +456,7 @@ pub(super) fn conclude(
             history.push(
                 prev,
                 EventType::ExecutionFailed,
-                || exec.clock.now_rfc3339(),
+                || clock.now_rfc3339(),
                 || Some(("executionFailedEventDetails", error_details(&e))),
             );
             ExecutionResult {
@@ -460,7 +475,7 @@ pub(super) fn conclude(
             history.push(
                 prev,
                 EventType::ExecutionTimedOut,
-                || exec.clock.now_rfc3339(),
+                || clock.now_rfc3339(),
                 || Some(("executionTimedOutEventDetails", error_details(&e))),
             );
             ExecutionResult {
@@ -474,8 +489,11 @@ pub(super) fn conclude(
     }
 }
 
-pub(super) enum Ending {
+/// How an execution that did not succeed ended.
+pub(crate) enum Ending {
+    /// An uncaught error.
     Failed(StatesError),
+    /// It ran past the machine's `TimeoutSeconds`.
     TimedOut,
 }
 
@@ -487,20 +505,20 @@ pub(super) enum Begun<'i> {
     Running(Box<Running<'i>>),
 }
 
-/// An execution started, to be continued from `state`.
+/// An execution started, to be continued from `state` (`None`: from `StartAt`).
 pub(super) struct Running<'i> {
     exec: Exec<'i>,
     history: History,
     prev: u64,
     vars: Variables,
-    state: &'i str,
+    state: Option<StateId>,
     input: Value,
 }
 
 /// Where a run of states that never await stopped.
-pub(super) enum Prefix<'m> {
+pub(super) enum Prefix {
     /// The scope ended with this output.
     Ended(Value),
     /// The state `.0`, entered with input `.1`, awaits.
-    Awaits(&'m str, Value),
+    Awaits(StateId, Value),
 }

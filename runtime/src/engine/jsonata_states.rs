@@ -5,7 +5,7 @@
 //! Every failure of an expression is a `States.QueryEvaluationError` whose cause names the
 //! expression and the field, in AWS's words.
 
-use super::{step, to_text, Exec, Step};
+use super::{to_text, Exec, Next, Step};
 use crate::error::{names, StatesError};
 use crate::io::jsonata::{type_name, Bindings, CacheError, EvalError, JsonataCache};
 use crate::io::{Context, Variables};
@@ -320,51 +320,51 @@ impl Exec<'_> {
         StatesError::new(error, cause)
     }
 
-    pub(super) fn jx_choice<'m>(
+    pub(super) fn jx_choice(
         &self,
-        st: &'m State,
-        c: &'m Choice,
+        st: &State,
+        c: &Choice,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
-    ) -> Result<Step<'m>, StatesError> {
-        let (target, out, assigned) = {
+    ) -> Result<Step, StatesError> {
+        let (matched, out, assigned) = {
             let jx = self.jx(&input, None, None, ctx, vars)?;
             let mut matched = None;
             for (i, rule) in c.choices.iter().enumerate() {
                 if jx.condition(&rule.condition, &format!("Choices/{i}/Condition"))? {
-                    matched = Some(rule);
+                    matched = Some((i, rule));
                     break;
                 }
             }
-            let (target, output, assign) = match matched {
-                Some(rule) => (
-                    rule.next.as_deref(),
+            let (output, assign) = match matched {
+                Some((_, rule)) => (
                     rule.output.as_ref().or(st.output.as_ref()),
                     rule.assign.as_ref(),
                 ),
-                None => (c.default.as_deref(), st.output.as_ref(), st.assign.as_ref()),
-            };
-            let Some(target) = target else {
-                return Err(StatesError::new(names::NO_CHOICE_MATCHED, "No Matches!"));
+                None if c.default.is_some() => (st.output.as_ref(), st.assign.as_ref()),
+                None => return Err(StatesError::new(names::NO_CHOICE_MATCHED, "No Matches!")),
             };
             let assigned = self.jx_assign(&jx, assign)?;
             let out = output.map(|t| jx.value(t, "Output")).transpose()?;
-            (target, out, assigned)
+            (matched.map(|(i, _)| i), out, assigned)
         };
         vars.assign_all(assigned);
-        Ok(Step::Next(target, out.unwrap_or(input)))
+        Ok(Step {
+            next: Next::Choice(matched),
+            output: out.unwrap_or(input),
+        })
     }
 
     /// A JSONata Wait: its delay and where it goes after (variables already assigned).
-    pub(super) fn jx_wait<'m>(
+    pub(super) fn jx_wait(
         &self,
-        st: &'m State,
-        w: &'m Wait,
+        st: &State,
+        w: &Wait,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
-    ) -> Result<(Duration, Step<'m>), StatesError> {
+    ) -> Result<(Duration, Step), StatesError> {
         let (delay, out, assigned) = {
             let jx = self.jx(&input, None, None, ctx, vars)?;
             let delay = if let Some(s) = &w.seconds {
@@ -392,7 +392,7 @@ impl Exec<'_> {
             (delay, out, assigned)
         };
         vars.assign_all(assigned);
-        Ok((delay, step(&w.transition, out.unwrap_or(input))))
+        Ok((delay, Step::normal(out.unwrap_or(input))))
     }
 
     /// A Task's `Arguments` (default: the input) and `TimeoutSeconds`.

@@ -33,22 +33,23 @@ impl Exec<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn map<'m>(
+    pub(super) async fn map(
         &self,
-        name: &'m str,
-        st: &'m State,
-        m: &'m MapState,
+        s: StateAt<'_>,
+        m: &MapState,
         input: Value,
         ctx: Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
         at: At<'_>,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
+        let processor = s.child(0)?;
         let prev_cell = AtomicU64::new(*prev);
         let started = std::sync::atomic::AtomicBool::new(false);
         let distributed = m.mode() == MapMode::Distributed;
-        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let jsonata = s.planned.jsonata;
         let park = self.park(
             at.frame,
             name,
@@ -201,7 +202,7 @@ impl Exec<'_> {
                             };
                             let mut ivars = Variables::child(outer.clone());
                             let r = self
-                                .run_scope(&m.processor.states, &m.processor.start_at, item_input, &mut ivars, h, &mut iprev, key.as_deref(), resume)
+                                .run_scope(processor, None, item_input, &mut ivars, h, &mut iprev, key.as_deref(), resume)
                                 .await;
                             if !distributed {
                                 let kind = if r.is_ok() { EventType::MapIterationSucceeded } else { EventType::MapIterationFailed };
@@ -288,14 +289,12 @@ impl Exec<'_> {
         }
         self.conclude_guarded(
             outcome?,
-            st,
+            s,
             (m.result_selector.as_ref(), m.result_path.as_ref()),
-            &m.transition,
-            jsonata,
             input,
             &ctx,
             vars,
-            (history, prev, name),
+            (history, prev),
         )
     }
 

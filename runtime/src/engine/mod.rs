@@ -1,11 +1,16 @@
 //! The interpreter: runs any [`StateMachine`] with Step Functions' semantics on tokio.
 //!
 //! Module map, from a definition to a result:
+//! - `plan.rs` builds the machine's plan once, when an [`Interpreter`] is made: each scope's
+//!   states in a vector, every transition resolved to an index, facts of the machine.
 //! - [`Interpreter`] (`interpreter.rs`) begins an execution (`ExecutionStarted`, the context
-//!   object), runs the top-level scope and concludes it (status, output, the terminal event).
-//! - This module runs a scope: `run_scope` loops over its states; `enter_state`/`leave_state`
+//!   object), runs the top-level scope and concludes it (status, output, the terminal event;
+//!   `conclude` ends the compiled form's executions too).
+//! - This module runs a scope: `run_scope` loops over its states by plan index; each state says
+//!   which transition it took and the plan says where it leads. `enter_state`/`leave_state`
 //!   record `…StateEntered`/`…StateExited` around each and apply input/output processing
-//!   ([`crate::io`]); states that never await (Pass, Choice, Succeed, Fail) run synchronously.
+//!   ([`crate::io`]) and the output's quotas ([`crate::quotas`]); states that never await
+//!   (Pass, Choice, Succeed, Fail) run synchronously.
 //! - One module per state kind holds its rule: `pass.rs`, [`choice`] (Choice rules, shared with
 //!   the compiled form), `wait.rs`, `fail.rs` (shared with the compiled form), `task.rs` (Retry,
 //!   timeouts, Catch around a handler from [`tasks`]), `parallel.rs`, `map.rs`; JSONata states
@@ -23,17 +28,18 @@ pub(crate) mod fail;
 pub mod history;
 mod interpreter;
 mod jsonata_states;
-mod links;
 mod map;
 pub(crate) mod map_progress;
 mod parallel;
 mod pass;
+pub(crate) mod plan;
 pub mod retry;
 mod task;
 pub mod tasks;
 mod wait;
 pub use interpreter::Interpreter;
 use interpreter::Prefix;
+pub(crate) use interpreter::{conclude, Ending};
 pub(crate) use pass::{pass_output, subset_bound};
 pub(crate) use task::resource_parts;
 pub(crate) use wait::wait_duration;
@@ -48,16 +54,15 @@ use durable::{child_key, Durable, FrameCk, Pos, RetryCk};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use history::{EventType, History, HistoryEvent};
-use indexmap::IndexMap;
-use links::Links;
+use plan::{Next, Plan, Scope, StateAt, StateId};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use stepfn_asl::{
-    Catcher, Expr, IoPath, MapMode, MapState, Parallel, Pass, PathRoot, QueryLanguage, ResultPath,
-    Retrier, Selected, State, StateKind, StateMachine, Task, Template, Transition, Wait,
+    Catcher, Expr, IoPath, MapMode, MapState, Parallel, Pass, PathRoot, ResultPath, Retrier,
+    Selected, State, StateKind, StateMachine, Task, Template, Wait,
 };
 use tasks::{TaskRegistry, TaskRequest};
 use tracing::Instrument;
@@ -151,6 +156,17 @@ impl Clock {
         wall.checked_add(d).unwrap_or(wall)
     }
 
+    /// The time a state is entered at: now when `needed` (the history or the context object
+    /// records it), else the epoch, without reading the clock.
+    #[inline]
+    pub(crate) fn entered_time(&self, needed: bool) -> jiff::Timestamp {
+        if needed {
+            self.now()
+        } else {
+            jiff::Timestamp::UNIX_EPOCH
+        }
+    }
+
     /// The current time as RFC 3339 with milliseconds, as Step Functions prints it.
     pub fn now_rfc3339(&self) -> String {
         format!("{:.3}", self.now())
@@ -167,13 +183,11 @@ impl Default for Clock {
 struct Exec<'i> {
     /// False when neither history nor `$$` needs state entry times (saves a clock read per state).
     needs_time: bool,
-    machine: &'i StateMachine,
     tasks: &'i TaskRegistry,
     info: Info<'i>,
     clock: Clock,
     payload_limit: Option<usize>,
     jsonata: Option<&'i JsonataCache>,
-    links: &'i Links,
     /// The checkpoint writer of a Standard (durable) execution; `None` for in-memory runs.
     dur: Option<Arc<Durable>>,
     /// The pending activity and callback tasks of the runtime (durable runs only).
@@ -297,10 +311,21 @@ impl Exec<'_> {
     }
 }
 
-/// Where a state goes after it finishes.
-enum Step<'m> {
-    Next(&'m str, Value),
-    End(Value),
+/// How a state finished: which of its transitions it took (the plan says where that leads),
+/// and its output.
+struct Step {
+    next: Next,
+    output: Value,
+}
+
+impl Step {
+    /// Leaving by the state's `Next` (or `End`).
+    fn normal(output: Value) -> Self {
+        Self {
+            next: Next::Normal,
+            output,
+        }
+    }
 }
 
 /// A state's own failure, prefixed the way AWS prefixes `States.Runtime` causes.
@@ -349,38 +374,6 @@ fn reads_input(p: Option<&IoPath>) -> bool {
     }
 }
 
-/// True when a Task state is among `states` or inside their branches and item processors.
-fn has_tasks(states: &IndexMap<String, State>) -> bool {
-    states.values().any(|s| match &s.kind {
-        StateKind::Task(_) => true,
-        StateKind::Parallel(p) => p.branches.iter().any(|b| has_tasks(&b.states)),
-        StateKind::Map(m) => has_tasks(&m.processor.states),
-        _ => false,
-    })
-}
-
-/// Pass, Choice, Succeed and Fail: the states that never await.
-fn is_simple(kind: &StateKind) -> bool {
-    matches!(
-        kind,
-        StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_)
-    )
-}
-
-fn next_of(t: &Transition) -> Option<&str> {
-    match t {
-        Transition::Next(n) => Some(n),
-        Transition::End => None,
-    }
-}
-
-fn step<'m>(t: &'m Transition, v: Value) -> Step<'m> {
-    match next_of(t) {
-        Some(n) => Step::Next(n, v),
-        None => Step::End(v),
-    }
-}
-
 impl Exec<'_> {
     fn too_big(&self, v: &Value) -> bool {
         self.payload_limit.is_some_and(|l| size::exceeds(v, l))
@@ -388,59 +381,47 @@ impl Exec<'_> {
 
     fn check_size(&self, v: &Value, what: &str) -> Result<(), StatesError> {
         if self.too_big(v) {
-            return Err(self.size_exceeded(what));
+            return Err(crate::quotas::payload_exceeded(Some(what)));
         }
         Ok(())
     }
 
-    fn size_exceeded(&self, what: &str) -> StatesError {
-        StatesError::new(
-            names::DATA_LIMIT_EXCEEDED,
-            format!(
-                "The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."
-            ),
-        )
-    }
-
-    /// Runs Pass, Choice, Succeed and Fail states from `name` on, without a future, until the
-    /// scope ends or a state that awaits comes next.
+    /// Runs Pass, Choice, Succeed and Fail states from the scope's `StartAt` on, without a
+    /// future, until the scope ends or a state that awaits comes next.
     #[allow(clippy::too_many_arguments)]
-    fn run_simple_prefix<'m>(
+    fn run_simple_prefix(
         &self,
-        states: &'m IndexMap<String, State>,
-        mut name: &'m str,
+        scope: Scope<'_>,
         mut input: Value,
         size: &mut Option<usize>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
-    ) -> Result<Prefix<'m>, StatesError> {
+    ) -> Result<Prefix, StatesError> {
+        let mut id = scope.start()?;
         loop {
-            let Some((key, state)) = self.links.get(states, name) else {
-                return Err(StatesError::runtime(format!(
-                    "the state `{name}` does not exist"
-                )));
-            };
-            if !is_simple(&state.kind) {
-                return Ok(Prefix::Awaits(name, input));
+            let s = scope.state(id)?;
+            if !s.planned.simple {
+                return Ok(Prefix::Awaits(id, input));
             }
-            match self.run_simple_state(key, state, input, size, vars, history, prev)? {
-                Step::Next(n, v) => {
-                    name = n;
-                    input = v;
+            let step = self.run_simple_state(s, input, size, vars, history, prev)?;
+            match s.follow(step.next)? {
+                Some(next) => {
+                    id = next;
+                    input = step.output;
                 }
-                Step::End(v) => return Ok(Prefix::Ended(v)),
+                None => return Ok(Prefix::Ended(step.output)),
             }
         }
     }
 
-    /// Runs the states of one scope (the machine, a branch, an iteration) from `start`, or, for a
-    /// durable frame restarting, from its checkpoint `resume`.
+    /// Runs the states of one scope (the machine, a branch, an iteration) from `start` (`None`:
+    /// its `StartAt`), or, for a durable frame restarting, from its checkpoint `resume`.
     #[allow(clippy::too_many_arguments)]
     fn run_scope<'a>(
         &'a self,
-        states: &'a IndexMap<String, State>,
-        start: &'a str,
+        scope: Scope<'a>,
+        start: Option<StateId>,
         input: Value,
         vars: &'a mut Variables,
         history: &'a History,
@@ -449,44 +430,43 @@ impl Exec<'_> {
         resume: Option<FrameCk>,
     ) -> BoxFuture<'a, Result<Value, StatesError>> {
         async move {
-            let mut name = start;
             let mut input = input;
             let mut pos = None;
-            if let Some(ck) = resume {
-                let Some((k, _)) = states.get_key_value(ck.state.as_str()) else {
-                    return Err(StatesError::runtime(format!(
-                        "the checkpoint names the state `{}`, which does not exist",
-                        ck.state
-                    )));
-                };
-                name = k.as_str();
-                input = ck.input;
-                vars.assign_all(ck.vars);
-                *prev = ck.prev;
-                pos = Some(ck.pos);
-            }
+            let mut id = match (resume, start) {
+                (Some(ck), _) => {
+                    let Some(id) = scope.find(&ck.state) else {
+                        return Err(StatesError::runtime(format!(
+                            "the checkpoint names the state `{}`, which does not exist",
+                            ck.state
+                        )));
+                    };
+                    input = ck.input;
+                    vars.assign_all(ck.vars);
+                    *prev = ck.prev;
+                    pos = Some(ck.pos);
+                    id
+                }
+                (None, Some(id)) => id,
+                (None, None) => scope.start()?,
+            };
             let dur = self.dur.as_deref().zip(frame);
             // An upper bound of `input`'s JSON text length, when known: the next state's output
             // bound follows from it without counting the whole output again.
             let mut size: Option<usize> = None;
             loop {
-                let Some((_, state)) = self.links.get(states, name) else {
-                    return Err(StatesError::runtime(format!(
-                        "the state `{name}` does not exist"
-                    )));
-                };
+                let s = scope.state(id)?;
                 // Durable frames remember where they failed: a redrive restarts there.
                 let before = dur.map(|_| (input.clone(), *prev));
                 // Pass, Choice, Succeed and Fail never await: they run without a future.
-                let simple = pos.is_none() && is_simple(&state.kind);
+                let simple = pos.is_none() && s.planned.simple;
                 let r = if simple {
-                    self.run_simple_state(name, state, input, &mut size, vars, history, prev)
+                    self.run_simple_state(s, input, &mut size, vars, history, prev)
                 } else {
                     size = None;
-                    let span = trace::state(name, &state.kind);
+                    let span = trace::state(s.name, &s.state.kind);
                     // Boxed: the scope's own future stays small (it is boxed once per run).
                     let r = Box::pin(
-                        self.run_state(name, state, input, vars, history, prev, frame, pos.take())
+                        self.run_state(s, input, vars, history, prev, frame, pos.take())
                             .instrument(span.clone()),
                     )
                     .await;
@@ -496,17 +476,19 @@ impl Exec<'_> {
                     r
                 };
                 match r {
-                    Ok(Step::Next(n, v)) => {
-                        name = n;
-                        input = v;
-                    }
-                    Ok(Step::End(v)) => return Ok(v),
+                    Ok(step) => match s.follow(step.next)? {
+                        Some(next) => {
+                            id = next;
+                            input = step.output;
+                        }
+                        None => return Ok(step.output),
+                    },
                     Err(e) => {
                         if let (Some((d, key)), Some((input, prev))) = (dur, before) {
                             d.set(
                                 key,
                                 &FrameCk {
-                                    state: name.to_string(),
+                                    state: s.name.to_string(),
                                     input,
                                     vars: vars.own().clone(),
                                     prev,
@@ -523,10 +505,6 @@ impl Exec<'_> {
             }
         }
         .boxed()
-    }
-
-    fn ql(&self, st: &State) -> QueryLanguage {
-        self.machine.effective_query_language(st)
     }
 
     /// Records the state's entered event (unless restarting inside it): its id and time.
@@ -546,11 +524,7 @@ impl Exec<'_> {
                 jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
             ),
             None => {
-                let entered_time = if self.needs_time {
-                    self.clock.now()
-                } else {
-                    jiff::Timestamp::UNIX_EPOCH
-                };
+                let entered_time = self.clock.entered_time(self.needs_time);
                 let entered = history.push(*prev, state_event(&st.kind, true), || format!("{entered_time:.3}"), || {
                     Some((
                         "stateEnteredEventDetails",
@@ -564,32 +538,29 @@ impl Exec<'_> {
     }
 
     /// The work of a state that never awaits (Pass, Choice, Succeed, Fail).
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     ///
     /// `size`: a bound of the input's JSON text length on entry (if known); on return, a bound
     /// of the output's, where the state's output follows from its input and result.
-    fn simple_body<'m>(
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn simple_body(
         &self,
-        name: &'m str,
-        st: &'m State,
+        s: StateAt<'_>,
         input: Value,
         size: &mut Option<usize>,
         ctx: &Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
-        jsonata: bool,
         entered: u64,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
         match &st.kind {
-            _ if jsonata => {
+            _ if s.planned.jsonata => {
                 *size = None;
-                self.jsonata_simple_body(name, st, input, ctx, vars, history, prev, entered)
+                self.jsonata_simple_body(s, input, ctx, vars, history, prev, entered)
             }
-            StateKind::Pass(p) => self
-                .pass(st, p, input, size, ctx, vars)
-                .map(|v| step(&p.transition, v)),
+            StateKind::Pass(p) => self.pass(st, p, input, size, ctx, vars).map(Step::normal),
             StateKind::Choice(c) => {
                 *size = subset_bound(st, *size);
                 self.choice(st, c, input, ctx, vars)
@@ -599,7 +570,7 @@ impl Exec<'_> {
                 let env = Env { context: ctx, vars };
                 paths::apply_io_path(st.input_path.as_ref(), input, &env)
                     .and_then(|v| paths::apply_io_path(st.output_path.as_ref(), v, &env))
-                    .map(Step::End)
+                    .map(Step::normal)
             }
             StateKind::Fail(f) => {
                 let env = Env { context: ctx, vars };
@@ -614,23 +585,21 @@ impl Exec<'_> {
 
     /// [`Self::simple_body`] for the JSONata states.
     #[allow(clippy::too_many_arguments)]
-    fn jsonata_simple_body<'m>(
+    fn jsonata_simple_body(
         &self,
-        name: &'m str,
-        st: &'m State,
+        s: StateAt<'_>,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
         entered: u64,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
         match &st.kind {
-            StateKind::Pass(p) => self
-                .jx_pass(st, p, input, ctx, vars)
-                .map(|v| step(&p.transition, v)),
+            StateKind::Pass(p) => self.jx_pass(st, p, input, ctx, vars).map(Step::normal),
             StateKind::Choice(c) => self.jx_choice(st, c, input, ctx, vars),
-            StateKind::Succeed => self.jx_succeed(st, input, ctx, vars).map(Step::End),
+            StateKind::Succeed => self.jx_succeed(st, input, ctx, vars).map(Step::normal),
             StateKind::Fail(f) => {
                 let e = locate(self.jx_fail(f, &input, ctx, vars), name, entered);
                 if e.error == names::QUERY_EVALUATION_ERROR {
@@ -645,22 +614,23 @@ impl Exec<'_> {
     }
 
     /// Closes a state: its failure (located, with an `EvaluationFailed` event for the simple
-    /// states' JSONata failures), or its output's size check and exited event.
+    /// states' JSONata failures), or its output's checks (payload size, nesting) and exited
+    /// event.
     ///
     /// `size` holds, on entry, an upper bound of the output's JSON text length when the state
     /// knows one (else `None`: the output is counted), and on return a bound for the output.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn leave_state<'m>(
+    fn leave_state(
         &self,
         name: &str,
         st: &State,
-        result: Result<Step<'m>, StatesError>,
+        result: Result<Step, StatesError>,
         history: &History,
         prev: &mut u64,
         entered: u64,
         size: &mut Option<usize>,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
         let step = match result {
             Ok(s) => s,
             Err(e) => {
@@ -679,18 +649,9 @@ impl Exec<'_> {
                 return Err(e);
             }
         };
-        let out = match &step {
-            Step::Next(_, v) | Step::End(v) => v,
-        };
-        *size = match (self.payload_limit, *size) {
-            (None, _) => None,
-            (Some(limit), Some(b)) if b <= limit => Some(b),
-            (Some(limit), _) => match size::checked(out, limit) {
-                Some(b) => Some(b),
-                None => return Err(self.size_exceeded(name)),
-            },
-        };
-        crate::quotas::check_depth(out, *size).map_err(|e| locate(e, name, entered))?;
+        let out = &step.output;
+        *size = crate::quotas::check_output(out, *size, self.payload_limit, name)
+            .map_err(|e| locate(e, name, entered))?;
         *prev = history.push(*prev, state_event(&st.kind, false), || self.clock.now_rfc3339(), || {
             Some((
                 "stateExitedEventDetails",
@@ -707,26 +668,22 @@ impl Exec<'_> {
     ///
     /// `size`: a bound of the input's JSON text length on entry (if known), of the output's on
     /// return.
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn run_simple_state<'m>(
+    fn run_simple_state(
         &self,
-        name: &'m str,
-        st: &'m State,
+        s: StateAt<'_>,
         input: Value,
         size: &mut Option<usize>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
         let span = trace::state(name, &st.kind);
         let _entered = span.enter();
-        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
         let (entered, entered_time) = self.enter_state(name, st, &input, history, prev, None);
         let ctx = Context::for_state(&self.info, name, &st.kind, entered_time);
-        let result = self.simple_body(
-            name, st, input, size, &ctx, vars, history, prev, jsonata, entered,
-        );
+        let result = self.simple_body(s, input, size, &ctx, vars, history, prev, entered);
         drop(ctx);
         let r = self.leave_state(name, st, result, history, prev, entered, size);
         if let Err(e) = &r {
@@ -736,18 +693,17 @@ impl Exec<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn run_state<'m>(
+    async fn run_state(
         &self,
-        name: &'m str,
-        st: &'m State,
+        s: StateAt<'_>,
         input: Value,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
         frame: Option<&str>,
         resume: Option<Pos>,
-    ) -> Result<Step<'m>, StatesError> {
-        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
         let (entered, entered_time) =
             self.enter_state(name, st, &input, history, prev, resume.as_ref());
         let ctx = Context::for_state(&self.info, name, &st.kind, entered_time);
@@ -759,39 +715,17 @@ impl Exec<'_> {
         };
         let result = match &st.kind {
             StateKind::Wait(w) => {
-                self.wait_state(
-                    name,
-                    st,
-                    w,
-                    input,
-                    &ctx,
-                    vars,
-                    history,
-                    prev,
-                    at.frame,
-                    at.resume,
-                    jsonata,
-                    entered,
-                    entered_time,
-                )
-                .await
-            }
-            StateKind::Task(t) => {
-                self.task(name, st, t, input, ctx, vars, history, prev, at)
+                self.wait_state(s, w, input, &ctx, vars, history, prev, at)
                     .await
             }
+            StateKind::Task(t) => self.task(s, t, input, ctx, vars, history, prev, at).await,
             StateKind::Parallel(p) => {
-                self.parallel(name, st, p, input, ctx, vars, history, prev, at)
+                self.parallel(s, p, input, ctx, vars, history, prev, at)
                     .await
             }
-            StateKind::Map(m) => {
-                self.map(name, st, m, input, ctx, vars, history, prev, at)
-                    .await
-            }
+            StateKind::Map(m) => self.map(s, m, input, ctx, vars, history, prev, at).await,
             StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_) => {
-                self.simple_body(
-                    name, st, input, &mut None, &ctx, vars, history, prev, jsonata, entered,
-                )
+                self.simple_body(s, input, &mut None, &ctx, vars, history, prev, entered)
             }
         };
         self.leave_state(name, st, result, history, prev, entered, &mut None)
@@ -801,21 +735,20 @@ impl Exec<'_> {
     /// ResultPath and OutputPath (or the JSONata `Output`) to `Next`; a caught error goes to its
     /// catcher's `Next` with the error output already placed.
     #[allow(clippy::too_many_arguments)]
-    fn conclude_guarded<'m>(
+    fn conclude_guarded(
         &self,
-        outcome: Result<Value, (&'m Catcher, Value)>,
-        st: &State,
+        outcome: Result<Value, (usize, Value)>,
+        s: StateAt<'_>,
         (result_selector, result_path): (Option<&Template>, Option<&stepfn_asl::ResultPath>),
-        transition: &'m Transition,
-        jsonata: bool,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
-        (history, prev, name): (&History, &mut u64, &str),
-    ) -> Result<Step<'m>, StatesError> {
+        (history, prev): (&History, &mut u64),
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
         match outcome {
             Ok(result) => {
-                let out = if jsonata {
+                let out = if s.planned.jsonata {
                     self.jx_finish(st, &input, result, ctx, vars)
                 } else {
                     self.finish(st, result_selector, result_path, input, result, ctx, vars)
@@ -823,9 +756,12 @@ impl Exec<'_> {
                 let cell = AtomicU64::new(*prev);
                 self.note_eval_failure(&out, history, &cell, name);
                 *prev = cell.load(Relaxed);
-                Ok(step(transition, out?))
+                Ok(Step::normal(out?))
             }
-            Err((c, out)) => Ok(Step::Next(&c.next, out)),
+            Err((catcher, output)) => Ok(Step {
+                next: Next::Caught(catcher),
+                output,
+            }),
         }
     }
 
@@ -922,38 +858,32 @@ impl Exec<'_> {
         }
     }
 
-    fn choice<'m>(
+    fn choice(
         &self,
-        st: &'m State,
-        c: &'m stepfn_asl::Choice,
+        st: &State,
+        c: &stepfn_asl::Choice,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
         let env = Env { context: ctx, vars };
         let effective = paths::apply_io_path(st.input_path.as_ref(), input, &env)?;
-        let mut target = None;
-        let mut rule_assign = None;
-        for rule in &c.choices {
-            if choice::evaluate(&rule.condition, &effective, &env)? {
-                target = rule.next.as_deref();
-                rule_assign = rule.assign.as_ref();
-                break;
-            }
-        }
-        let target = match target.or(c.default.as_deref()) {
-            Some(t) => t,
-            None => return Err(StatesError::new(names::NO_CHOICE_MATCHED, "No Matches!")),
-        };
+        let matched = choice::matching_rule(c, &effective, &env)?;
         let mut assigned = self.assign(st, &effective, &env)?.unwrap_or_default();
-        if let Some(a) = rule_assign {
+        if let Some(a) = matched
+            .and_then(|i| c.choices.get(i))
+            .and_then(|r| r.assign.as_ref())
+        {
             assigned.extend(Self::eval_assign(&a.template, &effective, &env)?);
         }
-        let out = paths::apply_io_path(st.output_path.as_ref(), effective, &env)?;
+        let output = paths::apply_io_path(st.output_path.as_ref(), effective, &env)?;
         for (k, v) in assigned {
             vars.set(k, v);
         }
-        Ok(Step::Next(target, out))
+        Ok(Step {
+            next: Next::Choice(matched),
+            output,
+        })
     }
 }
 

@@ -6,21 +6,21 @@ use super::*;
 
 impl Exec<'_> {
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn parallel<'m>(
+    pub(super) async fn parallel(
         &self,
-        name: &'m str,
-        st: &'m State,
-        p: &'m Parallel,
+        s: StateAt<'_>,
+        p: &Parallel,
         input: Value,
         ctx: Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
         at: At<'_>,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
         let entered_at = at.entered;
         let prev_cell = AtomicU64::new(*prev);
-        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let jsonata = s.planned.jsonata;
         let park = self.park(
             at.frame,
             name,
@@ -109,7 +109,8 @@ impl Exec<'_> {
                             };
                             park.set(raw_input, vars, pos);
                         }
-                        let branches = p.branches.iter().enumerate().map(|(i, b)| {
+                        let branches = (0..p.branches.len()).map(|i| {
+                            let branch = s.child(i);
                             let eff = eff.clone();
                             let outer = outer.clone();
                             let key = frame.map(|f| child_key(f, name, '@', i));
@@ -126,8 +127,8 @@ impl Exec<'_> {
                                 let mut bprev = started;
                                 let r = self
                                     .run_scope(
-                                        &b.states,
-                                        &b.start_at,
+                                        branch?,
+                                        None,
                                         eff,
                                         &mut vars,
                                         history,
@@ -170,14 +171,12 @@ impl Exec<'_> {
         }
         self.conclude_guarded(
             outcome?,
-            st,
+            s,
             (p.result_selector.as_ref(), p.result_path.as_ref()),
-            &p.transition,
-            jsonata,
             input,
             &ctx,
             vars,
-            (history, prev, name),
+            (history, prev),
         )
     }
 }

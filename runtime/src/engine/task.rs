@@ -8,10 +8,10 @@ impl Exec<'_> {
     /// Runs `attempt` under the state's Retry and Catch. On a caught error, returns the catcher
     /// and the error output placed into the raw input.
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn with_retry<'m, F, Fut>(
+    pub(super) async fn with_retry<F, Fut>(
         &self,
-        retry: &'m [Retrier],
-        catch: &'m [Catcher],
+        retry: &[Retrier],
+        catch: &[Catcher],
         raw_input: &Value,
         ctx: &Context<'_>,
         jsonata: bool,
@@ -19,7 +19,7 @@ impl Exec<'_> {
         park: Option<Park<'_>>,
         resume: Option<&Pos>,
         mut attempt: F,
-    ) -> Result<Result<Value, (&'m Catcher, Value)>, StatesError>
+    ) -> Result<Result<Value, (usize, Value)>, StatesError>
     where
         F: FnMut(&RetryCk, &Variables) -> Fut,
         Fut: std::future::Future<Output = Result<Value, StatesError>>,
@@ -81,7 +81,7 @@ impl Exec<'_> {
                         let error_output = json!({"Error": e.error, "Cause": e.cause});
                         if jsonata {
                             let out = self.jx_catch(c, raw_input, error_output, ctx, vars)?;
-                            return Ok(Err((c, out)));
+                            return Ok(Err((i, out)));
                         }
                         let env = Env { context: ctx, vars };
                         if let Some(a) = &c.assign {
@@ -95,7 +95,7 @@ impl Exec<'_> {
                             raw_input.clone(),
                             error_output,
                         )?;
-                        return Ok(Err((c, out)));
+                        return Ok(Err((i, out)));
                     }
                     return Err(e);
                 }
@@ -132,18 +132,18 @@ impl Exec<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn task<'m>(
+    pub(super) async fn task(
         &self,
-        name: &'m str,
-        st: &'m State,
-        t: &'m Task,
+        s: StateAt<'_>,
+        t: &Task,
         input: Value,
         ctx: Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
         at: At<'_>,
-    ) -> Result<Step<'m>, StatesError> {
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
         let (resource_type, resource) = resource_parts(&t.resource);
         let lambda = t.resource.starts_with("arn:aws:lambda:");
         let ev = |task: EventType, lambda_name: EventType| if lambda { lambda_name } else { task };
@@ -152,7 +152,7 @@ impl Exec<'_> {
             _ => None,
         };
         let prev_cell = AtomicU64::new(*prev);
-        let jsonata = self.ql(st) == QueryLanguage::Jsonata;
+        let jsonata = s.planned.jsonata;
         let park = self.park(
             at.frame,
             name,
@@ -381,14 +381,12 @@ impl Exec<'_> {
         *prev = prev_cell.load(Relaxed);
         self.conclude_guarded(
             outcome?,
-            st,
+            s,
             (t.result_selector.as_ref(), t.result_path.as_ref()),
-            &t.transition,
-            jsonata,
             input,
             &ctx,
             vars,
-            (history, prev, name),
+            (history, prev),
         )
     }
 }

@@ -6,30 +6,32 @@ use super::*;
 
 impl Exec<'_> {
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn wait_state<'m>(
+    pub(super) async fn wait_state(
         &self,
-        name: &'m str,
-        st: &'m State,
-        w: &'m Wait,
+        s: StateAt<'_>,
+        w: &Wait,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
         history: &History,
         prev: &mut u64,
-        frame: Option<&str>,
-        resume: Option<Pos>,
-        jsonata: bool,
-        entered: u64,
-        entered_time: jiff::Timestamp,
-    ) -> Result<Step<'m>, StatesError> {
+        at: At<'_>,
+    ) -> Result<Step, StatesError> {
+        let (name, st) = (s.name, s.state);
+        let At {
+            frame,
+            resume,
+            entered,
+            entered_time,
+        } = at;
         if let Some(Pos::Wait {
             until_ms, output, ..
         }) = resume
         {
             tokio::time::sleep(durable::until(&self.clock, until_ms)).await;
-            return Ok(step(&w.transition, output));
+            return Ok(Step::normal(output));
         }
-        let (delay, next) = if jsonata {
+        let (delay, next) = if s.planned.jsonata {
             self.jx_wait(st, w, input, ctx, vars)?
         } else {
             self.wait(st, w, input, ctx, vars)?
@@ -39,9 +41,7 @@ impl Exec<'_> {
         }
         let cell = AtomicU64::new(*prev);
         if let Some(park) = self.park(frame, name, history, &cell, entered, entered_time) {
-            let output = match &next {
-                Step::Next(_, v) | Step::End(v) => v.clone(),
-            };
+            let output = next.output.clone();
             let until_ms = self.clock.now().as_millisecond() + delay.as_millis() as i64;
             let pos = Pos::Wait {
                 entered,
@@ -57,14 +57,14 @@ impl Exec<'_> {
 
     /// A Wait: its delay and where it goes after (variables already assigned: nothing can read
     /// them while it sleeps).
-    pub(super) fn wait<'m>(
+    pub(super) fn wait(
         &self,
-        st: &'m State,
-        w: &'m Wait,
+        st: &State,
+        w: &Wait,
         input: Value,
         ctx: &Context<'_>,
         vars: &mut Variables,
-    ) -> Result<(Duration, Step<'m>), StatesError> {
+    ) -> Result<(Duration, Step), StatesError> {
         let (delay, out, assigned) = {
             let env = Env { context: ctx, vars };
             let effective = paths::apply_io_path(st.input_path.as_ref(), input, &env)?;
@@ -78,7 +78,7 @@ impl Exec<'_> {
                 vars.set(k, v);
             }
         }
-        Ok((delay, step(&w.transition, out)))
+        Ok((delay, Step::normal(out)))
     }
 
     pub(super) fn wait_duration(
