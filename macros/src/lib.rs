@@ -31,10 +31,7 @@ fn expand(input: &ast::Input) -> proc_macro2::TokenStream {
     for w in &input.workflows {
         let lowered = lower::workflow(w);
         out.extend(match check::check(w, &lowered) {
-            Ok(sm) => codegen::workflow(w, &lowered, &sm)
-                .into_iter()
-                .chain(mock::items(w, &lowered))
-                .collect(),
+            Ok(sm) => codegen::workflow(w, &lowered, &sm),
             Err(e) => fallback::workflow(w, e),
         });
     }

@@ -4,6 +4,7 @@
 
 use crate::engine::tasks::{TaskError, TaskRegistry};
 use crate::typecheck::{JsonInput, Reaches};
+use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
@@ -16,9 +17,9 @@ use std::future::Future;
 )]
 pub trait TaskFn<Shape>: Send + Sync + 'static {
     /// The input type.
-    type Input;
+    type Input: 'static;
     /// The output type.
-    type Output;
+    type Output: 'static;
     /// The error type.
     type Error;
     /// The future of one call.
@@ -26,6 +27,9 @@ pub trait TaskFn<Shape>: Send + Sync + 'static {
 
     /// Calls the handler.
     fn call_task(&self, input: Self::Input) -> Self::Future;
+
+    /// Calls the handler, its future boxed and its error a [`TaskError`] (as a mock's).
+    fn call_boxed(&self, input: Self::Input) -> BoxFuture<'static, Result<Self::Output, TaskError>>;
 
     /// Registers the handler for `resource` (the interpreter calls it through JSON).
     fn register_task(self, registry: &mut TaskRegistry, resource: &str)
@@ -67,6 +71,11 @@ where
         self(input)
     }
 
+    fn call_boxed(&self, input: I) -> BoxFuture<'static, Result<O, TaskError>> {
+        let fut = self(input);
+        Box::pin(async move { fut.await.map_err(Into::into) })
+    }
+
     fn register_task(self, registry: &mut TaskRegistry, resource: &str) {
         registry.register(resource, self);
     }
@@ -87,6 +96,10 @@ impl<F: NotAHandler + Send + Sync + 'static> TaskFn<NoShape> for F {
     type Future = std::future::Pending<Result<NoShape, NoShape>>;
 
     fn call_task(&self, input: NoShape) -> Self::Future {
+        match input {}
+    }
+
+    fn call_boxed(&self, input: NoShape) -> BoxFuture<'static, Result<NoShape, TaskError>> {
         match input {}
     }
 
