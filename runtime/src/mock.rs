@@ -5,7 +5,7 @@ use crate::engine::tasks::{TaskError, TaskRegistry};
 use crate::engine::{ExecutionOptions, ExecutionResult, Interpreter};
 use crate::task_fn::TaskFn;
 use crate::workflow::{output_of, RunError, Workflow};
-use futures::future::{BoxFuture, Either, ErrInto, TryFutureExt};
+use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::any::{Any, TypeId};
@@ -61,25 +61,6 @@ pub fn call_mocked<F: TaskFn<S>, S>(
     match mock {
         Some(m) => m(input),
         None => handler.call_boxed(input),
-    }
-}
-
-/// A handler's call in the compiled form: the handler's own future, or in a mocked run its
-/// mock's (boxed). One future either way, so the generated code awaits it at one point.
-pub type TaskCall<Fut, O> =
-    Either<ErrInto<Fut, TaskError>, BoxFuture<'static, Result<O, TaskError>>>;
-
-/// Calls `handler` (the generated code calls every handler through this): directly when the
-/// run has no mocks, which costs a branch, else through [`call_mocked`].
-#[inline(always)]
-pub fn call_task<F: TaskFn<S>, S>(
-    mocks: Option<&Mocks>,
-    handler: &F,
-    input: F::Input,
-) -> TaskCall<F::Future, F::Output> {
-    match mocks {
-        None => Either::Left(handler.call_task(input).err_into()),
-        Some(m) => Either::Right(call_mocked(m, handler, input)),
     }
 }
 

@@ -21,7 +21,7 @@ pub trait TaskFn<Shape>: Send + Sync + 'static {
     /// The output type.
     type Output: 'static;
     /// The error type.
-    type Error: Into<TaskError>;
+    type Error;
     /// The future of one call.
     type Future: Future<Output = Result<Self::Output, Self::Error>> + Send + 'static;
 
@@ -29,8 +29,7 @@ pub trait TaskFn<Shape>: Send + Sync + 'static {
     fn call_task(&self, input: Self::Input) -> Self::Future;
 
     /// Calls the handler, its future boxed and its error a [`TaskError`] (as a mock's).
-    fn call_boxed(&self, input: Self::Input)
-        -> BoxFuture<'static, Result<Self::Output, TaskError>>;
+    fn call_boxed(&self, input: Self::Input) -> BoxFuture<'static, Result<Self::Output, TaskError>>;
 
     /// Registers the handler for `resource` (the interpreter calls it through JSON).
     fn register_task(self, registry: &mut TaskRegistry, resource: &str)
@@ -89,12 +88,6 @@ pub trait NotAHandler {}
 
 /// The `Shape` of the impl that never applies.
 pub enum NoShape {}
-
-impl From<NoShape> for TaskError {
-    fn from(n: NoShape) -> Self {
-        match n {}
-    }
-}
 
 impl<F: NotAHandler + Send + Sync + 'static> TaskFn<NoShape> for F {
     type Input = NoShape;

@@ -62,9 +62,7 @@ static MOCKED: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// The backtrace of the one call of the mock replacing `probe` in a run of `mock`, and the
 /// states entered.
-async fn mocked_trace<W: Workflow<Input = u64, Output = u64>>(
-    mock: Mock<W>,
-) -> (String, Vec<String>) {
+async fn mocked_trace<W: Workflow<Input = u64, Output = u64>>(mock: Mock<W>) -> (String, Vec<String>) {
     MOCKED.lock().unwrap().clear();
     let result = mock
         .handler(probe, |n| async move {
@@ -75,18 +73,10 @@ async fn mocked_trace<W: Workflow<Input = u64, Output = u64>>(
         .run_with(1, ExecutionOptions::default())
         .await
         .expect("probe is a handler of the workflow");
-    assert_eq!(
-        result.output,
-        Some(serde_json::json!(11)),
-        "the mock answered, not probe"
-    );
+    assert_eq!(result.output, Some(serde_json::json!(11)), "the mock answered, not probe");
     let seen = MOCKED.lock().unwrap();
     assert_eq!(seen.len(), 1, "the mock runs once");
-    let entered = result
-        .states_entered()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    let entered = result.states_entered().into_iter().map(str::to_string).collect();
     (seen[0].clone(), entered)
 }
 
