@@ -36,9 +36,7 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
         .iter()
         .map(|t| (t.resource.clone(), t.handler.clone()))
         .collect();
-    let compiled = crate::compile::not_compilable(sm, &handlers);
-    let mock_items = crate::mock::items(w, lowered, compiled.is_none());
-    let (compiled_items, compiled_impl) = match compiled {
+    let (compiled_items, compiled_impl) = match crate::compile::not_compilable(sm, &handlers) {
         Some(why) => {
             let note = format!("not compiled: {why}; runs in the interpreter");
             (
@@ -70,19 +68,7 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
                         data: ::stepfn::__private::compiled::Data,
                         options: ::stepfn::ExecutionOptions,
                     ) -> ::stepfn::ExecutionResult {
-                        #name::run_compiled_mocked(data, options, ::core::option::Option::None).await
-                    }
-
-                    /// Runs one execution of the compiled workflow, with some handlers mocked
-                    /// (`stepfn::Mock`).
-                    #[doc(hidden)]
-                    pub async fn run_compiled_mocked(
-                        data: ::stepfn::__private::compiled::Data,
-                        options: ::stepfn::ExecutionOptions,
-                        mocks: ::core::option::Option<::std::sync::Arc<::stepfn::__private::Mocks>>,
-                    ) -> ::stepfn::ExecutionResult {
                         let (cx, mut prev, data) = ::stepfn::__private::compiled::Execution::start(#name_str, data, &options, #uses_context);
-                        let cx = cx.with_mocks(mocks);
                         let data = match data {
                             ::core::result::Result::Ok(data) => data,
                             ::core::result::Result::Err(e) => return cx.finish(::core::result::Result::Err(e)),
@@ -159,8 +145,6 @@ pub fn workflow(w: &Workflow, lowered: &Lowered, sm: &stepfn_asl::StateMachine) 
         }
 
         #compiled_items
-
-        #mock_items
 
         #flows
     }

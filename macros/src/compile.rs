@@ -365,9 +365,6 @@ impl Gen<'_> {
                         // Every use of a handler is a `TaskFn` call spanned on it: a handler of
                         // the wrong shape gets one error (rustc merges the identical ones).
                         let call = quote_spanned!(span=> ::stepfn::__private::TaskFn::call_task);
-                        // A mocked run (`stepfn::Mock`) calls the handler through its mocks.
-                        let mocked = quote_spanned!(span=> ::stepfn::__private::call_mocked);
-                        let mocks = Ident::new("mocks", Span::mixed_site());
                         let href = quote_spanned!(span=> &#handler);
                         let entered = Ident::new("entered", Span::mixed_site());
                         // Each state in its own block: its locals end with it, so the scope's
@@ -384,10 +381,7 @@ impl Gen<'_> {
                                     let ::core::result::Result::Ok(#input) = #input else {
                                         return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#input));
                                     };
-                                    let #result = match #h_cx.mocks() {
-                                        ::core::option::Option::None => #run.#result_fn(#h_prev, #call(#href, #input).#await_kw),
-                                        ::core::option::Option::Some(#mocks) => #run.#result_fn(#h_prev, #mocked(#mocks, #href, #input).#await_kw),
-                                    };
+                                    let #result = #run.#result_fn(#h_prev, #call(#href, #input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
                                         return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#result));
                                     };
@@ -402,10 +396,7 @@ impl Gen<'_> {
                                     let ::core::result::Result::Ok((#run, #input)) = #entered else {
                                         return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#entered));
                                     };
-                                    let #result = match #h_cx.mocks() {
-                                        ::core::option::Option::None => #run.#result_fn(#h_prev, #call(#href, #input).#await_kw),
-                                        ::core::option::Option::Some(#mocks) => #run.#result_fn(#h_prev, #mocked(#mocks, #href, #input).#await_kw),
-                                    };
+                                    let #result = #run.#result_fn(#h_prev, #call(#href, #input).#await_kw);
                                     let ::core::result::Result::Ok(#out) = #result else {
                                         return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#result));
                                     };
@@ -431,8 +422,6 @@ impl Gen<'_> {
                     let handler = &self.handlers[&t.resource];
                     let span = syn::spanned::Spanned::span(handler);
                     let call = quote_spanned!(span=> ::stepfn::__private::TaskFn::call_task);
-                    let mocked = quote_spanned!(span=> ::stepfn::__private::call_mocked);
-                    let mocks = Ident::new("mocks", Span::mixed_site());
                     let href = quote_spanned!(span=> &#handler);
                     let next = after(st.transition());
                     let catches = caught(&t.catch);
@@ -444,16 +433,9 @@ impl Gen<'_> {
                                 let ::core::result::Result::Ok(#h_input) = #h_input else {
                                     return ::core::result::Result::Err(::stepfn::__private::compiled::error_of(#h_input));
                                 };
-                                match #h_cx.mocks() {
-                                    ::core::option::Option::None => match #call(#href, #h_input).await {
-                                        ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::__private::compiled::Data::typed(#h_out)),
-                                        ::core::result::Result::Err(#h_e) => ::core::result::Result::Err(::stepfn::StatesError::from(::core::convert::Into::<::stepfn::TaskError>::into(#h_e))),
-                                    },
-                                    // A mocked run (`stepfn::Mock`) calls the handler through its mocks.
-                                    ::core::option::Option::Some(#mocks) => match #mocked(#mocks, #href, #h_input).await {
-                                        ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::__private::compiled::Data::typed(#h_out)),
-                                        ::core::result::Result::Err(#h_e) => ::core::result::Result::Err(::stepfn::StatesError::from(#h_e)),
-                                    },
+                                match #call(#href, #h_input).await {
+                                    ::core::result::Result::Ok(#h_out) => ::core::result::Result::Ok(::stepfn::__private::compiled::Data::typed(#h_out)),
+                                    ::core::result::Result::Err(#h_e) => ::core::result::Result::Err(::stepfn::StatesError::from(::core::convert::Into::<::stepfn::TaskError>::into(#h_e))),
                                 }
                             })
                             .await?;

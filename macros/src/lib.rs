@@ -31,7 +31,10 @@ fn expand(input: &ast::Input) -> proc_macro2::TokenStream {
     for w in &input.workflows {
         let lowered = lower::workflow(w);
         out.extend(match check::check(w, &lowered) {
-            Ok(sm) => codegen::workflow(w, &lowered, &sm),
+            Ok(sm) => codegen::workflow(w, &lowered, &sm)
+                .into_iter()
+                .chain(mock::items(w, &lowered))
+                .collect(),
             Err(e) => fallback::workflow(w, e),
         });
     }

@@ -5,9 +5,8 @@ use crate::lower::Lowered;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
-/// The `mock()` constructor of workflow `w`, listing each handler once; a `compiled` workflow's
-/// mocked runs take its generated code (`run_compiled_mocked`).
-pub fn items(w: &crate::ast::Workflow, lowered: &Lowered, compiled: bool) -> TokenStream {
+/// The `mock()` constructor of workflow `w`, listing each handler once.
+pub fn items(w: &crate::ast::Workflow, lowered: &Lowered) -> TokenStream {
     let name = &w.name;
     let mut seen = std::collections::HashSet::new();
     let entries = lowered
@@ -20,20 +19,13 @@ pub fn items(w: &crate::ast::Workflow, lowered: &Lowered, compiled: bool) -> Tok
             let path = handler.to_token_stream().to_string().replace(' ', "");
             quote! { ::stepfn::__private::mock_entry(&#handler, #resource, #path) }
         });
-    let runner = compiled.then(|| {
-        quote! {
-            .compiled(|data, options, mocks| ::std::boxed::Box::pin(
-                #name::run_compiled_mocked(data, options, ::core::option::Option::Some(mocks))
-            ))
-        }
-    });
     quote! {
         impl #name {
             /// A test run of this workflow with some handlers replaced by closures: see
             /// [`stepfn::Mock`].
             #[allow(dead_code)]
             pub fn mock() -> ::stepfn::Mock<Self> {
-                ::stepfn::Mock::new(::std::vec![#(#entries),*]) #runner
+                ::stepfn::Mock::new(::std::vec![#(#entries),*])
             }
         }
     }

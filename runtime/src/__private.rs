@@ -2,7 +2,7 @@
 
 pub use serde_json;
 
-pub use crate::mock::{call_mocked, mock_entry, MockRunner, Mocks};
+pub use crate::mock::mock_entry;
 
 /// Parses a workflow's ASL text, which the macro validated at compile time.
 pub fn asl_value(text: &str) -> serde_json::Value {

@@ -176,8 +176,6 @@ pub struct Execution {
     needs_time: bool,
     /// The execution's tracing span (disabled when no subscriber listens).
     span: tracing::Span,
-    /// The mocked handlers of a mocked run ([`crate::Mock`]).
-    mocks: Option<Arc<crate::mock::Mocks>>,
 }
 
 /// Where a state continues.
@@ -296,7 +294,6 @@ impl Execution {
             payload_limit: options.payload_limit,
             needs_time,
             span,
-            mocks: None,
         };
         let mut started = 0;
         cx.record(&mut started, EventType::ExecutionStarted, || {
@@ -317,19 +314,6 @@ impl Execution {
             (_, input) => Ok(input),
         };
         (cx, started, input)
-    }
-
-    /// The execution with mocked handlers (a mocked run; `None`: the handlers themselves).
-    pub fn with_mocks(mut self, mocks: Option<Arc<crate::mock::Mocks>>) -> Self {
-        self.mocks = mocks;
-        self
-    }
-
-    /// The mocked handlers of a mocked run: the generated code calls handlers through them
-    /// when there are some, else directly.
-    #[inline(always)]
-    pub fn mocks(&self) -> Option<&crate::mock::Mocks> {
-        self.mocks.as_deref()
     }
 
     fn check_size(&self, v: &Value, what: &str) -> Result<(), StatesError> {

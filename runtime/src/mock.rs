@@ -1,18 +1,13 @@
 //! Test runs of a `workflow!` workflow with some task handlers replaced: [`Mock`].
 
-use crate::compiled::Data;
 use crate::engine::tasks::{TaskError, TaskRegistry};
 use crate::engine::{ExecutionOptions, ExecutionResult, Interpreter};
-use crate::task_fn::TaskFn;
 use crate::workflow::{output_of, RunError, Workflow};
-use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::any::TypeId;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 /// One handler of a workflow, as `workflow!` lists it for [`Mock`]: its function item's type,
 /// the resource it answers and its path as written.
@@ -36,45 +31,11 @@ pub fn mock_entry<F: 'static>(
     }
 }
 
-/// A mocked handler as the compiled form calls it.
-type MockFn<I, O> = Arc<dyn Fn(I) -> BoxFuture<'static, Result<O, TaskError>> + Send + Sync>;
-
-/// The handlers replaced in a mocked run, by their function item's type: the compiled form of a
-/// mocked run looks each handler up here ([`call_mocked`]); a run without mocks has none and
-/// calls its handlers directly.
-#[derive(Default)]
-pub struct Mocks {
-    by_handler: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
-}
-
-/// Calls `handler`'s mock in `mocks`, or `handler` itself when it has none (the generated code
-/// of a mocked run calls each handler through this).
-pub fn call_mocked<F: TaskFn<S>, S>(
-    mocks: &Mocks,
-    handler: &F,
-    input: F::Input,
-) -> BoxFuture<'static, Result<F::Output, TaskError>> {
-    let mock = mocks
-        .by_handler
-        .get(&TypeId::of::<F>())
-        .and_then(|m| m.downcast_ref::<MockFn<F::Input, F::Output>>());
-    match mock {
-        Some(m) => m(input),
-        None => handler.call_boxed(input),
-    }
-}
-
-/// Runs a compiled workflow's generated code with mocked handlers (`workflow!` makes one for each
-/// compiled workflow).
-pub type MockRunner = fn(Data, ExecutionOptions, Arc<Mocks>) -> BoxFuture<'static, ExecutionResult>;
-
 /// A run of workflow `W` with some of its handlers replaced by closures, made by `W::mock()`.
 ///
 /// [`Mock::handler`] takes the handler's function item and its replacement: the closure's input
-/// and output types must be the handler's (a compile error otherwise). The run takes the path
-/// [`crate::run`] takes — the generated code when `workflow!` compiled the workflow
-/// ([`Workflow::COMPILED`]), else the interpreter — with the mocks called instead of the handlers
-/// they replace and the workflow's other handlers as they are; it records the history, so
+/// and output types must be the handler's (a compile error otherwise). The run goes through the
+/// interpreter, with the workflow's other handlers as they are; it records the history, so
 /// [`ExecutionResult::states_entered`] gives the path taken.
 ///
 /// A closure whose input is not the handler's input type does not compile:
@@ -121,12 +82,7 @@ pub type MockRunner = fn(Data, ExecutionOptions, Arc<Mocks>) -> BoxFuture<'stati
 #[doc = include_str!("../docs/testing.md")]
 pub struct Mock<W> {
     entries: Vec<MockEntry>,
-    /// The handlers for the interpreter, mocks included.
     tasks: TaskRegistry,
-    /// The mocks for the compiled form.
-    mocks: Mocks,
-    /// The compiled form, when there is one.
-    compiled: Option<MockRunner>,
     /// Functions given to [`Mock::handler`] that are not handlers of `W`.
     unknown: Vec<&'static str>,
     _workflow: PhantomData<fn() -> W>,
@@ -138,18 +94,9 @@ impl<W: Workflow> Mock<W> {
         Self {
             entries,
             tasks: W::tasks(),
-            mocks: Mocks::default(),
-            compiled: None,
             unknown: Vec::new(),
             _workflow: PhantomData,
         }
-    }
-
-    /// Runs the compiled form with `runner` (generated `W::mock()` calls this when `W` is
-    /// compiled).
-    pub fn compiled(mut self, runner: MockRunner) -> Self {
-        self.compiled = Some(runner);
-        self
     }
 
     /// Replaces `handler` (a handler of `W`, by its function item) with `mock`, which takes the
@@ -171,19 +118,19 @@ impl<W: Workflow> Mock<W> {
             .filter(|e| e.id == id)
             .map(|e| e.resource)
             .collect();
-        if resources.is_empty() {
-            self.unknown.push(std::any::type_name::<F>());
-            return self;
+        match resources.as_slice() {
+            [] => self.unknown.push(std::any::type_name::<F>()),
+            [one] => {
+                self.tasks.register(*one, mock);
+            }
+            many => {
+                let mock = std::sync::Arc::new(mock);
+                for r in many {
+                    let m = mock.clone();
+                    self.tasks.register(*r, move |i: I| m(i));
+                }
+            }
         }
-        let mock: MockFn<I, O> = Arc::new(move |i: I| {
-            let fut = mock(i);
-            Box::pin(async move { fut.await.map_err(Into::into) })
-        });
-        for r in resources {
-            let m = mock.clone();
-            self.tasks.register(r, move |i: I| m(i));
-        }
-        self.mocks.by_handler.insert(id, Box::new(mock));
         self
     }
 
@@ -198,10 +145,7 @@ impl<W: Workflow> Mock<W> {
         self,
         input: W::Input,
         options: ExecutionOptions,
-    ) -> Result<ExecutionResult, RunError>
-    where
-        W::Input: 'static,
-    {
+    ) -> Result<ExecutionResult, RunError> {
         if !self.unknown.is_empty() {
             return Err(RunError::Input(format!(
                 "`{}` is not a task handler of the workflow `{}` (its handlers: {})",
@@ -210,19 +154,13 @@ impl<W: Workflow> Mock<W> {
                 self.handlers().collect::<Vec<_>>().join(", ")
             )));
         }
-        if let Some(run) = self.compiled {
-            return Ok(run(Data::typed(input), options, Arc::new(self.mocks)).await);
-        }
         let input = serde_json::to_value(input).map_err(|e| RunError::Input(e.to_string()))?;
         let interpreter = Interpreter::new(W::state_machine(), W::NAME, self.tasks);
         Ok(interpreter.execute(input, options).await)
     }
 
     /// Runs one execution and returns its typed output.
-    pub async fn run(self, input: W::Input) -> Result<W::Output, RunError>
-    where
-        W::Input: 'static,
-    {
+    pub async fn run(self, input: W::Input) -> Result<W::Output, RunError> {
         output_of::<W>(self.run_with(input, ExecutionOptions::default()).await?)
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::engine::tasks::{TaskError, TaskRegistry};
 use crate::typecheck::{JsonInput, Reaches};
-use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
@@ -17,9 +16,9 @@ use std::future::Future;
 )]
 pub trait TaskFn<Shape>: Send + Sync + 'static {
     /// The input type.
-    type Input: 'static;
+    type Input;
     /// The output type.
-    type Output: 'static;
+    type Output;
     /// The error type.
     type Error;
     /// The future of one call.
@@ -27,9 +26,6 @@ pub trait TaskFn<Shape>: Send + Sync + 'static {
 
     /// Calls the handler.
     fn call_task(&self, input: Self::Input) -> Self::Future;
-
-    /// Calls the handler, its future boxed and its error a [`TaskError`] (as a mock's).
-    fn call_boxed(&self, input: Self::Input) -> BoxFuture<'static, Result<Self::Output, TaskError>>;
 
     /// Registers the handler for `resource` (the interpreter calls it through JSON).
     fn register_task(self, registry: &mut TaskRegistry, resource: &str)
@@ -71,11 +67,6 @@ where
         self(input)
     }
 
-    fn call_boxed(&self, input: I) -> BoxFuture<'static, Result<O, TaskError>> {
-        let fut = self(input);
-        Box::pin(async move { fut.await.map_err(Into::into) })
-    }
-
     fn register_task(self, registry: &mut TaskRegistry, resource: &str) {
         registry.register(resource, self);
     }
@@ -96,10 +87,6 @@ impl<F: NotAHandler + Send + Sync + 'static> TaskFn<NoShape> for F {
     type Future = std::future::Pending<Result<NoShape, NoShape>>;
 
     fn call_task(&self, input: NoShape) -> Self::Future {
-        match input {}
-    }
-
-    fn call_boxed(&self, input: NoShape) -> BoxFuture<'static, Result<NoShape, TaskError>> {
         match input {}
     }
 
