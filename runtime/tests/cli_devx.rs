@@ -192,9 +192,8 @@ fn run_with_db_fails_at_start_without_a_handler() {
             .args(extra)
             .output()
             .expect("run stepfn");
-        let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))
-        });
+        let printed: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code(), printed)
     };
     let in_memory = run(&[]);

@@ -119,12 +119,19 @@ async fn a_placeholder_without_handler_fails_a_durable_start() {
         .execute(json!({"x": 2}), stepfn::ExecutionOptions::default())
         .await;
     assert_eq!(in_memory.error.as_deref(), Some("States.Runtime"));
-    assert!(in_memory.cause.as_deref().unwrap_or_default().contains("${bill}"));
+    assert!(in_memory
+        .cause
+        .as_deref()
+        .unwrap_or_default()
+        .contains("${bill}"));
 
     let rt = Runtime::in_memory();
     rt.register("Billing", billing(), TaskRegistry::new())
         .unwrap();
-    let arn = rt.start("Billing", json!({"x": 2}), Some("b-1")).await.unwrap();
+    let arn = rt
+        .start("Billing", json!({"x": 2}), Some("b-1"))
+        .await
+        .unwrap();
     let d = rt.describe(&arn).await.unwrap();
     assert_eq!(d.status(), ExecutionStatus::Failed, "failed at once");
     assert_eq!(d.record.error, in_memory.error);
@@ -142,18 +149,27 @@ async fn a_placeholder_without_handler_fails_a_durable_start() {
         failed["executionFailedEventDetails"]["cause"].as_str(),
         in_memory.cause.as_deref()
     );
-    assert_eq!(rt.wait(&arn).await.unwrap().status(), ExecutionStatus::Failed);
+    assert_eq!(
+        rt.wait(&arn).await.unwrap().status(),
+        ExecutionStatus::Failed
+    );
 
     // Still no handler: a redrive fails the same way, at once.
     rt.redrive(&arn).await.unwrap();
     let d = rt.describe(&arn).await.unwrap();
-    assert_eq!((d.status(), d.record.cause), (ExecutionStatus::Failed, in_memory.cause));
+    assert_eq!(
+        (d.status(), d.record.cause),
+        (ExecutionStatus::Failed, in_memory.cause)
+    );
 
     let mut tasks = TaskRegistry::new();
     tasks.register_json("${bill}", |v| async move { Ok(v) });
     rt.register("Billing", billing(), tasks).unwrap();
     rt.redrive(&arn).await.unwrap();
-    assert_eq!(rt.describe(&arn).await.unwrap().status(), ExecutionStatus::Running);
+    assert_eq!(
+        rt.describe(&arn).await.unwrap().status(),
+        ExecutionStatus::Running
+    );
     rt.stop(&arn, None, None).await.unwrap();
 }
 
@@ -167,7 +183,10 @@ async fn task_tokens_need_no_handler_in_a_durable_start() {
     rt.register("Billing", billing(), tasks).unwrap();
     let arn = rt.start("Billing", json!({"x": 2}), None).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    assert_eq!(rt.describe(&arn).await.unwrap().status(), ExecutionStatus::Running);
+    assert_eq!(
+        rt.describe(&arn).await.unwrap().status(),
+        ExecutionStatus::Running
+    );
     let history = rt.full_history(&arn).await.unwrap();
     assert!(
         history.iter().any(|e| e["type"] == "TaskSubmitted"),

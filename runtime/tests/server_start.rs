@@ -42,8 +42,8 @@ async fn a_placeholder_without_handler_fails_at_start_through_the_api() {
         .as_str()
         .unwrap()
         .to_string();
-    let arn = api(addr, "StartExecution", json!({"stateMachineArn": sm})).await["executionArn"]
-        .clone();
+    let arn =
+        api(addr, "StartExecution", json!({"stateMachineArn": sm})).await["executionArn"].clone();
     assert!(arn.is_string(), "{arn}");
     let d = api(addr, "DescribeExecution", json!({"executionArn": arn})).await;
     assert_eq!(d["status"], "FAILED", "{d}");
@@ -58,7 +58,10 @@ async fn a_placeholder_without_handler_fails_at_start_through_the_api() {
         .filter_map(|e| e["type"].as_str())
         .collect();
     assert_eq!(types, ["ExecutionStarted", "ExecutionFailed"]);
-    assert_eq!(h["events"][1]["executionFailedEventDetails"]["cause"], cause);
+    assert_eq!(
+        h["events"][1]["executionFailedEventDetails"]["cause"],
+        cause
+    );
 
     // The mocked test case answers `${bill}`: it runs.
     let mocked = api(

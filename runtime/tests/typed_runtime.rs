@@ -120,9 +120,10 @@ async fn a_failed_execution_carries_its_error_and_cause() {
 /// and its history shows why.
 #[tokio::test]
 async fn a_typed_start_without_the_handler_fails_at_once() {
-    let in_memory = stepfn::Interpreter::new(Checkout::state_machine(), "Checkout", TaskRegistry::new())
-        .execute(json!(order("n-1", 1)), stepfn::ExecutionOptions::default())
-        .await;
+    let in_memory =
+        stepfn::Interpreter::new(Checkout::state_machine(), "Checkout", TaskRegistry::new())
+            .execute(json!(order("n-1", 1)), stepfn::ExecutionOptions::default())
+            .await;
     let rt = Runtime::in_memory();
     rt.register("Checkout", Checkout::state_machine(), TaskRegistry::new())
         .unwrap();
@@ -132,9 +133,21 @@ async fn a_typed_start_without_the_handler_fails_at_once() {
     let err = run.output().await.unwrap_err();
     assert_eq!(err.error(), Some("States.Runtime"));
     assert_eq!(err.cause(), in_memory.cause.as_deref());
-    assert!(err.cause().unwrap_or_default().contains("`Charge`"), "{err}");
-    let kinds: Vec<EventType> = run.history().await.unwrap().iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, [EventType::ExecutionStarted, EventType::ExecutionFailed]);
+    assert!(
+        err.cause().unwrap_or_default().contains("`Charge`"),
+        "{err}"
+    );
+    let kinds: Vec<EventType> = run
+        .history()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [EventType::ExecutionStarted, EventType::ExecutionFailed]
+    );
 }
 
 #[tokio::test]

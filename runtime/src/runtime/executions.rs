@@ -1,8 +1,8 @@
 //! Starting, running, resuming, stopping and redriving executions.
 
 use super::ExecutionDescription;
-use super::{check_name, execution_arn, lock, state_machine_arn, Machine, Running, Runtime};
 use super::RuntimeError;
+use super::{check_name, execution_arn, lock, state_machine_arn, Machine, Running, Runtime};
 use crate::engine::{ExecutionResult, ExecutionStatus, Interpreter};
 use crate::events::EventType;
 use crate::store::{Commit, ExecutionRecord, StatusChange, StoreError};

@@ -34,4 +34,3 @@ pub async fn api(addr: std::net::SocketAddr, action: &str, body: Value) -> Value
     assert_eq!(st, 200, "{action}: {text}");
     read_json(&text).unwrap()
 }
-
