@@ -6,27 +6,20 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use stepfn::quotas::{read_json, MAX_DEPTH};
-use stepfn::server::{Server, ServerConfig};
+use stepfn::server::ServerConfig;
 
 #[path = "support/http.rs"]
 mod support_http;
-use support_http::{api, http};
+use support_http::{api, http, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deep_output_reads_back_equal_through_the_api_and_the_console() {
     let db = std::env::temp_dir().join(format!("stepfn-deep-{}.db", uuid::Uuid::new_v4()));
-    let server = Server::bind(ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
+    let (addr, tx, task) = serve(ServerConfig {
         db: Some(db.clone()),
         ..ServerConfig::default()
     })
-    .await
-    .unwrap();
-    let addr = server.local_addr();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
+    .await;
 
     // A Choice loop wrapping `$.v` in an array MAX_DEPTH - 1 times (the object holding it is
     // one more level).

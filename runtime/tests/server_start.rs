@@ -5,11 +5,11 @@
 #![cfg(feature = "server")]
 
 use serde_json::json;
-use stepfn::server::{Server, ServerConfig};
+use stepfn::server::ServerConfig;
 
 #[path = "support/http.rs"]
 mod support_http;
-use support_http::api;
+use support_http::{api, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_placeholder_without_handler_fails_at_start_through_the_api() {
@@ -17,18 +17,11 @@ async fn a_placeholder_without_handler_fails_at_start_through_the_api() {
         "StateMachines": {"Billing": {"TestCases": {"Paid": {"Bill": "Ok"}}}},
         "MockedResponses": {"Ok": {"0": {"Return": {"paid": true}}}}
     });
-    let server = Server::bind(ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
+    let (addr, tx, task) = serve(ServerConfig {
         mock_config: Some(mocks),
         ..ServerConfig::default()
     })
-    .await
-    .unwrap();
-    let addr = server.local_addr();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
+    .await;
 
     let def = json!({"StartAt": "Bill", "States": {
         "Bill": {"Type": "Task", "Resource": "${bill}", "End": true}}});

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use stepfn::quotas::read_json;
+use stepfn::server::{Server, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One HTTP/1.1 request; the status and the body.
@@ -33,4 +34,27 @@ pub async fn api(addr: std::net::SocketAddr, action: &str, body: Value) -> Value
     let (st, text) = http(addr, &head, body.to_string().as_bytes()).await;
     assert_eq!(st, 200, "{action}: {text}");
     read_json(&text).unwrap()
+}
+
+/// `stepfn serve` with `config` on a free port of 127.0.0.1: its address, the sender that stops
+/// it, and its task.
+pub async fn serve(
+    config: ServerConfig,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let server = Server::bind(ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..config
+    })
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    (addr, tx, task)
 }
