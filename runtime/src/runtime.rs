@@ -43,6 +43,7 @@
 //! Parallel or Map level the rule is applied at every level.)
 
 use crate::engine::callbacks::Broker;
+use crate::engine::tasks::{start_problem_with, TaskTokens};
 use crate::engine::Interpreter;
 use crate::store::{MemoryStore, Store, StoreError};
 use crate::TaskRegistry;
@@ -130,6 +131,29 @@ pub fn check_name(name: &str) -> Result<(), RuntimeError> {
         Some(problem) => Err(RuntimeError::InvalidName(format!("`{name}`: {problem}"))),
     }
 }
+/// A registered state machine.
+#[derive(Clone)]
+struct Machine {
+    interpreter: Interpreter,
+    /// Why its durable executions fail at their start (a `${…}` Task without a handler), found
+    /// once, at registration.
+    start_problem: Option<crate::StatesError>,
+}
+
+impl Machine {
+    fn new(interpreter: Interpreter) -> Self {
+        let start_problem = start_problem_with(
+            &interpreter.machine().states,
+            interpreter.tasks(),
+            TaskTokens::Available,
+        );
+        Self {
+            interpreter,
+            start_problem,
+        }
+    }
+}
+
 struct Running {
     done: watch::Receiver<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -137,7 +161,7 @@ struct Running {
 
 struct Inner {
     store: Arc<dyn Store>,
-    machines: Mutex<HashMap<String, Interpreter>>,
+    machines: Mutex<HashMap<String, Machine>>,
     running: Mutex<HashMap<String, Running>>,
     broker: Arc<Broker>,
     /// Executions being redriven (guards against two redrives at once).
@@ -282,12 +306,15 @@ impl Runtime {
         lock(&self.inner.machines).remove(name).is_some()
     }
 
-    /// Registers an interpreter under `name`.
+    /// Registers an interpreter under `name`. A Task whose `${…}` placeholder resource has no
+    /// handler makes each new execution fail at its start with `States.Runtime`, naming the
+    /// state and the resource (task tokens are available here: activities and
+    /// `.waitForTaskToken` resources need no handler).
     pub fn register_interpreter(&self, name: &str, interpreter: Interpreter) {
-        lock(&self.inner.machines).insert(name.to_string(), interpreter);
+        lock(&self.inner.machines).insert(name.to_string(), Machine::new(interpreter));
     }
 
-    fn machine(&self, name: &str) -> Result<Interpreter, RuntimeError> {
+    fn machine(&self, name: &str) -> Result<Machine, RuntimeError> {
         lock(&self.inner.machines)
             .get(name)
             .cloned()

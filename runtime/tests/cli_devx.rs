@@ -173,3 +173,31 @@ fn validate_reports_graph_problems_with_the_rest_at_their_line_and_column() {
     ];
     assert_eq!(lines, expected, "{stderr}");
 }
+
+/// `stepfn run --db` with a `${…}` Task that has no handler: the execution fails at its start
+/// and prints what an in-memory run prints (`States.Runtime`, naming the state and resource).
+#[test]
+fn run_with_db_fails_at_start_without_a_handler() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_devx");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let def = dir.join("placeholder.asl.json");
+    let machine = serde_json::json!({"StartAt": "Bill", "States": {
+        "Bill": {"Type": "Task", "Resource": "${bill}", "End": true}}});
+    std::fs::write(&def, machine.to_string()).expect("write the definition");
+    let db = dir.join("placeholder.db");
+    let _ = std::fs::remove_file(&db);
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_stepfn"))
+            .args(["run", def.to_str().unwrap(), "--input", "{}"])
+            .args(extra)
+            .output()
+            .expect("run stepfn");
+        let printed: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), printed)
+    };
+    let in_memory = run(&[]);
+    assert_eq!(in_memory.1["error"], "States.Runtime", "{in_memory:?}");
+    let durable = run(&["--db", db.to_str().unwrap(), "--name", "placeholder"]);
+    assert_eq!(durable, in_memory);
+}

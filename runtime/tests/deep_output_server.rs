@@ -6,54 +6,20 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 use stepfn::quotas::{read_json, MAX_DEPTH};
-use stepfn::server::{Server, ServerConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use stepfn::server::ServerConfig;
 
-/// One HTTP/1.1 request; the status and the body.
-async fn http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    s.write_all(body).await.unwrap();
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).await.unwrap();
-    let text = String::from_utf8_lossy(&resp).into_owned();
-    let status = text[9..12].parse().unwrap();
-    (
-        status,
-        text.split_once("\r\n\r\n")
-            .map(|x| x.1.to_string())
-            .unwrap_or_default(),
-    )
-}
-
-async fn api(addr: std::net::SocketAddr, action: &str, body: Value) -> Value {
-    let head = format!(
-        "POST / HTTP/1.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AWSStepFunctions.{action}"
-    );
-    let (st, text) = http(addr, &head, body.to_string().as_bytes()).await;
-    assert_eq!(st, 200, "{action}: {text}");
-    read_json(&text).unwrap()
-}
+#[path = "support/http.rs"]
+mod support_http;
+use support_http::{api, http, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deep_output_reads_back_equal_through_the_api_and_the_console() {
     let db = std::env::temp_dir().join(format!("stepfn-deep-{}.db", uuid::Uuid::new_v4()));
-    let server = Server::bind(ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
+    let (addr, tx, task) = serve(ServerConfig {
         db: Some(db.clone()),
         ..ServerConfig::default()
     })
-    .await
-    .unwrap();
-    let addr = server.local_addr();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
+    .await;
 
     // A Choice loop wrapping `$.v` in an array MAX_DEPTH - 1 times (the object holding it is
     // one more level).

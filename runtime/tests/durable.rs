@@ -5,7 +5,7 @@
 #[path = "support/stores.rs"]
 mod stores;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use stepfn::asl::StateMachine;
 use stepfn::ExecutionStatus;
 use stepfn::HistoryQuery;
@@ -101,4 +101,106 @@ async fn history_pages_forward_and_reverse(store: TestStore) {
     let express = rt.start_sync_express("L", json!({"i": 25})).await.unwrap();
     assert_eq!(express.output, Some(json!({"i": 30})));
     assert!(express.history.is_empty());
+}
+
+/// A machine with a `${bill}` Task behind a Choice that is not taken (first in definition
+/// order), then a `.waitForTaskToken` resource and an activity, neither with a handler.
+fn billing() -> StateMachine {
+    machine(json!({
+        "StartAt": "Route",
+        "States": {
+            "Route": {"Type": "Choice", "Default": "Ask",
+                      "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "Bill"}]},
+            "Bill": {"Type": "Task", "Resource": "${bill}", "End": true},
+            "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"token.$": "$$.Task.Token"}, "Next": "Work"},
+            "Work": {"Type": "Task", "End": true,
+                     "Resource": "arn:aws:states:us-east-1:123456789012:activity:work"}
+        }
+    }))
+}
+
+/// A durable execution whose `${…}` Task has no handler fails as it starts, with the error and
+/// cause an execution in memory gets, before any state runs; registering the handler and
+/// redriving runs it.
+#[tokio::test(start_paused = true)]
+async fn a_placeholder_without_handler_fails_a_durable_start() {
+    let in_memory = stepfn::Interpreter::new(billing(), "Billing", TaskRegistry::new())
+        .execute(json!({"x": 2}), stepfn::ExecutionOptions::default())
+        .await;
+    assert_eq!(in_memory.error.as_deref(), Some("States.Runtime"));
+    assert!(in_memory
+        .cause
+        .as_deref()
+        .unwrap_or_default()
+        .contains("${bill}"));
+
+    let rt = Runtime::in_memory();
+    rt.register("Billing", billing(), TaskRegistry::new())
+        .unwrap();
+    let arn = rt
+        .start("Billing", json!({"x": 2}), Some("b-1"))
+        .await
+        .unwrap();
+    let d = rt.describe(&arn).await.unwrap();
+    assert_eq!(d.status(), ExecutionStatus::Failed, "failed at once");
+    assert_eq!(d.record.error, in_memory.error);
+    assert_eq!(d.record.cause, in_memory.cause);
+    let kinds: Vec<Value> = rt
+        .full_history(&arn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("ExecutionStarted"), json!("ExecutionFailed")]);
+    let failed = rt.full_history(&arn).await.unwrap()[1].clone();
+    assert_eq!(
+        failed["executionFailedEventDetails"]["cause"].as_str(),
+        in_memory.cause.as_deref()
+    );
+    assert_eq!(
+        rt.wait(&arn).await.unwrap().status(),
+        ExecutionStatus::Failed
+    );
+
+    // Still no handler: a redrive fails the same way, at once.
+    rt.redrive(&arn).await.unwrap();
+    let d = rt.describe(&arn).await.unwrap();
+    assert_eq!(
+        (d.status(), d.record.cause),
+        (ExecutionStatus::Failed, in_memory.cause)
+    );
+
+    let mut tasks = TaskRegistry::new();
+    tasks.register_json("${bill}", |v| async move { Ok(v) });
+    rt.register("Billing", billing(), tasks).unwrap();
+    rt.redrive(&arn).await.unwrap();
+    assert_eq!(
+        rt.describe(&arn).await.unwrap().status(),
+        ExecutionStatus::Running
+    );
+    rt.stop(&arn, None, None).await.unwrap();
+}
+
+/// Task tokens are handed out by a durable runtime: a `.waitForTaskToken` resource or an
+/// activity without a handler is no start problem there (the execution waits for its answer).
+#[tokio::test(start_paused = true)]
+async fn task_tokens_need_no_handler_in_a_durable_start() {
+    let rt = Runtime::in_memory();
+    let mut tasks = TaskRegistry::new();
+    tasks.register_json("${bill}", |v| async move { Ok(v) });
+    rt.register("Billing", billing(), tasks).unwrap();
+    let arn = rt.start("Billing", json!({"x": 2}), None).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    assert_eq!(
+        rt.describe(&arn).await.unwrap().status(),
+        ExecutionStatus::Running
+    );
+    let history = rt.full_history(&arn).await.unwrap();
+    assert!(
+        history.iter().any(|e| e["type"] == "TaskSubmitted"),
+        "{history:?}"
+    );
+    rt.stop(&arn, None, None).await.unwrap();
 }

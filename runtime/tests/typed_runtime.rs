@@ -131,6 +131,41 @@ async fn a_failed_execution_carries_its_error_and_cause(store: TestStore) {
     assert_eq!(run.status().await.unwrap(), ExecutionStatus::Failed);
 }
 
+/// A typed durable start of a workflow registered without its handler fails at once, with the
+/// error and cause of an in-memory run (`States.Runtime`, the state and its `${…}` resource),
+/// and its history shows why.
+#[tokio::test]
+async fn a_typed_start_without_the_handler_fails_at_once() {
+    let in_memory =
+        stepfn::Interpreter::new(Checkout::state_machine(), "Checkout", TaskRegistry::new())
+            .execute(json!(order("n-1", 1)), stepfn::ExecutionOptions::default())
+            .await;
+    let rt = Runtime::in_memory();
+    rt.register("Checkout", Checkout::state_machine(), TaskRegistry::new())
+        .unwrap();
+    let run = Execution::<Checkout>::start(&rt, "n-1", order("n-1", 1))
+        .await
+        .unwrap();
+    let err = run.output().await.unwrap_err();
+    assert_eq!(err.error(), Some("States.Runtime"));
+    assert_eq!(err.cause(), in_memory.cause.as_deref());
+    assert!(
+        err.cause().unwrap_or_default().contains("`Charge`"),
+        "{err}"
+    );
+    let kinds: Vec<EventType> = run
+        .history()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [EventType::ExecutionStarted, EventType::ExecutionFailed]
+    );
+}
+
 async fn a_stopped_execution_is_aborted_with_the_stop_error(store: TestStore) {
     let rt = store.runtime().await;
     let run = Execution::<Slow>::start(&rt, "s-1", order("s-1", 1))

@@ -123,6 +123,11 @@ impl Interpreter {
         self.plan.top(&self.machine)
     }
 
+    /// The task handlers.
+    pub(crate) fn tasks(&self) -> &TaskRegistry {
+        &self.tasks
+    }
+
     /// Runs one execution to its end.
     pub async fn execute(&self, input: Value, mut options: ExecutionOptions) -> ExecutionResult {
         // A subscriber sees every execution by name: one is made when none was given.

@@ -398,14 +398,34 @@ impl TaskHandler for MockHandler {
     }
 }
 
-/// Why an execution in memory cannot run its Task states: the first one (in definition order,
-/// branches and item processors included) whose `${…}` placeholder resource (a `workflow!`
-/// handler, an unsubstituted name) has no handler, or that waits for a task token (an activity
-/// or a `.waitForTaskToken` resource with no handler), which only a durable [`crate::Runtime`]
-/// can hand out. A real ARN without a handler fails when it is reached, as on AWS.
+/// Whether an execution can hand out task tokens (for activities and `.waitForTaskToken`
+/// resources): a durable [`crate::Runtime`]'s can, one in memory cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskTokens {
+    /// In memory ([`crate::run`], [`crate::engine::Interpreter`]).
+    Unavailable,
+    /// A durable execution of a [`crate::Runtime`].
+    Available,
+}
+
+/// Why an execution in memory cannot run its Task states; see [`start_problem_with`].
 pub(crate) fn start_problem(
     states: &indexmap::IndexMap<String, stepfn_asl::State>,
     tasks: &TaskRegistry,
+) -> Option<StatesError> {
+    start_problem_with(states, tasks, TaskTokens::Unavailable)
+}
+
+/// Why an execution cannot run its Task states, found before any state runs: the first one (in
+/// definition order, branches and item processors included) whose `${…}` placeholder resource
+/// (a `workflow!` handler, an unsubstituted name; `.waitForTaskToken` aside) has no handler, or,
+/// when `tokens` are unavailable, that waits for a task token (an activity or a
+/// `.waitForTaskToken` resource with no handler). A real ARN without a handler fails when it is
+/// reached, as on AWS.
+pub(crate) fn start_problem_with(
+    states: &indexmap::IndexMap<String, stepfn_asl::State>,
+    tasks: &TaskRegistry,
+    tokens: TaskTokens,
 ) -> Option<StatesError> {
     for (name, st) in states {
         let problem = match &st.kind {
@@ -414,24 +434,29 @@ pub(crate) fn start_problem(
                 let base = r.strip_suffix(".waitForTaskToken");
                 let handled =
                     tasks.get(r).is_some() || base.is_some_and(|b| tasks.get(b).is_some());
-                match (handled, base.is_some() || super::callbacks::is_activity(r)) {
-                    (true, _) => None,
-                    (false, true) => Some(format!(
+                let waits = base.is_some() || super::callbacks::is_activity(r);
+                let placeholder = |r: &str| r.starts_with("${") && r.ends_with('}');
+                if handled {
+                    None
+                } else if waits && tokens == TaskTokens::Unavailable {
+                    Some(format!(
                         "the state `{name}` waits for a task token (resource `{r}`): task tokens \
                          need a durable `stepfn::Runtime`; this execution runs in memory"
-                    )),
-                    (false, false) if !(r.starts_with("${") && r.ends_with('}')) => None,
-                    (false, false) => Some(format!(
+                    ))
+                } else if placeholder(base.unwrap_or(r)) {
+                    Some(format!(
                         "the state `{name}` calls the resource `{r}`, which has no registered handler"
-                    )),
+                    ))
+                } else {
+                    None
                 }
             }
             stepfn_asl::StateKind::Parallel(p) => p
                 .branches
                 .iter()
-                .find_map(|b| start_problem(&b.states, tasks).map(|e| e.cause)),
+                .find_map(|b| start_problem_with(&b.states, tasks, tokens).map(|e| e.cause)),
             stepfn_asl::StateKind::Map(m) => {
-                start_problem(&m.processor.states, tasks).map(|e| e.cause)
+                start_problem_with(&m.processor.states, tasks, tokens).map(|e| e.cause)
             }
             _ => None,
         };

@@ -1,7 +1,8 @@
 //! Starting, running, resuming, stopping and redriving executions.
 
 use super::ExecutionDescription;
-use super::{check_name, execution_arn, lock, state_machine_arn, Running, Runtime, RuntimeError};
+use super::RuntimeError;
+use super::{check_name, execution_arn, lock, state_machine_arn, Machine, Running, Runtime};
 use crate::engine::{ExecutionResult, ExecutionStatus, Interpreter};
 use crate::events::EventType;
 use crate::store::{Commit, ExecutionRecord, StatusChange, StoreError};
@@ -31,7 +32,8 @@ impl Runtime {
             .strip_prefix("arn:aws:states:")
             .and_then(|rest| rest.split_once(":stateMachine:"))
             .map_or(state_machine, |(_, name)| name);
-        let interpreter = self.machine(state_machine)?;
+        let machine = self.machine(state_machine)?;
+        let interpreter = machine.interpreter;
         // A name given may repeat an earlier start (idempotent by name); a generated one cannot.
         let (name, given) = match name {
             Some(n) => {
@@ -107,8 +109,46 @@ impl Runtime {
             }
             return Err(e.into());
         }
-        self.spawn(interpreter, rec, Vec::new(), 1);
+        match machine.start_problem {
+            Some(e) => self.fail_at_start(&arn, 1, &e).await?,
+            None => self.spawn(interpreter, rec, Vec::new(), 1),
+        }
         Ok(arn)
+    }
+
+    /// Ends an execution that cannot run (see [`super::Machine::start_problem`]) right after its
+    /// event `last_event` (`ExecutionStarted` or `ExecutionRedriven`): `ExecutionFailed` with
+    /// `e`, before any state runs.
+    async fn fail_at_start(
+        &self,
+        arn: &str,
+        last_event: u64,
+        e: &crate::StatesError,
+    ) -> Result<(), RuntimeError> {
+        let now = jiff::Timestamp::now();
+        let mut c = Commit::new(arn);
+        c.events = vec![crate::engine::history::HistoryEvent {
+            id: last_event + 1,
+            previous_event_id: last_event,
+            timestamp: format!("{now:.3}"),
+            kind: EventType::ExecutionFailed,
+            details: Some((
+                "executionFailedEventDetails",
+                crate::engine::error_details(e),
+            )),
+        }];
+        c.status = Some(StatusChange {
+            status: ExecutionStatus::Failed,
+            output: None,
+            error: Some(e.error.clone()),
+            cause: Some(e.cause.clone()),
+            stop_ms: Some(now.as_millisecond()),
+            redrive_count: None,
+            redrive_ms: None,
+        });
+        self.inner.store.commit(c).await?;
+        self.inner.store.release(arn).await?;
+        Ok(())
     }
 
     fn same_or_exists(existing: ExecutionRecord, input: &Value) -> Result<String, RuntimeError> {
@@ -201,7 +241,7 @@ impl Runtime {
         if lock(&self.inner.running).contains_key(&rec.arn) {
             return Ok(false);
         }
-        let Ok(interpreter) = self.machine(&rec.state_machine) else {
+        let Ok(Machine { interpreter, .. }) = self.machine(&rec.state_machine) else {
             // Claimed on a shared store, but not runnable here: let another process have it.
             self.inner.store.release(&rec.arn).await?;
             return Ok(false);
@@ -312,7 +352,7 @@ impl Runtime {
         state_machine: &str,
         input: Value,
     ) -> Result<ExecutionResult, RuntimeError> {
-        let interpreter = self.machine(state_machine)?;
+        let interpreter = self.machine(state_machine)?.interpreter;
         Ok(interpreter
             .execute(
                 input,
@@ -356,7 +396,7 @@ impl Runtime {
                 "Execution {arn} closed more than 14 days ago"
             )));
         }
-        let interpreter = self.machine(&d.record.state_machine).map_err(|_| {
+        let machine = self.machine(&d.record.state_machine).map_err(|_| {
             RuntimeError::ExecutionNotRedrivable(format!(
                 "the state machine {} is not registered",
                 state_machine_arn(&d.record.state_machine)
@@ -402,7 +442,10 @@ impl Runtime {
         rec.stop_ms = None;
         rec.redrive_count = count;
         rec.redrive_ms = Some(now.as_millisecond());
-        self.spawn(interpreter, rec, frames, redriven);
+        match machine.start_problem {
+            Some(e) => self.fail_at_start(arn, redriven, &e).await?,
+            None => self.spawn(machine.interpreter, rec, frames, redriven),
+        }
         Ok(now)
     }
 }

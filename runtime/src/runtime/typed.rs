@@ -2,7 +2,9 @@
 //! an execution of `W` on a [`Runtime`] with `W::Input`, `W::Output` and typed history
 //! [`Event`]s; the JSON API of [`Runtime`] stays for state machines loaded at run time.
 
-use super::{check_name, execution_arn, lock, ExecutionDescription, Runtime, RuntimeError};
+use super::{
+    check_name, execution_arn, lock, ExecutionDescription, Machine, Runtime, RuntimeError,
+};
 use crate::events::Event;
 use crate::store::StoreError;
 use crate::{ExecutionStatus, Workflow};
@@ -177,7 +179,7 @@ impl<W: Workflow> Execution<W> {
         check_name(W::NAME)?;
         lock(&runtime.inner.machines)
             .entry(W::NAME.to_string())
-            .or_insert_with(W::interpreter);
+            .or_insert_with(|| Machine::new(W::interpreter()));
         Ok(())
     }
 
