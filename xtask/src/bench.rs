@@ -47,6 +47,7 @@ use serde::Deserialize;
 use crate::instructions::{self, Action};
 use crate::peer::{self, PeerOutcome, PeerResult};
 use crate::rounds::{self, median, Contender, Schedule, Spread};
+use crate::{root, target_dir};
 
 /// The workload `stepfn-bench` generates itself (typed Rust handlers; no ASL peer).
 pub const TYPED_CHAIN: &str = "typed_chain_100";
@@ -191,19 +192,6 @@ pub fn main(args: &[String]) -> ExitCode {
             eprintln!("cargo xtask bench: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    here.canonicalize().unwrap_or(here)
-}
-
-/// The cargo target directory: `$CARGO_TARGET_DIR` or `<root>/target`.
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(d) if !d.is_empty() => root.join(d),
-        _ => root.join("target"),
     }
 }
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod bench;
 mod instructions;
 mod peer;
+mod public_api;
 mod rounds;
 
 const HELP: &str = "\
@@ -18,6 +19,7 @@ Commands:
   template     write examples/lambda's ASL and SAM template (--check: fail when stale)
   bench        compare stepfn with aws-local-stepfunctions on ../shared/bench ([--quick] [WORKLOAD...]; --scaling;
                --instructions [--write-baseline | --check-baseline]: callgrind counts)
+  public-api   write runtime/public-api.txt, the library's public API (--check: fail when stale)
   help         print this message
 ";
 
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::main(&args[1..]),
         Some("asl" | "export") => asl(&args[1..]),
         Some("template") => template(&args[1..]),
+        Some("public-api") => public_api::main(&args[1..]),
         Some(other) => {
             eprintln!("unknown command `{other}`\n\n{HELP}");
             ExitCode::from(2)
@@ -95,7 +98,16 @@ fn template(args: &[String]) -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    here.canonicalize().unwrap_or(here)
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR` or `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root.join(d),
+        _ => root.join("target"),
+    }
 }
 
 /// Validates every `examples/*.asl.json`; prints `FILE: LOCATION: MESSAGE` per problem.
