@@ -89,44 +89,115 @@ pub(super) fn engine_rounds(
         error,
         unsupported: false,
     };
+    combine_rounds(records, failed, warmup, parse_line, fail)
+}
+
+/// The figures every round's record holds, stepfn's ([`EngineResult`]) and the peer's
+/// ([`PeerResult`]) alike, as [`combine_rounds`] reads and writes them.
+pub(super) struct Figures {
+    executions: u64,
+    seconds: f64,
+    executions_per_sec: f64,
+    transitions_per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+    peak_rss_bytes: u64,
+    cpu_seconds: Option<f64>,
+}
+
+/// A round's record: its [`Figures`], and the fields that hold the rounds' spread.
+pub(super) trait RoundRecord: Clone {
+    fn figures(&self) -> Figures;
+    /// Puts the rounds' figures, their transitions/s per round and the warm-up in.
+    fn set(&mut self, f: Figures, round_tps: Vec<f64>, warmup: Option<(u64, f64)>);
+}
+
+macro_rules! round_record {
+    ($t:ty) => {
+        impl RoundRecord for $t {
+            fn figures(&self) -> Figures {
+                Figures {
+                    executions: self.executions,
+                    seconds: self.seconds,
+                    executions_per_sec: self.executions_per_sec,
+                    transitions_per_sec: self.transitions_per_sec,
+                    p50_us: self.p50_us,
+                    p99_us: self.p99_us,
+                    peak_rss_bytes: self.peak_rss_bytes,
+                    cpu_seconds: self.cpu_seconds,
+                }
+            }
+            fn set(&mut self, f: Figures, round_tps: Vec<f64>, warmup: Option<(u64, f64)>) {
+                self.executions = f.executions;
+                self.seconds = f.seconds;
+                self.executions_per_sec = f.executions_per_sec;
+                self.transitions_per_sec = f.transitions_per_sec;
+                self.p50_us = f.p50_us;
+                self.p99_us = f.p99_us;
+                self.peak_rss_bytes = f.peak_rss_bytes;
+                self.round_tps = round_tps;
+                self.warmup = warmup;
+            }
+        }
+    };
+}
+round_record!(EngineResult);
+round_record!(PeerResult);
+
+/// One side's rounds as one result: each round's rates per CPU-second ([`per_cpu_second`]),
+/// then the medians of the rounds (sums of executions and seconds, the largest peak RSS), the
+/// per-round transitions/s in `round_tps`, the rest from the last round. A `failed` line (a
+/// failed check or round) is the outcome.
+fn combine_rounds<R: RoundRecord, F>(
+    records: &[String],
+    failed: Option<String>,
+    warmup: Option<(u64, f64)>,
+    parse: fn(&str) -> Result<Result<R, F>, String>,
+    fail: impl Fn(String) -> F,
+) -> Result<R, F> {
     if let Some(line) = failed {
-        return match parse_line(&line) {
+        return match parse(&line) {
             Ok(Err(f)) => Err(f),
             Ok(Ok(_)) => Err(fail(format!("unexpected record: {line}"))),
             Err(e) => Err(fail(e)),
         };
     }
-    let rounds: Vec<EngineResult> = records
+    let mut rounds: Vec<R> = records
         .iter()
-        .map(|l| match parse_line(l) {
-            Ok(Ok(mut r)) => {
-                let per_cpu = per_cpu_second(r.seconds, r.cpu_seconds);
-                r.executions_per_sec *= per_cpu;
-                r.transitions_per_sec *= per_cpu;
-                Ok(r)
-            }
-            Ok(Err(f)) => Err(f),
+        .map(|l| match parse(l) {
+            Ok(r) => r,
             Err(e) => Err(fail(e)),
         })
         .collect::<Result<_, _>>()?;
-    let Some(last) = rounds.last() else {
+    let figures: Vec<Figures> = rounds
+        .iter()
+        .map(|r| {
+            let mut f = r.figures();
+            let per_cpu = per_cpu_second(f.seconds, f.cpu_seconds);
+            f.executions_per_sec *= per_cpu;
+            f.transitions_per_sec *= per_cpu;
+            f
+        })
+        .collect();
+    let Some(mut last) = rounds.pop() else {
         return Err(fail("no round ran".into()));
     };
-    let mid = |f: fn(&EngineResult) -> f64| {
-        median(&rounds.iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN)
+    let mid = |g: fn(&Figures) -> f64| {
+        median(&figures.iter().map(g).collect::<Vec<_>>()).unwrap_or(f64::NAN)
     };
-    Ok(EngineResult {
-        executions: rounds.iter().map(|r| r.executions).sum(),
-        seconds: rounds.iter().map(|r| r.seconds).sum(),
-        executions_per_sec: mid(|r| r.executions_per_sec),
-        transitions_per_sec: mid(|r| r.transitions_per_sec),
-        p50_us: mid(|r| r.p50_us),
-        p99_us: mid(|r| r.p99_us),
-        peak_rss_bytes: rounds.iter().map(|r| r.peak_rss_bytes).max().unwrap_or(0),
-        round_tps: rounds.iter().map(|r| r.transitions_per_sec).collect(),
-        warmup,
-        ..last.clone()
-    })
+    let combined = Figures {
+        executions: figures.iter().map(|f| f.executions).sum(),
+        seconds: figures.iter().map(|f| f.seconds).sum(),
+        executions_per_sec: mid(|f| f.executions_per_sec),
+        transitions_per_sec: mid(|f| f.transitions_per_sec),
+        p50_us: mid(|f| f.p50_us),
+        p99_us: mid(|f| f.p99_us),
+        peak_rss_bytes: figures.iter().map(|f| f.peak_rss_bytes).max().unwrap_or(0),
+        cpu_seconds: last.figures().cpu_seconds,
+    };
+    let round_tps = figures.iter().map(|f| f.transitions_per_sec).collect();
+    last.set(combined, round_tps, warmup);
+    Ok(last)
 }
 
 /// What turns a rate per wall-clock second of the timed batches into one per CPU-second of
@@ -151,42 +222,5 @@ pub(super) fn peer_rounds(
         name: name.to_owned(),
         error,
     };
-    if let Some(line) = failed {
-        return match peer::parse_line(&line) {
-            Ok(Err(f)) => Err(f),
-            Ok(Ok(_)) => Err(fail(format!("unexpected record: {line}"))),
-            Err(e) => Err(fail(e)),
-        };
-    }
-    let rounds: Vec<PeerResult> = records
-        .iter()
-        .map(|l| match peer::parse_line(l) {
-            Ok(Ok(mut r)) => {
-                let per_cpu = per_cpu_second(r.seconds, r.cpu_seconds);
-                r.executions_per_sec *= per_cpu;
-                r.transitions_per_sec *= per_cpu;
-                Ok(r)
-            }
-            Ok(Err(f)) => Err(f),
-            Err(e) => Err(fail(e)),
-        })
-        .collect::<Result<_, _>>()?;
-    let Some(last) = rounds.last() else {
-        return Err(fail("no round ran".into()));
-    };
-    let mid = |f: fn(&PeerResult) -> f64| {
-        median(&rounds.iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN)
-    };
-    Ok(PeerResult {
-        executions: rounds.iter().map(|r| r.executions).sum(),
-        seconds: rounds.iter().map(|r| r.seconds).sum(),
-        executions_per_sec: mid(|r| r.executions_per_sec),
-        transitions_per_sec: mid(|r| r.transitions_per_sec),
-        p50_us: mid(|r| r.p50_us),
-        p99_us: mid(|r| r.p99_us),
-        peak_rss_bytes: rounds.iter().map(|r| r.peak_rss_bytes).max().unwrap_or(0),
-        round_tps: rounds.iter().map(|r| r.transitions_per_sec).collect(),
-        warmup,
-        ..last.clone()
-    })
+    combine_rounds(records, failed, warmup, peer::parse_line, fail)
 }
