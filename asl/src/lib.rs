@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The Amazon States Language model shared by stepfn's `workflow!` macro and its runtime.
 //!
 //! One model, one reader and one validator: a definition is accepted or rejected identically at
