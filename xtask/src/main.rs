@@ -44,45 +44,25 @@ fn main() -> ExitCode {
 
 /// `cargo xtask asl [--check]`: runs the examples' exporter (a binary, so xtask stays light).
 fn asl(args: &[String]) -> ExitCode {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = std::process::Command::new(cargo);
-    cmd.current_dir(root())
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "stepfn-examples",
-            "--bin",
-            "export-asl",
-            "--",
-        ])
-        .arg(root().join("definitions"));
-    if args.iter().any(|a| a == "--check") {
-        cmd.arg("--check");
-    }
-    match cmd.status() {
-        Ok(s) if s.success() => ExitCode::SUCCESS,
-        Ok(s) => ExitCode::from(u8::try_from(s.code().unwrap_or(1)).unwrap_or(1)),
-        Err(e) => {
-            eprintln!("cannot run cargo: {e}");
-            ExitCode::from(2)
-        }
-    }
+    let definitions = root().join("definitions");
+    let exporter = ["-p", "stepfn-examples", "--bin", "export-asl", "--"];
+    run_exporter(&exporter, Some(&definitions), args)
 }
 
 /// `cargo xtask template [--check]`: runs examples/lambda's exporter.
 fn template(args: &[String]) -> ExitCode {
+    let exporter = ["-p", "stepfn-example-lambda", "--example", "export", "--"];
+    run_exporter(&exporter, None, args)
+}
+
+/// `cargo run -q EXPORTER [OUT] [--check]` at the workspace root, with its exit code.
+fn run_exporter(exporter: &[&str], out: Option<&Path>, args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
-    cmd.current_dir(root()).args([
-        "run",
-        "-q",
-        "-p",
-        "stepfn-example-lambda",
-        "--example",
-        "export",
-        "--",
-    ]);
+    cmd.current_dir(root()).args(["run", "-q"]).args(exporter);
+    if let Some(out) = out {
+        cmd.arg(out);
+    }
     if args.iter().any(|a| a == "--check") {
         cmd.arg("--check");
     }
