@@ -337,10 +337,11 @@ impl Lowerer {
                 }
             }
             K::Retry => {
+                let field = keyword.asl_field();
                 if let OptValue::Retry(r) = &o.value {
-                    let arr = m.entry("Retry").or_insert_with(|| J::Array(Vec::new()));
+                    let arr = m.entry(field).or_insert_with(|| J::Array(Vec::new()));
                     let i = arr.as_array().map_or(0, Vec::len);
-                    let rloc = loc.key("Retry").index(i);
+                    let rloc = loc.key(field).index(i);
                     self.spans.add(rloc.clone(), o.key.tokens());
                     let mut rm = Map::new();
                     rm.insert("ErrorEquals".into(), self.errors_json(&r.errors, &rloc));
@@ -371,16 +372,17 @@ impl Lowerer {
                     if r.jitter {
                         rm.insert("JitterStrategy".into(), "FULL".into());
                     }
-                    if let Some(a) = m.get_mut("Retry").and_then(J::as_array_mut) {
+                    if let Some(a) = m.get_mut(field).and_then(J::as_array_mut) {
                         a.push(J::Object(rm));
                     }
                 }
             }
             K::Catch => {
+                let field = keyword.asl_field();
                 if let OptValue::Catch(c) = &o.value {
-                    let arr = m.entry("Catch").or_insert_with(|| J::Array(Vec::new()));
+                    let arr = m.entry(field).or_insert_with(|| J::Array(Vec::new()));
                     let i = arr.as_array().map_or(0, Vec::len);
-                    let cloc = loc.key("Catch").index(i);
+                    let cloc = loc.key(field).index(i);
                     self.spans.add(cloc.clone(), o.key.tokens());
                     let mut cm = Map::new();
                     cm.insert("ErrorEquals".into(), self.errors_json(&c.errors, &cloc));
@@ -391,19 +393,20 @@ impl Lowerer {
                     self.spans.add(cloc.key("Next"), c.next.to_token_stream());
                     cm.insert("Next".into(), c.next.to_string().into());
                     self.small_block(&c.options, &cloc, &mut cm);
-                    if let Some(a) = m.get_mut("Catch").and_then(J::as_array_mut) {
+                    if let Some(a) = m.get_mut(field).and_then(J::as_array_mut) {
                         a.push(J::Object(cm));
                     }
                 }
             }
             K::Branch => {
+                let field = keyword.asl_field();
                 if let OptValue::Scope(s) = &o.value {
-                    let arr = m.entry("Branches").or_insert_with(|| J::Array(Vec::new()));
+                    let arr = m.entry(field).or_insert_with(|| J::Array(Vec::new()));
                     let i = arr.as_array().map_or(0, Vec::len);
-                    let bloc = loc.key("Branches").index(i);
+                    let bloc = loc.key(field).index(i);
                     self.spans.add(bloc.clone(), o.key.tokens());
                     let (start, states) = self.scope(s, &bloc, &o.key.tokens());
-                    if let Some(a) = m.get_mut("Branches").and_then(J::as_array_mut) {
+                    if let Some(a) = m.get_mut(field).and_then(J::as_array_mut) {
                         a.push(json!({"StartAt": start, "States": states}));
                     }
                 }
