@@ -2,10 +2,11 @@
 //! into Rust (`stepfn dsl FILE`). The rendered workflow lowers back to the same definition.
 
 use crate::choice::{ChoiceRule, Comparison, Condition, Operand};
+use crate::keyword::OptionKeyword as K;
 use crate::model::*;
 use crate::template::Template;
 use serde_json::Value;
-use std::fmt::Write;
+use std::fmt::{Display, Write};
 
 /// Renders `sm` as a `workflow! { … }` invocation defining a workflow called `name`.
 pub fn render(sm: &StateMachine, name: &str) -> String {
@@ -17,20 +18,35 @@ pub fn render(sm: &StateMachine, name: &str) -> String {
     let _ = writeln!(out, "    pub {name} {{");
     let ind = "        ";
     if let Some(c) = &sm.comment {
-        let _ = writeln!(out, "{ind}comment {};", lit(c));
+        let _ = writeln!(out, "{ind}{}", opt(K::Comment, lit(c)));
     }
     if let Some(t) = sm.timeout_seconds {
-        let _ = writeln!(out, "{ind}timeout {t}s;");
+        let _ = writeln!(out, "{ind}{}", opt(K::Timeout, format_args!("{t}s")));
     }
     if let Some(v) = &sm.version {
-        let _ = writeln!(out, "{ind}version {};", lit(v));
+        let _ = writeln!(out, "{ind}{}", opt(K::Version, lit(v)));
     }
     if let Some(q) = sm.query_language {
-        let _ = writeln!(out, "{ind}query_language {};", q.as_str().to_lowercase());
+        let _ = writeln!(
+            out,
+            "{ind}{}",
+            opt(K::QueryLanguage, q.as_str().to_lowercase())
+        );
     }
     scope(&mut out, &sm.start_at, &sm.states, 8);
     out.push_str("    }\n}\n");
     out
+}
+
+/// An option statement: `keyword value;`.
+fn opt(keyword: K, value: impl Display) -> String {
+    format!("{keyword} {value};")
+}
+
+/// An ASL field written verbatim, for a value the keyword's own syntax cannot hold (JSONata):
+/// `"TimeoutSeconds": "{% … %}";`.
+fn verbatim(keyword: K, value: impl Display) -> String {
+    format!("\"{}\": {value};", keyword.asl_field())
 }
 
 /// A Rust string literal (valid for the DSL's JSON values too).
@@ -106,13 +122,13 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
     let mut opts: Vec<String> = Vec::new();
     let mut head = String::new();
     if let Some(c) = &st.comment {
-        opts.push(format!("comment {};", lit(c)));
+        opts.push(opt(K::Comment, lit(c)));
     }
     if let Some(q) = st.query_language {
-        opts.push(format!("query_language {};", q.as_str().to_lowercase()));
+        opts.push(opt(K::QueryLanguage, q.as_str().to_lowercase()));
     }
     if let Some(p) = path_opt(&st.input_path) {
-        opts.push(format!("input_path {p};"));
+        opts.push(opt(K::InputPath, p));
     }
     let retry_catch = |opts: &mut Vec<String>, retry: &[Retrier], catch: &[Catcher]| {
         for r in retry {
@@ -143,25 +159,30 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
                 None => {}
             }
             opts.push(
-                format!("retry {} {};", errors(&r.error_equals), parts.join(", "))
-                    .replace(" ;", ";"),
+                format!(
+                    "{} {} {};",
+                    K::Retry,
+                    errors(&r.error_equals),
+                    parts.join(", ")
+                )
+                .replace(" ;", ";"),
             );
         }
         for c in catch {
-            let mut line = format!("catch {}", errors(&c.error_equals));
+            let mut line = format!("{} {}", K::Catch, errors(&c.error_equals));
             if let Some(rp) = result_path(&c.result_path) {
                 let _ = write!(line, " into {rp}");
             }
             let _ = write!(line, " -> {}", c.next);
             let mut block = Vec::new();
             if let Some(a) = &c.assign {
-                block.push(format!("assign {};", template(&a.template)));
+                block.push(opt(K::Assign, template(&a.template)));
             }
             if let Some(o) = &c.output {
-                block.push(format!("output {};", template(o)));
+                block.push(opt(K::Output, template(o)));
             }
             if let Some(cm) = &c.comment {
-                block.push(format!("comment {};", lit(cm)));
+                block.push(opt(K::Comment, lit(cm)));
             }
             if !block.is_empty() {
                 let _ = write!(line, " {{ {} }}", block.join(" "));
@@ -174,50 +195,50 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
         StateKind::Pass(p) => {
             head.push_str("pass");
             if let Some(t) = &p.parameters {
-                opts.push(format!("parameters {};", template(t)));
+                opts.push(opt(K::Parameters, template(t)));
             }
             if let Some(r) = &p.result {
-                opts.push(format!("result {};", json(r)));
+                opts.push(opt(K::Result, json(r)));
             }
             if let Some(rp) = result_path(&p.result_path) {
-                opts.push(format!("result_path {rp};"));
+                opts.push(opt(K::ResultPath, rp));
             }
         }
         StateKind::Task(t) => {
             head.push_str("task");
-            opts.push(format!("resource {};", lit(&t.resource)));
+            opts.push(opt(K::Resource, lit(&t.resource)));
             if let Some(x) = &t.parameters {
-                opts.push(format!("parameters {};", template(x)));
+                opts.push(opt(K::Parameters, template(x)));
             }
             if let Some(x) = &t.arguments {
-                opts.push(format!("arguments {};", template(x)));
+                opts.push(opt(K::Arguments, template(x)));
             }
             if let Some(x) = &t.credentials {
-                opts.push(format!("credentials {};", template(x)));
+                opts.push(opt(K::Credentials, template(x)));
             }
             if let Some(x) = &t.timeout_seconds {
                 opts.push(match x {
-                    Expr::Literal(_) => format!("timeout {};", num_expr(x, true)),
-                    Expr::Jsonata(j) => format!("\"TimeoutSeconds\": {};", lit(&j.raw)),
+                    Expr::Literal(_) => opt(K::Timeout, num_expr(x, true)),
+                    Expr::Jsonata(j) => verbatim(K::Timeout, lit(&j.raw)),
                 });
             }
             if let Some(p) = &t.timeout_seconds_path {
-                opts.push(format!("timeout_path {};", lit(p.as_str())));
+                opts.push(opt(K::TimeoutPath, lit(p.as_str())));
             }
             if let Some(x) = &t.heartbeat_seconds {
                 opts.push(match x {
-                    Expr::Literal(_) => format!("heartbeat {};", num_expr(x, true)),
-                    Expr::Jsonata(j) => format!("\"HeartbeatSeconds\": {};", lit(&j.raw)),
+                    Expr::Literal(_) => opt(K::Heartbeat, num_expr(x, true)),
+                    Expr::Jsonata(j) => verbatim(K::Heartbeat, lit(&j.raw)),
                 });
             }
             if let Some(p) = &t.heartbeat_seconds_path {
-                opts.push(format!("heartbeat_path {};", lit(p.as_str())));
+                opts.push(opt(K::HeartbeatPath, lit(p.as_str())));
             }
             if let Some(x) = &t.result_selector {
-                opts.push(format!("result_selector {};", template(x)));
+                opts.push(opt(K::ResultSelector, template(x)));
             }
             if let Some(rp) = result_path(&t.result_path) {
-                opts.push(format!("result_path {rp};"));
+                opts.push(opt(K::ResultPath, rp));
             }
             retry_catch(&mut opts, &t.retry, &t.catch);
         }
@@ -231,22 +252,22 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
             }
             let mut extra = Vec::new();
             if let Some(c) = &st.comment {
-                extra.push(format!("comment {};", lit(c)));
+                extra.push(opt(K::Comment, lit(c)));
             }
             if let Some(q) = st.query_language {
-                extra.push(format!("query_language {};", q.as_str().to_lowercase()));
+                extra.push(opt(K::QueryLanguage, q.as_str().to_lowercase()));
             }
             if let Some(p) = path_opt(&st.input_path) {
-                extra.push(format!("input_path {p};"));
+                extra.push(opt(K::InputPath, p));
             }
             if let Some(p) = path_opt(&st.output_path) {
-                extra.push(format!("output_path {p};"));
+                extra.push(opt(K::OutputPath, p));
             }
             if let Some(o) = &st.output {
-                extra.push(format!("output {};", template(o)));
+                extra.push(opt(K::Output, template(o)));
             }
             if let Some(a) = &st.assign {
-                extra.push(format!("assign {};", template(&a.template)));
+                extra.push(opt(K::Assign, template(&a.template)));
             }
             let _ = write!(out, "{ind}{name}: choice {{\n{body}{ind}}}");
             if !extra.is_empty() {
@@ -306,14 +327,14 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
                 }
             }
             if let Some(Template::Path(p)) = &f.error_path {
-                opts.push(format!("error_path {};", lit(p.as_str())));
+                opts.push(opt(K::ErrorPath, lit(p.as_str())));
             } else if let Some(t) = &f.error_path {
-                opts.push(format!("\"ErrorPath\": {};", template(t)));
+                opts.push(verbatim(K::ErrorPath, template(t)));
             }
             if let Some(Template::Path(p)) = &f.cause_path {
-                opts.push(format!("cause_path {};", lit(p.as_str())));
+                opts.push(opt(K::CausePath, lit(p.as_str())));
             } else if let Some(t) = &f.cause_path {
-                opts.push(format!("\"CausePath\": {};", template(t)));
+                opts.push(verbatim(K::CausePath, template(t)));
             }
         }
         StateKind::Parallel(p) => {
@@ -321,19 +342,19 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
             for b in &p.branches {
                 let mut s = String::new();
                 scope(&mut s, &b.start_at, &b.states, indent + 8);
-                opts.push(format!("branch {{\n{s}{inner}}}"));
+                opts.push(format!("{} {{\n{s}{inner}}}", K::Branch));
             }
             if let Some(x) = &p.parameters {
-                opts.push(format!("parameters {};", template(x)));
+                opts.push(opt(K::Parameters, template(x)));
             }
             if let Some(x) = &p.arguments {
-                opts.push(format!("arguments {};", template(x)));
+                opts.push(opt(K::Arguments, template(x)));
             }
             if let Some(x) = &p.result_selector {
-                opts.push(format!("result_selector {};", template(x)));
+                opts.push(opt(K::ResultSelector, template(x)));
             }
             if let Some(rp) = result_path(&p.result_path) {
-                opts.push(format!("result_path {rp};"));
+                opts.push(opt(K::ResultPath, rp));
             }
             retry_catch(&mut opts, &p.retry, &p.catch);
         }
@@ -346,10 +367,10 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
                 opts.push(format!("\"Items\": {};", template(t)));
             }
             if let Some(x) = &m.item_selector {
-                opts.push(format!("item_selector {};", template(x)));
+                opts.push(opt(K::ItemSelector, template(x)));
             }
             if let Some(x) = &m.parameters {
-                opts.push(format!("parameters {};", template(x)));
+                opts.push(opt(K::Parameters, template(x)));
             }
             for (field, v) in [
                 ("ItemReader", &m.item_reader),
@@ -362,47 +383,47 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
             }
             if let Some(x) = &m.max_concurrency {
                 opts.push(match x {
-                    Expr::Literal(n) => format!("max_concurrency {n};"),
-                    Expr::Jsonata(j) => format!("\"MaxConcurrency\": {};", lit(&j.raw)),
+                    Expr::Literal(n) => opt(K::MaxConcurrency, n),
+                    Expr::Jsonata(j) => verbatim(K::MaxConcurrency, lit(&j.raw)),
                 });
             }
             if let Some(p) = &m.max_concurrency_path {
-                opts.push(format!("max_concurrency_path {};", lit(p.as_str())));
+                opts.push(opt(K::MaxConcurrencyPath, lit(p.as_str())));
             }
             if let Some(x) = &m.tolerated_failure_count {
                 opts.push(match x {
-                    Expr::Literal(n) => format!("tolerated_failures {n};"),
-                    Expr::Jsonata(j) => format!("\"ToleratedFailureCount\": {};", lit(&j.raw)),
+                    Expr::Literal(n) => opt(K::ToleratedFailures, n),
+                    Expr::Jsonata(j) => verbatim(K::ToleratedFailures, lit(&j.raw)),
                 });
             }
             if let Some(p) = &m.tolerated_failure_count_path {
-                opts.push(format!("tolerated_failures_path {};", lit(p.as_str())));
+                opts.push(opt(K::ToleratedFailuresPath, lit(p.as_str())));
             }
             if let Some(x) = &m.tolerated_failure_percentage {
                 opts.push(match x {
-                    Expr::Literal(n) => format!("tolerated_percentage {n};"),
-                    Expr::Jsonata(j) => format!("\"ToleratedFailurePercentage\": {};", lit(&j.raw)),
+                    Expr::Literal(n) => opt(K::ToleratedPercentage, n),
+                    Expr::Jsonata(j) => verbatim(K::ToleratedPercentage, lit(&j.raw)),
                 });
             }
             if let Some(p) = &m.tolerated_failure_percentage_path {
-                opts.push(format!("tolerated_percentage_path {};", lit(p.as_str())));
+                opts.push(opt(K::ToleratedPercentagePath, lit(p.as_str())));
             }
             if let Some(l) = &m.label {
-                opts.push(format!("label {};", lit(l)));
+                opts.push(opt(K::Label, lit(l)));
             }
             if let Some(pc) = &m.processor.processor_config {
                 if let Some(mode) = pc.mode {
-                    opts.push(format!(
-                        "mode {};",
+                    opts.push(opt(
+                        K::Mode,
                         if mode == MapMode::Distributed {
                             "distributed"
                         } else {
                             "inline"
-                        }
+                        },
                     ));
                 }
                 if let Some(et) = &pc.execution_type {
-                    opts.push(format!("execution_type {};", lit(et)));
+                    opts.push(opt(K::ExecutionType, lit(et)));
                 }
             }
             let mut s = String::new();
@@ -413,28 +434,28 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
                 indent + 8,
             );
             let key = if m.legacy_iterator {
-                "iterator"
+                K::Iterator
             } else {
-                "processor"
+                K::Processor
             };
             opts.push(format!("{key} {{\n{s}{inner}}}"));
             if let Some(x) = &m.result_selector {
-                opts.push(format!("result_selector {};", template(x)));
+                opts.push(opt(K::ResultSelector, template(x)));
             }
             if let Some(rp) = result_path(&m.result_path) {
-                opts.push(format!("result_path {rp};"));
+                opts.push(opt(K::ResultPath, rp));
             }
             retry_catch(&mut opts, &m.retry, &m.catch);
         }
     }
     if let Some(p) = path_opt(&st.output_path) {
-        opts.push(format!("output_path {p};"));
+        opts.push(opt(K::OutputPath, p));
     }
     if let Some(o) = &st.output {
-        opts.push(format!("output {};", template(o)));
+        opts.push(opt(K::Output, template(o)));
     }
     if let Some(a) = &st.assign {
-        opts.push(format!("assign {};", template(&a.template)));
+        opts.push(opt(K::Assign, template(&a.template)));
     }
     let mut line = format!("{ind}{name}: {head}");
     if !opts.is_empty() {
@@ -472,13 +493,13 @@ fn rule(out: &mut String, r: &ChoiceRule, ind: &str) {
     );
     let mut block = Vec::new();
     if let Some(a) = &r.assign {
-        block.push(format!("assign {};", template(&a.template)));
+        block.push(opt(K::Assign, template(&a.template)));
     }
     if let Some(o) = &r.output {
-        block.push(format!("output {};", template(o)));
+        block.push(opt(K::Output, template(o)));
     }
     if let Some(c) = &r.comment {
-        block.push(format!("comment {};", lit(c)));
+        block.push(opt(K::Comment, lit(c)));
     }
     if !block.is_empty() {
         let _ = write!(out, " {{ {} }}", block.join(" "));

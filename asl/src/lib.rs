@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The Amazon States Language model shared by stepfn's `workflow!` macro and its runtime.
 //!
 //! One model, one reader and one validator: a definition is accepted or rejected identically at
@@ -16,6 +17,7 @@ pub mod diagnostic;
 pub mod dsl;
 pub mod errors;
 pub mod intrinsic;
+pub mod keyword;
 pub mod model;
 pub mod names;
 pub mod object;
@@ -30,6 +32,7 @@ pub use choice::{ChoiceRule, Comparison, Condition, Operand};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Location};
 pub use errors::PredefinedError;
 pub use intrinsic::{IntrinsicArg, IntrinsicCall, IntrinsicFunction};
+pub use keyword::{KeywordValue, OptionKeyword};
 pub use model::*;
 pub use path::{Path, PathRoot, Selected};
 pub use template::{JsonataExpr, ObjectTemplate, Template, TemplateField};

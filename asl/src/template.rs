@@ -102,6 +102,8 @@ impl ObjectTemplate {
         &self.fields
     }
 
+    /// The object prebuilt with every key in place (computed members `null`); `None` when two
+    /// members share a key or a copy of it would carry unused capacity.
     #[inline]
     pub fn skeleton(&self) -> Option<&Map<String, Value>> {
         self.skeleton.as_ref()

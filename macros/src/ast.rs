@@ -2,6 +2,7 @@
 //! errors on the user's own tokens.
 
 use proc_macro2::{Span, TokenStream};
+use stepfn_asl::OptionKeyword;
 use syn::{Attribute, Ident, Path as RustPath, Type, Visibility};
 
 /// Everything inside one `workflow! { … }`: one or more workflows.
@@ -40,8 +41,8 @@ pub struct Scope {
 
 /// A top-level setting such as `timeout 3600;`.
 pub struct Setting {
-    /// The keyword.
-    pub key: Ident,
+    /// The keyword, a machine setting of [`OptionKeyword`].
+    pub keyword: OptionKeyword,
     /// Its value.
     pub value: Value,
 }
@@ -160,8 +161,8 @@ pub struct Opt {
 
 /// An option's keyword.
 pub enum OptKey {
-    /// A DSL keyword such as `retry` or `parameters`.
-    Word(Ident),
+    /// A DSL keyword such as `retry` or `parameters`, with its tokens.
+    Word(OptionKeyword, Ident),
     /// An ASL field written verbatim: `"ItemReader": { … }`.
     Field(syn::LitStr),
 }
@@ -170,14 +171,21 @@ impl OptKey {
     /// The keyword or field name.
     pub fn name(&self) -> String {
         match self {
-            OptKey::Word(i) => i.to_string(),
+            OptKey::Word(k, _) => k.dsl().to_owned(),
             OptKey::Field(l) => l.value(),
+        }
+    }
+    /// The DSL keyword; `None` for an ASL field written verbatim.
+    pub fn keyword(&self) -> Option<OptionKeyword> {
+        match self {
+            OptKey::Word(k, _) => Some(*k),
+            OptKey::Field(_) => None,
         }
     }
     /// The tokens, for errors.
     pub fn tokens(&self) -> TokenStream {
         match self {
-            OptKey::Word(i) => quote::quote!(#i),
+            OptKey::Word(_, i) => quote::quote!(#i),
             OptKey::Field(l) => quote::quote!(#l),
         }
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The `workflow!` macro of stepfn: a workflow written once in Rust, checked at compile time,
 //! exported as Amazon States Language and run on the stepfn runtime.
 //!

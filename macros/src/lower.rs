@@ -6,6 +6,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use serde_json::{json, Map, Value as J};
 use stepfn_asl::diagnostic::Location;
+use stepfn_asl::OptionKeyword as K;
 
 /// Where each part of the lowered JSON came from.
 #[derive(Default)]
@@ -58,12 +59,7 @@ pub fn workflow(w: &Workflow) -> Lowered {
     };
     let mut top = Map::new();
     for s in &w.body.settings {
-        let key = match s.key.to_string().as_str() {
-            "comment" => "Comment",
-            "timeout" => "TimeoutSeconds",
-            "version" => "Version",
-            _ => "QueryLanguage",
-        };
+        let key = s.keyword.asl_field();
         l.spans
             .add(Location::root().key(key), s.value.tokens.clone());
         top.insert(key.into(), s.value.json.clone());
@@ -179,7 +175,10 @@ impl Lowerer {
         m.insert("Type".into(), ty.into());
         match &st.kind {
             Kind::Task { handler, .. } => {
-                let explicit = st.options.iter().find(|o| o.key.name() == "resource");
+                let explicit = st
+                    .options
+                    .iter()
+                    .find(|o| o.key.keyword() == Some(K::Resource));
                 let resource = match (handler, explicit) {
                     (
                         _,
@@ -269,8 +268,7 @@ impl Lowerer {
             std::collections::HashMap::new();
         for o in &st.options {
             let name = o.key.name();
-            let repeatable = matches!(name.as_str(), "retry" | "catch" | "branch");
-            if !repeatable {
+            if !o.key.keyword().is_some_and(K::is_repeatable) {
                 if let Some(first) = seen_opts.get(&name) {
                     let mut e =
                         syn::Error::new_spanned(o.key.tokens(), format!("`{name}` is set twice"));
@@ -280,7 +278,7 @@ impl Lowerer {
                 }
                 seen_opts.insert(name.clone(), o.key.tokens());
             }
-            self.option(o, &name, loc, &mut m);
+            self.option(o, loc, &mut m);
         }
         // `mode`/`execution_type` go in the processor; with the legacy `iterator`, in `Iterator`.
         if m.contains_key("Iterator") {
@@ -307,73 +305,43 @@ impl Lowerer {
         J::Object(m)
     }
 
-    fn option(&mut self, o: &Opt, name: &str, loc: &Location, m: &mut Map<String, J>) {
-        let field = match name {
-            "comment" => "Comment",
-            "input_path" => "InputPath",
-            "output_path" => "OutputPath",
-            "result_path" => "ResultPath",
-            "parameters" => "Parameters",
-            "result_selector" => "ResultSelector",
-            "result" => "Result",
-            "assign" => "Assign",
-            "output" => "Output",
-            "arguments" => "Arguments",
-            "credentials" => "Credentials",
-            "resource" => return, // handled with the task kind
-            "timeout" => "TimeoutSeconds",
-            "timeout_path" => "TimeoutSecondsPath",
-            "heartbeat" => "HeartbeatSeconds",
-            "heartbeat_path" => "HeartbeatSecondsPath",
-            "items" => "ItemsPath",
-            "item_selector" => "ItemSelector",
-            "max_concurrency" => "MaxConcurrency",
-            "max_concurrency_path" => "MaxConcurrencyPath",
-            "tolerated_failures" => "ToleratedFailureCount",
-            "tolerated_failures_path" => "ToleratedFailureCountPath",
-            "tolerated_percentage" => "ToleratedFailurePercentage",
-            "tolerated_percentage_path" => "ToleratedFailurePercentagePath",
-            "label" => "Label",
-            "error_path" => "ErrorPath",
-            "cause_path" => "CausePath",
-            "query_language" => "QueryLanguage",
-            "mode" | "execution_type" => {
+    fn option(&mut self, o: &Opt, loc: &Location, m: &mut Map<String, J>) {
+        let Some(keyword) = o.key.keyword() else {
+            // An ASL field written verbatim.
+            self.field(&o.key.name(), o, loc, m);
+            return;
+        };
+        match keyword {
+            K::Resource => {} // handled with the task kind
+            K::Mode | K::ExecutionType => {
+                let pc_loc = loc.key(K::Processor.asl_field()).key("ProcessorConfig");
                 let value = match &o.value {
                     OptValue::Word(w) => {
-                        self.spans.add(
-                            loc.key("ItemProcessor").key("ProcessorConfig"),
-                            w.to_token_stream(),
-                        );
+                        self.spans.add(pc_loc, w.to_token_stream());
                         J::String(w.to_string().to_uppercase())
                     }
                     OptValue::Json(v) => {
-                        self.spans.add(
-                            loc.key("ItemProcessor").key("ProcessorConfig"),
-                            v.tokens.clone(),
-                        );
+                        self.spans.add(pc_loc, v.tokens.clone());
                         v.json.clone()
                     }
                     _ => J::Null,
                 };
-                let key = if name == "mode" {
-                    "Mode"
-                } else {
-                    "ExecutionType"
-                };
-                let proc = m.entry("ItemProcessor").or_insert_with(|| json!({}));
+                let proc = m
+                    .entry(K::Processor.asl_field())
+                    .or_insert_with(|| json!({}));
                 if let Some(p) = proc.as_object_mut() {
                     let pc = p.entry("ProcessorConfig").or_insert_with(|| json!({}));
                     if let Some(pc) = pc.as_object_mut() {
-                        pc.insert(key.into(), value);
+                        pc.insert(keyword.asl_field().into(), value);
                     }
                 }
-                return;
             }
-            "retry" => {
+            K::Retry => {
+                let field = keyword.asl_field();
                 if let OptValue::Retry(r) = &o.value {
-                    let arr = m.entry("Retry").or_insert_with(|| J::Array(Vec::new()));
+                    let arr = m.entry(field).or_insert_with(|| J::Array(Vec::new()));
                     let i = arr.as_array().map_or(0, Vec::len);
-                    let rloc = loc.key("Retry").index(i);
+                    let rloc = loc.key(field).index(i);
                     self.spans.add(rloc.clone(), o.key.tokens());
                     let mut rm = Map::new();
                     rm.insert("ErrorEquals".into(), self.errors_json(&r.errors, &rloc));
@@ -404,17 +372,17 @@ impl Lowerer {
                     if r.jitter {
                         rm.insert("JitterStrategy".into(), "FULL".into());
                     }
-                    if let Some(a) = m.get_mut("Retry").and_then(J::as_array_mut) {
+                    if let Some(a) = m.get_mut(field).and_then(J::as_array_mut) {
                         a.push(J::Object(rm));
                     }
                 }
-                return;
             }
-            "catch" => {
+            K::Catch => {
+                let field = keyword.asl_field();
                 if let OptValue::Catch(c) = &o.value {
-                    let arr = m.entry("Catch").or_insert_with(|| J::Array(Vec::new()));
+                    let arr = m.entry(field).or_insert_with(|| J::Array(Vec::new()));
                     let i = arr.as_array().map_or(0, Vec::len);
-                    let cloc = loc.key("Catch").index(i);
+                    let cloc = loc.key(field).index(i);
                     self.spans.add(cloc.clone(), o.key.tokens());
                     let mut cm = Map::new();
                     cm.insert("ErrorEquals".into(), self.errors_json(&c.errors, &cloc));
@@ -425,31 +393,26 @@ impl Lowerer {
                     self.spans.add(cloc.key("Next"), c.next.to_token_stream());
                     cm.insert("Next".into(), c.next.to_string().into());
                     self.small_block(&c.options, &cloc, &mut cm);
-                    if let Some(a) = m.get_mut("Catch").and_then(J::as_array_mut) {
+                    if let Some(a) = m.get_mut(field).and_then(J::as_array_mut) {
                         a.push(J::Object(cm));
                     }
                 }
-                return;
             }
-            "branch" => {
+            K::Branch => {
+                let field = keyword.asl_field();
                 if let OptValue::Scope(s) = &o.value {
-                    let arr = m.entry("Branches").or_insert_with(|| J::Array(Vec::new()));
+                    let arr = m.entry(field).or_insert_with(|| J::Array(Vec::new()));
                     let i = arr.as_array().map_or(0, Vec::len);
-                    let bloc = loc.key("Branches").index(i);
+                    let bloc = loc.key(field).index(i);
                     self.spans.add(bloc.clone(), o.key.tokens());
                     let (start, states) = self.scope(s, &bloc, &o.key.tokens());
-                    if let Some(a) = m.get_mut("Branches").and_then(J::as_array_mut) {
+                    if let Some(a) = m.get_mut(field).and_then(J::as_array_mut) {
                         a.push(json!({"StartAt": start, "States": states}));
                     }
                 }
-                return;
             }
-            "processor" | "iterator" => {
-                let key = if name == "iterator" {
-                    "Iterator"
-                } else {
-                    "ItemProcessor"
-                };
+            K::Processor | K::Iterator => {
+                let key = keyword.asl_field();
                 if let OptValue::Scope(s) = &o.value {
                     let ploc = loc.key(key);
                     self.spans.add(ploc.clone(), o.key.tokens());
@@ -460,16 +423,19 @@ impl Lowerer {
                         p.insert("States".into(), states);
                     }
                 }
-                return;
             }
-            other => other,
-        };
+            _ => self.field(keyword.asl_field(), o, loc, m),
+        }
+    }
+
+    /// An option that sets one field of the state to its value.
+    fn field(&mut self, field: &str, o: &Opt, loc: &Location, m: &mut Map<String, J>) {
         let (value, tokens) = match &o.value {
             OptValue::Json(v) => (v.json.clone(), v.tokens.clone()),
             OptValue::Path(p, t) => (path_json(p), t.clone()),
             OptValue::Seconds(s, t) | OptValue::Int(s, t) => ((*s).into(), t.clone()),
             OptValue::Word(w) => {
-                let v = if name == "query_language" {
+                let v = if o.key.keyword() == Some(K::QueryLanguage) {
                     match w.to_string().to_lowercase().as_str() {
                         "jsonata" => J::String("JSONata".into()),
                         "jsonpath" => J::String("JSONPath".into()),
@@ -491,11 +457,10 @@ impl Lowerer {
     /// `assign`, `output`, `comment` of a choice rule or a catcher.
     fn small_block(&mut self, options: &[Opt], loc: &Location, m: &mut Map<String, J>) {
         for o in options {
-            let field = match o.key.name().as_str() {
-                "assign" => "Assign",
-                "output" => "Output",
-                _ => "Comment",
+            let Some(keyword) = o.key.keyword() else {
+                continue; // the parser accepts only `assign`, `output` and `comment` here
             };
+            let field = keyword.asl_field();
             if let OptValue::Json(v) = &o.value {
                 self.spans.add(loc.key(field), v.tokens.clone());
                 m.insert(field.into(), v.json.clone());

@@ -4,48 +4,10 @@
 use crate::ast::*;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
+use stepfn_asl::{KeywordValue, OptionKeyword};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitInt, LitStr, Token};
-
-/// The option keywords a state's `{ … }` block accepts.
-pub const OPTION_KEYWORDS: &[&str] = &[
-    "comment",
-    "input_path",
-    "output_path",
-    "result_path",
-    "parameters",
-    "result_selector",
-    "result",
-    "assign",
-    "output",
-    "arguments",
-    "credentials",
-    "resource",
-    "timeout",
-    "timeout_path",
-    "heartbeat",
-    "heartbeat_path",
-    "retry",
-    "catch",
-    "items",
-    "item_selector",
-    "max_concurrency",
-    "max_concurrency_path",
-    "tolerated_failures",
-    "tolerated_failures_path",
-    "tolerated_percentage",
-    "tolerated_percentage_path",
-    "label",
-    "mode",
-    "execution_type",
-    "processor",
-    "iterator",
-    "branch",
-    "error_path",
-    "cause_path",
-    "query_language",
-];
 
 /// The state kinds.
 pub const KINDS: &[&str] = &[
@@ -111,47 +73,52 @@ fn parse_scope(input: ParseStream, span: proc_macro2::Span, top: bool) -> syn::R
             scope.states.push(parse_state(ident, input)?);
             continue;
         }
-        match ident.to_string().as_str() {
-            "start" => {
-                if scope.start.is_some() {
-                    return Err(syn::Error::new(ident.span(), "duplicate `start`"));
-                }
-                scope.start = Some(Ident::parse_any(input)?);
-                input.parse::<Token![;]>()?;
+        if ident == "start" {
+            if scope.start.is_some() {
+                return Err(syn::Error::new(ident.span(), "duplicate `start`"));
             }
-            "comment" | "timeout" | "version" | "query_language" if top => {
-                let value = match ident.to_string().as_str() {
-                    "timeout" => {
-                        let (secs, tokens) = parse_duration(input)?;
-                        Value {
-                            json: secs.into(),
-                            tokens,
-                        }
-                    }
-                    "query_language" => {
-                        let w = Ident::parse_any(input)?;
-                        Value {
-                            json: serde_json::Value::String(query_language_name(&w)?),
-                            tokens: w.to_token_stream(),
-                        }
-                    }
-                    _ => parse_json(input)?,
-                };
-                input.parse::<Token![;]>()?;
-                scope.settings.push(Setting { key: ident, value });
-            }
-            other => {
-                let what = if top {
-                    "expected `start Name;`, a setting (`comment`, `timeout`, `version`, `query_language`) or a state `Name: kind …`"
-                } else {
-                    "expected `start Name;` or a state `Name: kind …`"
-                };
-                return Err(syn::Error::new(
-                    ident.span(),
-                    format!("unexpected `{other}`: {what}"),
-                ));
-            }
+            scope.start = Some(Ident::parse_any(input)?);
+            input.parse::<Token![;]>()?;
+            continue;
         }
+        let setting =
+            OptionKeyword::from_dsl(&ident.to_string()).filter(|k| k.is_machine_setting());
+        let Some(keyword) = setting.filter(|_| top) else {
+            let what = if top {
+                let settings: Vec<String> = OptionKeyword::machine_settings()
+                    .map(|k| format!("`{k}`"))
+                    .collect();
+                format!(
+                    "expected `start Name;`, a setting ({}) or a state `Name: kind …`",
+                    settings.join(", ")
+                )
+            } else {
+                "expected `start Name;` or a state `Name: kind …`".to_owned()
+            };
+            return Err(syn::Error::new(
+                ident.span(),
+                format!("unexpected `{ident}`: {what}"),
+            ));
+        };
+        let value = match keyword.value() {
+            KeywordValue::Duration => {
+                let (secs, tokens) = parse_duration(input)?;
+                Value {
+                    json: secs.into(),
+                    tokens,
+                }
+            }
+            KeywordValue::Word => {
+                let w = Ident::parse_any(input)?;
+                Value {
+                    json: serde_json::Value::String(query_language_name(&w)?),
+                    tokens: w.to_token_stream(),
+                }
+            }
+            _ => parse_json(input)?,
+        };
+        input.parse::<Token![;]>()?;
+        scope.settings.push(Setting { keyword, value });
     }
     Ok(scope)
 }
@@ -322,31 +289,19 @@ fn parse_option(input: ParseStream) -> syn::Result<Opt> {
     }
     let key = Ident::parse_any(input)?;
     let name = key.to_string();
-    let value = match name.as_str() {
-        "comment"
-        | "parameters"
-        | "result_selector"
-        | "result"
-        | "assign"
-        | "output"
-        | "arguments"
-        | "credentials"
-        | "resource"
-        | "item_selector"
-        | "label"
-        | "tolerated_percentage"
-        | "execution_type" => OptValue::Json(parse_json(input)?),
-        "input_path"
-        | "output_path"
-        | "result_path"
-        | "timeout_path"
-        | "heartbeat_path"
-        | "items"
-        | "max_concurrency_path"
-        | "tolerated_failures_path"
-        | "tolerated_percentage_path"
-        | "error_path"
-        | "cause_path" => {
+    let Some(keyword) = OptionKeyword::from_dsl(&name).filter(|k| k.is_state_option()) else {
+        let mut msg = format!("unknown option `{name}`");
+        let keywords = OptionKeyword::state_options().map(OptionKeyword::dsl);
+        if let Some(s) = stepfn_asl::diagnostic::did_you_mean(&name, keywords) {
+            msg.push_str(&format!("; did you mean `{s}`?"));
+        } else {
+            msg.push_str("; write an ASL field verbatim as `\"FieldName\": value;`");
+        }
+        return Err(syn::Error::new(key.span(), msg));
+    };
+    let value = match keyword.value() {
+        KeywordValue::Json => OptValue::Json(parse_json(input)?),
+        KeywordValue::Path => {
             if peek_word(input, "null") {
                 let n = Ident::parse_any(input)?;
                 OptValue::Path(None, n.to_token_stream())
@@ -356,18 +311,18 @@ fn parse_option(input: ParseStream) -> syn::Result<Opt> {
                 OptValue::Path(Some(p), t)
             }
         }
-        "timeout" | "heartbeat" => {
+        KeywordValue::Duration => {
             let (s, t) = parse_duration(input)?;
             OptValue::Seconds(s, t)
         }
-        "max_concurrency" | "tolerated_failures" => {
+        KeywordValue::Count => {
             let l: LitInt = input.parse()?;
             OptValue::Int(l.base10_parse()?, l.to_token_stream())
         }
-        "mode" | "query_language" => OptValue::Word(Ident::parse_any(input)?),
-        "retry" => OptValue::Retry(parse_retry(input)?),
-        "catch" => OptValue::Catch(parse_catch(input)?),
-        "branch" | "processor" | "iterator" => {
+        KeywordValue::Word => OptValue::Word(Ident::parse_any(input)?),
+        KeywordValue::Retry => OptValue::Retry(parse_retry(input)?),
+        KeywordValue::Catch => OptValue::Catch(parse_catch(input)?),
+        KeywordValue::Scope => {
             let content;
             let brace = braced!(content in input);
             let scope = parse_scope(&content, brace.span.join(), false)?;
@@ -375,20 +330,9 @@ fn parse_option(input: ParseStream) -> syn::Result<Opt> {
                 input.parse::<Token![;]>()?;
             }
             return Ok(Opt {
-                key: OptKey::Word(key),
+                key: OptKey::Word(keyword, key),
                 value: OptValue::Scope(scope),
             });
-        }
-        other => {
-            let mut msg = format!("unknown option `{other}`");
-            if let Some(s) =
-                stepfn_asl::diagnostic::did_you_mean(other, OPTION_KEYWORDS.iter().copied())
-            {
-                msg.push_str(&format!("; did you mean `{s}`?"));
-            } else {
-                msg.push_str("; write an ASL field verbatim as `\"FieldName\": value;`");
-            }
-            return Err(syn::Error::new(key.span(), msg));
         }
     };
     // A catcher that ends with its own `{ … }` block needs no `;`.
@@ -397,7 +341,7 @@ fn parse_option(input: ParseStream) -> syn::Result<Opt> {
         input.parse::<Token![;]>()?;
     }
     Ok(Opt {
-        key: OptKey::Word(key),
+        key: OptKey::Word(keyword, key),
         value,
     })
 }
@@ -517,7 +461,7 @@ fn parse_small_block(input: ParseStream, what: &str) -> syn::Result<Vec<Opt>> {
         braced!(content in input);
         while !content.is_empty() {
             let o = parse_option(&content)?;
-            if !matches!(o.key.name().as_str(), "assign" | "output" | "comment") {
+            if !o.key.keyword().is_some_and(OptionKeyword::is_rule_option) {
                 return Err(syn::Error::new_spanned(
                     o.key.tokens(),
                     format!("{what} takes only `assign`, `output` and `comment`"),

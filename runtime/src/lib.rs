@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! stepfn: AWS Step Functions as a Rust library.
 //!
 //! - [`workflow!`]: write a workflow in Rust; it is checked at compile time, exported as Amazon

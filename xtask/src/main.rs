@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod bench;
 mod instructions;
 mod peer;
+mod public_api;
 mod rounds;
 
 const HELP: &str = "\
@@ -18,6 +19,7 @@ Commands:
   template     write examples/lambda's ASL and SAM template (--check: fail when stale)
   bench        compare stepfn with aws-local-stepfunctions on ../shared/bench ([--quick] [WORKLOAD...]; --scaling;
                --instructions [--write-baseline | --check-baseline]: callgrind counts)
+  public-api   write runtime/public-api.txt, the library's public API (--check: fail when stale)
   help         print this message
 ";
 
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::main(&args[1..]),
         Some("asl" | "export") => asl(&args[1..]),
         Some("template") => template(&args[1..]),
+        Some("public-api") => public_api::main(&args[1..]),
         Some(other) => {
             eprintln!("unknown command `{other}`\n\n{HELP}");
             ExitCode::from(2)
@@ -41,45 +44,25 @@ fn main() -> ExitCode {
 
 /// `cargo xtask asl [--check]`: runs the examples' exporter (a binary, so xtask stays light).
 fn asl(args: &[String]) -> ExitCode {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = std::process::Command::new(cargo);
-    cmd.current_dir(root())
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "stepfn-examples",
-            "--bin",
-            "export-asl",
-            "--",
-        ])
-        .arg(root().join("definitions"));
-    if args.iter().any(|a| a == "--check") {
-        cmd.arg("--check");
-    }
-    match cmd.status() {
-        Ok(s) if s.success() => ExitCode::SUCCESS,
-        Ok(s) => ExitCode::from(u8::try_from(s.code().unwrap_or(1)).unwrap_or(1)),
-        Err(e) => {
-            eprintln!("cannot run cargo: {e}");
-            ExitCode::from(2)
-        }
-    }
+    let definitions = root().join("definitions");
+    let exporter = ["-p", "stepfn-examples", "--bin", "export-asl", "--"];
+    run_exporter(&exporter, Some(&definitions), args)
 }
 
 /// `cargo xtask template [--check]`: runs examples/lambda's exporter.
 fn template(args: &[String]) -> ExitCode {
+    let exporter = ["-p", "stepfn-example-lambda", "--example", "export", "--"];
+    run_exporter(&exporter, None, args)
+}
+
+/// `cargo run -q EXPORTER [OUT] [--check]` at the workspace root, with its exit code.
+fn run_exporter(exporter: &[&str], out: Option<&Path>, args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
-    cmd.current_dir(root()).args([
-        "run",
-        "-q",
-        "-p",
-        "stepfn-example-lambda",
-        "--example",
-        "export",
-        "--",
-    ]);
+    cmd.current_dir(root()).args(["run", "-q"]).args(exporter);
+    if let Some(out) = out {
+        cmd.arg(out);
+    }
     if args.iter().any(|a| a == "--check") {
         cmd.arg("--check");
     }
@@ -95,7 +78,16 @@ fn template(args: &[String]) -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    here.canonicalize().unwrap_or(here)
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR` or `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root.join(d),
+        _ => root.join("target"),
+    }
 }
 
 /// Validates every `examples/*.asl.json`; prints `FILE: LOCATION: MESSAGE` per problem.
