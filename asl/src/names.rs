@@ -40,10 +40,14 @@ mod tests {
     fn names_follow_the_quota_page() {
         assert_eq!(name_problem("order-42_é.v1", NAME_MAX), None);
         assert!(name_problem("", NAME_MAX).unwrap().contains("empty"));
-        assert!(name_problem(&"a".repeat(81), NAME_MAX).unwrap().contains("81 characters"));
+        assert!(name_problem(&"a".repeat(81), NAME_MAX)
+            .unwrap()
+            .contains("81 characters"));
         assert_eq!(name_problem(&"a".repeat(40), LABEL_MAX), None);
         assert!(name_problem(&"a".repeat(41), LABEL_MAX).is_some());
-        for bad in ["a b", "a/b", "a:b", "a\u{7f}", "a\u{9f}", "a*", "a{b}", "a\tb"] {
+        for bad in [
+            "a b", "a/b", "a:b", "a\u{7f}", "a\u{9f}", "a*", "a{b}", "a\tb",
+        ] {
             assert!(name_problem(bad, NAME_MAX).is_some(), "{bad:?}");
         }
     }

@@ -1082,7 +1082,11 @@ fn a_map_label_follows_the_naming_rule() {
                 "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}))
     };
     accepted(&map("batch-1"));
-    expect(&map(&"x".repeat(41)), "States.A.Label", "41 characters, more than 40");
+    expect(
+        &map(&"x".repeat(41)),
+        "States.A.Label",
+        "41 characters, more than 40",
+    );
     expect(&map("a b"), "States.A.Label", "not a valid label");
     expect(&map(""), "States.A.Label", "empty");
 }

@@ -521,7 +521,12 @@ impl StateRun<'_> {
     }
 
     fn context(&self) -> Context<'_> {
-        Context::for_state(&self.cx.info, self.name, &self.state.kind, self.entered_time)
+        Context::for_state(
+            &self.cx.info,
+            self.name,
+            &self.state.kind,
+            self.entered_time,
+        )
     }
 
     /// Records `…StateExited` after checking the output (payload size, nesting).

@@ -49,11 +49,20 @@ async fn state_fields_follow_the_state_type() {
     };
     assert_eq!(keys(&out["pass"]["s"]), ["EnteredTime", "Name"]);
     assert_eq!(out["pass"]["s"]["Name"], "P");
-    assert_eq!(keys(&out["task"]["s"]), ["EnteredTime", "Name", "RetryCount"]);
+    assert_eq!(
+        keys(&out["task"]["s"]),
+        ["EnteredTime", "Name", "RetryCount"]
+    );
     assert_eq!(out["task"]["s"]["RetryCount"], 0);
-    assert_eq!(keys(&out["parallel"]["s"]), ["EnteredTime", "Name", "RetryCount"]);
+    assert_eq!(
+        keys(&out["parallel"]["s"]),
+        ["EnteredTime", "Name", "RetryCount"]
+    );
     assert_eq!(out["map"][0]["s"]["Name"], "M");
-    assert_eq!(keys(&out["map"][0]["s"]), ["EnteredTime", "Name", "RetryCount"]);
+    assert_eq!(
+        keys(&out["map"][0]["s"]),
+        ["EnteredTime", "Name", "RetryCount"]
+    );
     assert_eq!(keys(&out["jsonata"]), ["EnteredTime", "Name"]);
 }
 
@@ -113,7 +122,12 @@ workflow! {
 #[tokio::test(start_paused = true)]
 async fn compiled_form_counts_retries_too() {
     use stepfn::Workflow;
-    assert!(Retried::COMPILED, "the workflow is covered by the compiled form");
-    let out = stepfn::run::<Retried>(json!({})).await.expect("it succeeds");
+    assert!(
+        Retried::COMPILED,
+        "the workflow is covered by the compiled form"
+    );
+    let out = stepfn::run::<Retried>(json!({}))
+        .await
+        .expect("it succeeds");
     assert_eq!(out, json!({"rc": 2, "name": "T"}));
 }

@@ -296,3 +296,41 @@ async fn payload_size_is_checked_on_every_path() {
         Some(json!({"ok": 1}))
     );
 }
+
+/// A Distributed Map whose `ItemReader`, `ItemBatcher` or `ResultWriter` the runtime cannot run
+/// fails with `States.Runtime` naming the field, rather than running the Map without it.
+#[tokio::test]
+async fn unsupported_distributed_map_fields_fail_instead_of_being_ignored() {
+    for (field, value) in [
+        ("ItemBatcher", serde_json::json!({"MaxItemsPerBatch": 2})),
+        (
+            "ResultWriter",
+            serde_json::json!({"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}}),
+        ),
+        (
+            "ItemReader",
+            serde_json::json!({"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}}),
+        ),
+    ] {
+        let mut map = serde_json::json!({"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}});
+        map[field] = value;
+        let machine =
+            StateMachine::from_json(&serde_json::json!({"StartAt": "M", "States": {"M": map}}))
+                .expect("AWS accepts the definition");
+        let r = stepfn::Interpreter::new(machine, "Batch", stepfn::TaskRegistry::new())
+            .execute(
+                serde_json::json!([1, 2, 3]),
+                stepfn::ExecutionOptions::default(),
+            )
+            .await;
+        assert_eq!(r.status, stepfn::ExecutionStatus::Failed, "{field}");
+        assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+        assert!(
+            r.cause.as_deref().unwrap_or_default().contains(field),
+            "{:?}",
+            r.cause
+        );
+    }
+}

@@ -81,7 +81,9 @@ impl Exec<'_> {
                 let rc = rc.clone();
                 let vars_now = park_ref.map(|_| vars.clone());
                 let env = Env { context: &ctx, vars };
-                let prepared = if jsonata {
+                let prepared = if let Some(e) = unsupported(m) {
+                    Err(e)
+                } else if jsonata {
                     self.jx_map_prepare(m, &input, &ctx, vars)
                         .map(|(eff, items, c, t)| (Cow::Owned(eff), Cow::Owned(items), c, t))
                 } else {
@@ -414,6 +416,24 @@ impl Exec<'_> {
         })();
         Ok((eff, items, max_concurrency, tolerated))
     }
+}
+
+/// A Distributed Map field this runtime does not run, as the error the Map fails with:
+/// `ItemReader` and `ResultWriter` read and write Amazon S3, which a local run does not reach,
+/// and `ItemBatcher` is not implemented. Failing says so; running the Map without the field
+/// would give a different result than AWS without a word.
+fn unsupported(m: &MapState) -> Option<StatesError> {
+    let field = [
+        ("ItemReader", m.item_reader.is_some()),
+        ("ItemBatcher", m.item_batcher.is_some()),
+        ("ResultWriter", m.result_writer.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(f, present)| present.then_some(f))?;
+    Some(StatesError::runtime(format!(
+        "The Map state's `{field}` is not supported by stepfn's runtime (it runs Distributed Maps \
+         over items in the state's input only)"
+    )))
 }
 
 /// The items of a JSONPath Map moved out of its raw input (an empty array is left in their place)

@@ -311,7 +311,10 @@ async fn postgres_leases_fence_a_process_that_lost_them() {
     assert!(b.running(vec!["Other".into()]).await.unwrap().is_empty());
     let claimed = b.running(vec!["M".into()]).await.unwrap();
     assert_eq!(claimed.len(), 1);
-    assert!(b.running(vec!["M".into()]).await.unwrap().is_empty(), "claimed twice");
+    assert!(
+        b.running(vec!["M".into()]).await.unwrap().is_empty(),
+        "claimed twice"
+    );
     // A wakes up: not a single event gets in.
     let mut late = Commit::new("e");
     late.events = vec![event(2)];
