@@ -198,7 +198,7 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
                 opts.push(opt(K::Parameters, template(t)));
             }
             if let Some(r) = &p.result {
-                opts.push(opt(K::Result, json(r)));
+                opts.push(opt(K::PassResult, json(r)));
             }
             if let Some(rp) = result_path(&p.result_path) {
                 opts.push(opt(K::ResultPath, rp));

@@ -54,8 +54,9 @@ pub enum OptionKeyword {
     Parameters,
     /// `result_selector { … }`: `ResultSelector`.
     ResultSelector,
-    /// `result …`: a Pass state's `Result`.
-    Result,
+    /// `result …`: a Pass state's `Result` (not named `Result`: a public item of that name
+    /// makes rustc print `std::result::Result` in full in every user's error messages).
+    PassResult,
     /// `assign { … }`: `Assign`.
     Assign,
     /// `output …`: `Output` (JSONata).
@@ -163,7 +164,7 @@ const TABLE: [Row; 36] = {
         row(K::ResultPath, "result_path", "ResultPath", Path, State),
         row(K::Parameters, "parameters", "Parameters", Json, State),
         row(K::ResultSelector, "result_selector", "ResultSelector", Json, State),
-        row(K::Result, "result", "Result", Json, State),
+        row(K::PassResult, "result", "Result", Json, State),
         row(K::Assign, "assign", "Assign", Json, StateOrRule),
         row(K::Output, "output", "Output", Json, StateOrRule),
         row(K::Arguments, "arguments", "Arguments", Json, State),

@@ -7,7 +7,7 @@
 //! [`MemoryStore`] (tests, throwaway runs) and, with the `sqlite` feature, [`SqliteStore`] (one file,
 //! WAL, `synchronous=FULL`, one writer thread with group commit).
 //!
-//! With the `postgres` feature, [`PgStore`] keeps them in a PostgreSQL database shared by several
+//! With the `postgres` feature, `PgStore` keeps them in a PostgreSQL database shared by several
 //! processes: each process holds the executions it runs with a lease (see [`Store::running`],
 //! [`Store::lease_timeout`]) and every commit is fenced by the lease's epoch.
 //!
