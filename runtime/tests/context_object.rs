@@ -118,14 +118,12 @@ workflow! {
     }
 }
 
+// The workflow is covered by the compiled form (so `stepfn::run` runs the generated code).
+const _: () = assert!(<Retried as stepfn::Workflow>::COMPILED);
+
 /// The compiled form gives the same counts.
 #[tokio::test(start_paused = true)]
 async fn compiled_form_counts_retries_too() {
-    use stepfn::Workflow;
-    assert!(
-        Retried::COMPILED,
-        "the workflow is covered by the compiled form"
-    );
     let out = stepfn::run::<Retried>(json!({}))
         .await
         .expect("it succeeds");

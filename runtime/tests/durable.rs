@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use stepfn::asl::StateMachine;
 use stepfn::ExecutionStatus;
 use stepfn::HistoryQuery;
-use stepfn::{RuntimeError, TaskRegistry};
+use stepfn::{Runtime, RuntimeError, TaskRegistry};
 use stores::{kinds, wait_for_event, TestStore};
 
 fn machine(v: serde_json::Value) -> StateMachine {
