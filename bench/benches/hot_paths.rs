@@ -143,7 +143,7 @@ impl Fixture {
             execution_info(&doc),
             "Bench",
             jiff::Timestamp::UNIX_EPOCH,
-            0,
+            Some(0),
         );
         Fixture {
             doc,
@@ -207,7 +207,7 @@ fn bench_path(c: &mut Criterion) {
 fn bench_template(c: &mut Criterion) {
     let doc = document();
     let info = execution_info(&doc);
-    let ctx = Context::new(info, "Bench", jiff::Timestamp::UNIX_EPOCH, 0);
+    let ctx = Context::new(info, "Bench", jiff::Timestamp::UNIX_EPOCH, Some(0));
     // The context object is built lazily, once per state attempt: build it before timing.
     let _ = ctx.value();
     let vars = Variables::new();
@@ -344,7 +344,7 @@ fn bench_choice(c: &mut Criterion) {
     };
     let doc = document();
     let info = execution_info(&doc);
-    let ctx = Context::new(info, "Route", jiff::Timestamp::UNIX_EPOCH, 0);
+    let ctx = Context::new(info, "Route", jiff::Timestamp::UNIX_EPOCH, Some(0));
     let vars = Variables::new();
     let env = Env {
         context: &ctx,
