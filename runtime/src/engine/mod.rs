@@ -21,6 +21,7 @@
 //!
 //! The compiled form of `workflow!` ([`crate::compiled`]) calls the same rule functions.
 
+mod batch;
 pub mod callbacks;
 pub mod choice;
 pub(crate) mod durable;
