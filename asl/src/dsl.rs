@@ -372,10 +372,11 @@ fn state(out: &mut String, name: &str, st: &State, indent: usize) {
             if let Some(x) = &m.parameters {
                 opts.push(opt(K::Parameters, template(x)));
             }
+            let batcher = m.item_batcher.as_ref().map(crate::serialize::item_batcher);
             for (field, v) in [
-                ("ItemReader", &m.item_reader),
-                ("ItemBatcher", &m.item_batcher),
-                ("ResultWriter", &m.result_writer),
+                ("ItemReader", m.item_reader.as_ref()),
+                ("ItemBatcher", batcher.as_ref()),
+                ("ResultWriter", m.result_writer.as_ref()),
             ] {
                 if let Some(v) = v {
                     opts.push(format!("\"{field}\": {};", json(v)));

@@ -345,6 +345,29 @@ pub struct Parallel {
     pub catch: Vec<Catcher>,
 }
 
+/// `ItemBatcher` of a Distributed Map: the items grouped into batches, each child workflow's
+/// input being `{"BatchInput": …, "Items": [...]}`. A batch holds at most the given number of
+/// items and bytes, and never more than 256 KiB.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch`: a number, or a `{% … %}` expression (JSONata).
+    pub max_items_per_batch: Option<Expr<u64>>,
+    /// `MaxItemsPerBatchPath` (JSONPath): a reference path into the state's input.
+    pub max_items_per_batch_path: Option<Path>,
+    /// `MaxInputBytesPerBatch`: a number (at most 262,144), or a `{% … %}` expression.
+    pub max_input_bytes_per_batch: Option<Expr<u64>>,
+    /// `MaxInputBytesPerBatchPath` (JSONPath).
+    pub max_input_bytes_per_batch_path: Option<Path>,
+    /// `BatchInput`: a payload template (JSONPath) or JSONata value added to every batch.
+    pub batch_input: Option<Template>,
+}
+
+impl ItemBatcher {
+    /// The most bytes a batch may hold (`MaxInputBytesPerBatch`'s maximum): 256 KiB, the
+    /// payload quota.
+    pub const MAX_INPUT_BYTES: u64 = 262_144;
+}
+
 /// `Type: Map`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapState {
@@ -364,8 +387,8 @@ pub struct MapState {
     pub parameters: Option<Template>,
     /// `ItemReader` (distributed mode; kept as JSON).
     pub item_reader: Option<Value>,
-    /// `ItemBatcher` (distributed mode; kept as JSON).
-    pub item_batcher: Option<Value>,
+    /// `ItemBatcher` (distributed mode).
+    pub item_batcher: Option<ItemBatcher>,
     /// `ResultWriter` (distributed mode; kept as JSON).
     pub result_writer: Option<Value>,
     /// `MaxConcurrency` (0 = no limit).

@@ -23,6 +23,32 @@ fn expr_u64(e: &Expr<u64>) -> Value {
     }
 }
 
+/// `ItemBatcher` as ASL JSON.
+pub(crate) fn item_batcher(b: &ItemBatcher) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "MaxItemsPerBatch", &b.max_items_per_batch, expr_u64);
+    put(
+        &mut m,
+        "MaxItemsPerBatchPath",
+        &b.max_items_per_batch_path,
+        |p| s(p.as_str()),
+    );
+    put(
+        &mut m,
+        "MaxInputBytesPerBatch",
+        &b.max_input_bytes_per_batch,
+        expr_u64,
+    );
+    put(
+        &mut m,
+        "MaxInputBytesPerBatchPath",
+        &b.max_input_bytes_per_batch_path,
+        |p| s(p.as_str()),
+    );
+    put(&mut m, "BatchInput", &b.batch_input, Template::to_json);
+    Value::Object(m)
+}
+
 fn expr_str(e: &Expr<String>) -> Value {
     match e {
         Expr::Literal(v) => s(v),
@@ -244,7 +270,7 @@ fn state(st: &State) -> Value {
             put(&mut m, "ItemSelector", &mp.item_selector, Template::to_json);
             put(&mut m, "Parameters", &mp.parameters, Template::to_json);
             put(&mut m, "ItemReader", &mp.item_reader, Clone::clone);
-            put(&mut m, "ItemBatcher", &mp.item_batcher, Clone::clone);
+            put(&mut m, "ItemBatcher", &mp.item_batcher, item_batcher);
             put(&mut m, "ResultWriter", &mp.result_writer, Clone::clone);
             put(&mut m, "MaxConcurrency", &mp.max_concurrency, expr_u64);
             put(

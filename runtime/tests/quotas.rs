@@ -297,12 +297,11 @@ async fn payload_size_is_checked_on_every_path() {
     );
 }
 
-/// A Distributed Map whose `ItemReader`, `ItemBatcher` or `ResultWriter` the runtime cannot run
+/// A Distributed Map whose `ItemReader` or `ResultWriter` (Amazon S3) the runtime cannot run
 /// fails with `States.Runtime` naming the field, rather than running the Map without it.
 #[tokio::test]
 async fn unsupported_distributed_map_fields_fail_instead_of_being_ignored() {
     for (field, value) in [
-        ("ItemBatcher", serde_json::json!({"MaxItemsPerBatch": 2})),
         (
             "ResultWriter",
             serde_json::json!({"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}}),

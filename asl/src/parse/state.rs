@@ -358,7 +358,7 @@ impl Reader {
                     item_selector: template(self, "ItemSelector"),
                     parameters: template(self, "Parameters"),
                     item_reader: o.map.get("ItemReader").cloned(),
-                    item_batcher: o.map.get("ItemBatcher").cloned(),
+                    item_batcher: self.item_batcher(&o, ql),
                     result_writer: o.map.get("ResultWriter").cloned(),
                     max_concurrency: self.uint_or_expr(&o, "MaxConcurrency", 0, 99_999_999, ql),
                     max_concurrency_path: self.path(&o, "MaxConcurrencyPath", true),
@@ -401,6 +401,43 @@ impl Reader {
             output,
             assign,
             kind,
+        })
+    }
+
+    /// A Map's `ItemBatcher`: its limits (a number, a `…Path` in JSONPath, an expression in
+    /// JSONata) and `BatchInput`.
+    fn item_batcher(&mut self, state: &Obj<'_>, ql: QueryLanguage) -> Option<ItemBatcher> {
+        let v = state.map.get("ItemBatcher")?;
+        let o = self.object(v, &state.loc.key("ItemBatcher"), "`ItemBatcher`")?;
+        let allowed: &[&str] = match ql {
+            QueryLanguage::JsonPath => &[
+                "MaxItemsPerBatch",
+                "MaxItemsPerBatchPath",
+                "MaxInputBytesPerBatch",
+                "MaxInputBytesPerBatchPath",
+                "BatchInput",
+            ],
+            QueryLanguage::Jsonata => &["MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"],
+        };
+        self.check_fields(&o, allowed, "`ItemBatcher`");
+        self.exclusive(&o, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
+        self.exclusive(&o, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
+        let batch_input = match ql {
+            QueryLanguage::JsonPath => self.payload(&o, "BatchInput"),
+            QueryLanguage::Jsonata => self.jsonata_value(&o, "BatchInput"),
+        };
+        Some(ItemBatcher {
+            max_items_per_batch: self.uint_or_expr(&o, "MaxItemsPerBatch", 1, 99_999_999, ql),
+            max_items_per_batch_path: self.path(&o, "MaxItemsPerBatchPath", true),
+            max_input_bytes_per_batch: self.uint_or_expr(
+                &o,
+                "MaxInputBytesPerBatch",
+                1,
+                ItemBatcher::MAX_INPUT_BYTES,
+                ql,
+            ),
+            max_input_bytes_per_batch_path: self.path(&o, "MaxInputBytesPerBatchPath", true),
+            batch_input,
         })
     }
 

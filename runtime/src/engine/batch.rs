@@ -1,126 +1,153 @@
-//! `ItemBatcher` of a Distributed Map: the (selected) items grouped into batches, each child
-//! workflow's input being `{"Items": [...], "BatchInput": ...}` instead of one item.
+//! `ItemBatcher` of a Distributed Map: the items, each shaped by `ItemSelector` first, grouped
+//! into batches; each child workflow's input is `{"BatchInput": …, "Items": [...]}` instead of
+//! one item.
 //!
 //! AWS's rules (the `ItemBatcher` page of the Step Functions guide): a batch holds at most
-//! `MaxItemsPerBatch` items and at most `MaxInputBytesPerBatch` bytes (at most 256 KiB, the
-//! payload quota), either or both given, each as a number or a reference path (`…Path`), or a
-//! JSONata expression; `BatchInput` is a template evaluated once and added to every batch.
-//! Items keep their order; a batch is closed when the next item would break a limit. An item
-//! that does not fit in a batch of its own fails the Map (`States.Runtime`).
+//! `MaxItemsPerBatch` items and at most `MaxInputBytesPerBatch` bytes, and never more than
+//! 256 KiB (the payload quota); either limit is a number, a reference path (`…Path`) or a
+//! JSONata expression. `BatchInput` is evaluated once and added to every batch. Items keep their
+//! order, and a batch is closed when the next item would break a limit. An item that does not
+//! fit in a batch of its own fails the Map (`States.Runtime`).
 
-use crate::error::StatesError;
-use serde_json::{Map, Value};
-use stepfn_asl::{Path, Template};
-
-/// The most bytes a batch may hold: the payload quota.
-pub(crate) const MAX_BATCH_BYTES: u64 = crate::io::size::PAYLOAD_LIMIT as u64;
+#[allow(unused_imports)]
+use super::*;
+use stepfn_asl::model::ItemBatcher;
 
 /// The length of `v`'s compact JSON text.
 fn text_len(v: &Value) -> usize {
     serde_json::to_vec(v).map_or(0, |t| t.len())
 }
 
-/// One limit as the definition gives it.
-pub(super) enum Limit {
-    /// A number.
-    Literal(u64),
-    /// A reference path (JSONPath states).
-    Path(Path),
-    /// A `{% … %}` expression (JSONata states).
-    Jsonata(Template),
-}
-
-/// An `ItemBatcher` read from the definition (the model keeps it as JSON for export).
-pub(super) struct BatchSpec {
-    /// `MaxItemsPerBatch` / `MaxItemsPerBatchPath`.
-    pub max_items: Option<(Limit, &'static str)>,
-    /// `MaxInputBytesPerBatch` / `MaxInputBytesPerBatchPath`.
-    pub max_bytes: Option<(Limit, &'static str)>,
-    /// `BatchInput`.
-    pub batch_input: Option<Template>,
-}
-
-impl BatchSpec {
-    /// Reads `ItemBatcher`; `jsonata`: the Map state's query language is JSONata.
-    pub fn parse(raw: &Value, jsonata: bool) -> Result<Self, StatesError> {
-        let bad = |m: String| StatesError::runtime(format!("ItemBatcher: {m}"));
-        let Value::Object(o) = raw else {
-            return Err(bad("must be an object".into()));
-        };
-        let limit = |field: &'static str| -> Result<Option<(Limit, &'static str)>, StatesError> {
-            let path_field: &'static str = match field {
-                "MaxItemsPerBatch" => "MaxItemsPerBatchPath",
-                _ => "MaxInputBytesPerBatchPath",
+impl Exec<'_> {
+    /// The Map's iterations' inputs: `items` shaped by `ItemSelector` (each with its
+    /// `$$.Map.Item`), then grouped by `b`. `eff` is the Map's effective input, which the limits'
+    /// paths and `BatchInput` read.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn batch_items(
+        &self,
+        b: &ItemBatcher,
+        m: &MapState,
+        eff: &Value,
+        items: Cow<'_, [Value]>,
+        ctx: &Context<'_>,
+        vars: &Variables,
+        jsonata: bool,
+    ) -> Result<Vec<Value>, StatesError> {
+        let env = Env { context: ctx, vars };
+        let (max_items, max_bytes, batch_input) = if jsonata {
+            let jx = self.jx(eff, None, None, ctx, vars)?;
+            let limit = |e: &Option<Expr<u64>>, field: &str| -> Result<Option<u64>, StatesError> {
+                e.as_ref()
+                    .map(|e| check_limit(jx.uint(e, field)?, field))
+                    .transpose()
             };
-            match (o.get(field), o.get(path_field)) {
-                (Some(_), Some(_)) => Err(bad(format!("`{field}` and `{path_field}` are exclusive"))),
-                (Some(Value::String(s)), None) if jsonata => {
-                    Ok(Some((Limit::Jsonata(Template::parse_jsonata(&Value::String(s.clone()))), field)))
+            (
+                limit(&b.max_items_per_batch, "MaxItemsPerBatch")?,
+                limit(&b.max_input_bytes_per_batch, "MaxInputBytesPerBatch")?,
+                b.batch_input
+                    .as_ref()
+                    .map(|t| jx.value(t, "BatchInput"))
+                    .transpose()?,
+            )
+        } else {
+            let limit = |e: &Option<Expr<u64>>,
+                         path: &Option<stepfn_asl::Path>,
+                         field: &str|
+             -> Result<Option<u64>, StatesError> {
+                match (e, path) {
+                    (Some(Expr::Literal(n)), _) => Ok(Some(*n)),
+                    (_, Some(p)) => {
+                        let field = format!("{field}Path");
+                        let n = self.map_int(p, &field, eff, &env)?;
+                        u64::try_from(n)
+                            .map_err(|_| negative(&field, n))
+                            .and_then(|n| check_limit(n, &field))
+                            .map(Some)
+                    }
+                    _ => Ok(None),
                 }
-                (Some(v), None) => match v.as_u64() {
-                    Some(n) => Ok(Some((Limit::Literal(n), field))),
-                    None => Err(bad(format!("`{field}` must be a non-negative integer, found {v}"))),
-                },
-                (None, Some(Value::String(p))) if !jsonata => match Path::parse_reference(p) {
-                    Ok(p) => Ok(Some((Limit::Path(p), path_field))),
-                    Err(e) => Err(bad(format!("`{path_field}`: {e}"))),
-                },
-                (None, Some(v)) => Err(bad(format!("`{path_field}` must be a reference path, found {v}"))),
-                (None, None) => Ok(None),
-            }
+            };
+            (
+                limit(
+                    &b.max_items_per_batch,
+                    &b.max_items_per_batch_path,
+                    "MaxItemsPerBatch",
+                )?,
+                limit(
+                    &b.max_input_bytes_per_batch,
+                    &b.max_input_bytes_per_batch_path,
+                    "MaxInputBytesPerBatch",
+                )?,
+                b.batch_input
+                    .as_ref()
+                    .map(|t| template::evaluate(t, eff, &env))
+                    .transpose()?,
+            )
         };
-        let batch_input = match o.get("BatchInput") {
-            None => None,
-            Some(v) if jsonata => Some(Template::parse_jsonata(v)),
-            Some(v) => {
-                let mut errors = Vec::new();
-                let t = Template::parse_payload(v, &mut errors);
-                if let Some(e) = errors.first() {
-                    return Err(bad(format!("`BatchInput`: {}", e.message)));
-                }
-                Some(t)
-            }
+        let items = match m.item_selector.as_ref().or(m.parameters.as_ref()) {
+            None => items.into_owned(),
+            Some(t) => items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    let ictx = ctx.with_map_item(index, item.clone());
+                    if jsonata {
+                        self.jx_item(t, eff, &ictx, vars)
+                    } else {
+                        template::evaluate(
+                            t,
+                            eff,
+                            &Env {
+                                context: &ictx,
+                                vars,
+                            },
+                        )
+                    }
+                })
+                .collect::<Result<_, _>>()?,
         };
-        Ok(BatchSpec {
-            max_items: limit("MaxItemsPerBatch")?,
-            max_bytes: limit("MaxInputBytesPerBatch")?,
-            batch_input,
-        })
+        group(items, max_items, max_bytes, batch_input)
     }
 }
 
-/// Checks an evaluated limit (`field` names it in the error).
-pub(super) fn check_limit(n: i64, field: &str) -> Result<u64, StatesError> {
-    let bytes = field.starts_with("MaxInputBytes");
-    match u64::try_from(n) {
-        Ok(0) | Err(_) => Err(StatesError::runtime(format!(
-            "The {field} field must be a positive integer, found {n}"
+fn negative(field: &str, n: i64) -> StatesError {
+    StatesError::runtime(format!(
+        "The {field} field must be a positive integer, found {n}"
+    ))
+}
+
+/// Checks an evaluated limit (`field` names it in the error): positive, and for bytes at most
+/// 256 KiB.
+fn check_limit(n: u64, field: &str) -> Result<u64, StatesError> {
+    let max = ItemBatcher::MAX_INPUT_BYTES;
+    match n {
+        0 => Err(negative(field, 0)),
+        n if field.starts_with("MaxInputBytes") && n > max => Err(StatesError::runtime(format!(
+            "The {field} field must be at most {max} bytes (256 KiB), found {n}"
         ))),
-        Ok(n) if bytes && n > MAX_BATCH_BYTES => Err(StatesError::runtime(format!(
-            "The {field} field must be at most {MAX_BATCH_BYTES} bytes (256 KiB), found {n}"
-        ))),
-        Ok(n) => Ok(n),
+        n => Ok(n),
     }
 }
 
 /// Groups `items` into batches of at most `max_items` items and `max_bytes` bytes of JSON text
-/// (the whole batch object, `BatchInput` included), in order.
-pub(super) fn group(
+/// (the whole batch object, `BatchInput` included; 256 KiB when not given), in order.
+fn group(
     items: Vec<Value>,
     max_items: Option<u64>,
     max_bytes: Option<u64>,
     batch_input: Option<Value>,
 ) -> Result<Vec<Value>, StatesError> {
     let max_items = max_items.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
-    let max_bytes = max_bytes.unwrap_or(MAX_BATCH_BYTES) as usize;
-    // `{"Items":[]}` plus `,"BatchInput":…` when there is one.
-    let empty = 11 + batch_input.as_ref().map_or(0, |b| 14 + text_len(b));
+    let max_bytes =
+        usize::try_from(max_bytes.unwrap_or(ItemBatcher::MAX_INPUT_BYTES)).unwrap_or(usize::MAX);
+    // `{"Items":[]}`, plus `"BatchInput":…,` when there is one.
+    let empty = 12 + batch_input.as_ref().map_or(0, |b| 14 + text_len(b));
     let batch = |items: Vec<Value>| {
         let mut m = Map::new();
-        m.insert("Items".into(), Value::Array(items));
         if let Some(b) = &batch_input {
             m.insert("BatchInput".into(), b.clone());
         }
+        m.insert("Items".into(), Value::Array(items));
         Value::Object(m)
     };
     let mut out = Vec::new();
@@ -129,18 +156,18 @@ pub(super) fn group(
     for (index, item) in items.into_iter().enumerate() {
         // The item's text, and a comma before it unless it is the first of its batch.
         let len = text_len(&item);
-        let added = |current: &Vec<Value>| len + usize::from(!current.is_empty());
-        if !current.is_empty() && (current.len() >= max_items || bytes + added(&current) > max_bytes)
-        {
+        if empty + len > max_bytes {
+            return Err(StatesError::runtime(format!(
+                "The item at index {index} ({len} bytes) does not fit in a batch of at most \
+                 {max_bytes} bytes"
+            )));
+        }
+        let comma = usize::from(!current.is_empty());
+        if !current.is_empty() && (current.len() >= max_items || bytes + comma + len > max_bytes) {
             out.push(batch(std::mem::take(&mut current)));
             bytes = empty;
         }
-        if empty + len > max_bytes {
-            return Err(StatesError::runtime(format!(
-                "The item at index {index} ({len} bytes) does not fit in a batch of at most {max_bytes} bytes"
-            )));
-        }
-        bytes += added(&current);
+        bytes += len + usize::from(!current.is_empty());
         current.push(item);
     }
     if !current.is_empty() {
@@ -165,30 +192,56 @@ mod tests {
         assert_eq!(
             b,
             vec![
-                json!({"Items": [1, 2], "BatchInput": {"k": "v"}}),
-                json!({"Items": [3, 4], "BatchInput": {"k": "v"}}),
-                json!({"Items": [5], "BatchInput": {"k": "v"}}),
+                json!({"BatchInput": {"k": "v"}, "Items": [1, 2]}),
+                json!({"BatchInput": {"k": "v"}, "Items": [3, 4]}),
+                json!({"BatchInput": {"k": "v"}, "Items": [5]}),
             ]
         );
+        assert_eq!(text(&b[0]), 12 + 14 + text(&json!({"k": "v"})) + 3);
     }
 
     #[test]
     fn batches_by_bytes_are_never_larger_than_the_limit() {
-        let items: Vec<Value> = (0..50).map(|i| json!({"id": i, "pad": "x".repeat(i % 7)})).collect();
-        for limit in [60u64, 64, 100, 333] {
-            let b = group(items.clone(), None, Some(limit), Some(json!({"run": 1}))).unwrap();
-            let flat: Vec<Value> = b.iter().flat_map(|x| x["Items"].as_array().unwrap().clone()).collect();
+        let items: Vec<Value> = (0..50)
+            .map(|i| json!({"id": i, "pad": "x".repeat(i % 7)}))
+            .collect();
+        for (limit, input) in [
+            (60u64, None),
+            (64, Some(json!({"run": 1}))),
+            (100, None),
+            (333, Some(json!("x"))),
+        ] {
+            let b = group(items.clone(), None, Some(limit), input.clone()).unwrap();
+            let flat: Vec<Value> = b
+                .iter()
+                .flat_map(|x| x["Items"].as_array().unwrap().clone())
+                .collect();
             assert_eq!(flat, items, "order and content kept at {limit}");
             for x in &b {
                 assert!(text(x) as u64 <= limit, "{} > {limit}: {x}", text(x));
             }
-            // Closed only when the next item would not fit.
+            // A batch is closed only when the next item would not fit.
             for w in b.windows(2) {
                 let mut joined = w[0].clone();
-                joined["Items"].as_array_mut().unwrap().push(w[1]["Items"][0].clone());
-                assert!(text(&joined) as u64 > limit);
+                joined["Items"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(w[1]["Items"][0].clone());
+                assert!(text(&joined) as u64 > limit, "{joined}");
             }
         }
+    }
+
+    #[test]
+    fn without_limits_a_batch_is_at_most_256_kib() {
+        let items: Vec<Value> = (0..3000)
+            .map(|i| json!({"i": i, "pad": "y".repeat(100)}))
+            .collect();
+        let b = group(items, None, None, None).unwrap();
+        assert!(b.len() > 1);
+        assert!(b
+            .iter()
+            .all(|x| text(x) as u64 <= ItemBatcher::MAX_INPUT_BYTES));
     }
 
     #[test]
@@ -200,18 +253,14 @@ mod tests {
     #[test]
     fn limits_are_checked() {
         assert!(check_limit(0, "MaxItemsPerBatch").is_err());
-        assert!(check_limit(-1, "MaxItemsPerBatchPath").is_err());
         assert!(check_limit(262_145, "MaxInputBytesPerBatch").is_err());
-        assert_eq!(check_limit(262_144, "MaxInputBytesPerBatch").unwrap(), 262_144);
-        assert_eq!(check_limit(1_000_000, "MaxItemsPerBatch").unwrap(), 1_000_000);
-    }
-
-    #[test]
-    fn the_spec_is_read_from_the_definition() {
-        let s = BatchSpec::parse(&json!({"MaxItemsPerBatchPath": "$.n", "BatchInput": {"a.$": "$.a"}}), false).unwrap();
-        assert!(matches!(s.max_items, Some((Limit::Path(_), "MaxItemsPerBatchPath"))));
-        assert!(s.max_bytes.is_none() && s.batch_input.is_some());
-        assert!(BatchSpec::parse(&json!({"MaxItemsPerBatch": 1, "MaxItemsPerBatchPath": "$.n"}), false).is_err());
-        assert!(BatchSpec::parse(&json!({"MaxItemsPerBatch": -3}), false).is_err());
+        assert_eq!(
+            check_limit(262_144, "MaxInputBytesPerBatch").unwrap(),
+            262_144
+        );
+        assert_eq!(
+            check_limit(1_000_000, "MaxItemsPerBatch").unwrap(),
+            1_000_000
+        );
     }
 }

@@ -94,6 +94,13 @@ impl Exec<'_> {
                         }
                     })
                 };
+                // With an ItemBatcher, each iteration's input is a batch of selected items.
+                let prepared = match (prepared, &m.item_batcher) {
+                    (Ok((eff, items, c, t)), Some(b)) => self
+                        .batch_items(b, m, &eff, items, &ctx, vars, jsonata)
+                        .map(|batches| (eff, Cow::Owned(batches), c, t)),
+                    (prepared, _) => prepared,
+                };
                 let outer = Arc::new(vars.clone());
                 let prev_cell = &prev_cell;
                 let started_flag = &started;
@@ -174,7 +181,11 @@ impl Exec<'_> {
                                 return r;
                             }
                             let env = Env { context: ctx, vars: &outer };
-                            let selector = m.item_selector.as_ref().or(m.parameters.as_ref());
+                            // Batches were shaped by ItemSelector when they were made.
+                            let selector = match &m.item_batcher {
+                                Some(_) => None,
+                                None => m.item_selector.as_ref().or(m.parameters.as_ref()),
+                            };
                             // `$` in ItemSelector is the Map's effective input; the item is `$$.Map.Item.Value`.
                             let item_input = match selector {
                                 Some(t) => {
@@ -419,13 +430,12 @@ impl Exec<'_> {
 }
 
 /// A Distributed Map field this runtime does not run, as the error the Map fails with:
-/// `ItemReader` and `ResultWriter` read and write Amazon S3, which a local run does not reach,
-/// and `ItemBatcher` is not implemented. Failing says so; running the Map without the field
-/// would give a different result than AWS without a word.
+/// `ItemReader` and `ResultWriter` read and write Amazon S3, which a local run does not reach.
+/// Failing says so; running the Map without the field would give a different result than AWS
+/// without a word.
 fn unsupported(m: &MapState) -> Option<StatesError> {
     let field = [
         ("ItemReader", m.item_reader.is_some()),
-        ("ItemBatcher", m.item_batcher.is_some()),
         ("ResultWriter", m.result_writer.is_some()),
     ]
     .into_iter()
@@ -439,7 +449,8 @@ fn unsupported(m: &MapState) -> Option<StatesError> {
 /// The items of a JSONPath Map moved out of its raw input (an empty array is left in their place)
 /// when nothing will read them there again, so each item is freed once its iteration ends instead
 /// of living until the Map does: no Retry or Catch (a new attempt or the error output needs the
-/// input), a ResultPath that replaces the input, no ItemSelector (it reads the effective input),
+/// input), a ResultPath that replaces the input, no ItemSelector or ItemBatcher (they read the
+/// effective input),
 /// no Assign, no `…Path` count fields, and InputPath and ItemsPath definite paths into the input.
 pub(super) fn take_items(st: &State, m: &MapState, input: &mut Value) -> Option<Vec<Value>> {
     let replaces = match &m.result_path {
@@ -452,6 +463,7 @@ pub(super) fn take_items(st: &State, m: &MapState, input: &mut Value) -> Option<
         || !m.catch.is_empty()
         || m.item_selector.is_some()
         || m.parameters.is_some()
+        || m.item_batcher.is_some()
         || st.assign.is_some()
         || m.max_concurrency_path.is_some()
         || m.tolerated_failure_count_path.is_some()

@@ -320,6 +320,11 @@ fn collect_state<'m>(st: &'m State, out: &mut Vec<&'m JsonataExpr>, any: &mut bo
             collect_expr(&m.max_concurrency, out);
             collect_expr(&m.tolerated_failure_count, out);
             collect_expr(&m.tolerated_failure_percentage, out);
+            if let Some(b) = &m.item_batcher {
+                collect_expr(&b.max_items_per_batch, out);
+                collect_expr(&b.max_input_bytes_per_batch, out);
+                opt(&b.batch_input, out);
+            }
             catchers(&m.catch, out);
             for s in m.processor.states.values() {
                 collect_state(s, out, any);
