@@ -10,8 +10,8 @@
 //!   `durable`: Standard executions through `stepfn::Runtime` on a fresh SQLite file with fsync
 //!   on, up to 64 in flight so group commit can share fsyncs; and the peer,
 //!   [`peer::rounds_command`]), one after another: each checks its output against
-//!   `<name>.expected.json`, warms up untimed (0.5 s; `--quick` 0.1 s: the peer's JIT) and
-//!   waits. Then [`rounds`]: 5 rounds of ~0.6 s (`--quick` 3 of ~0.15 s), each asking every
+//!   `<name>.expected.json`, warms up untimed (1 s; `--quick` 0.1 s: the peer's JIT) and
+//!   waits. Then [`rounds`]: 11 rounds of ~1 s (`--quick` 3 of ~0.15 s), each asking every
 //!   engine in turn (interpreter, peer, compiled, durable) for one timed round, so a noisy
 //!   minute hits them all. A figure is the median of its rounds, printed with the rounds'
 //!   range; a ratio is computed per round and its median printed with its range. Plus

@@ -337,7 +337,7 @@ fn aggregates_rounds_into_medians_and_per_round_ratios() {
         "{text}"
     );
     assert!(
-        text.contains("then 5 interleaved rounds of ~0.6 s"),
+        text.contains("then 11 interleaved rounds of ~1 s"),
         "{text}"
     );
     assert!(
