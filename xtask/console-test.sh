@@ -22,7 +22,7 @@ if [ ! -x "$CHROMIUM" ]; then
   exit 0
 fi
 
-# FEATURES=server,aws reuses the binary `cargo test -p stepfn --features server,aws` built.
+# FEATURES=<the features of an earlier `cargo test -p stepfn --features …`> reuses its binary.
 cargo build -q -p stepfn --features "${FEATURES:-server}"
 BIN=${CARGO_TARGET_DIR:-target}/debug/stepfn
 

@@ -139,25 +139,40 @@ impl EngineFailure {
 
 pub type EngineOutcome = Result<EngineResult, EngineFailure>;
 
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 struct Options {
     quick: bool,
     scaling: bool,
     /// Instruction counts instead of times (`--instructions`, implied by the baseline options).
     instructions: Option<Action>,
+    /// `--rounds N` / `--round-seconds S`: the full schedule's rounds, changed.
+    rounds: Option<usize>,
+    round_seconds: Option<f64>,
     names: Vec<String>,
 }
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [WORKLOAD...]\n       \
+const USAGE: &str = "usage: cargo xtask bench [--quick | --rounds N --round-seconds S] \
+                     [WORKLOAD...]\n       \
                      cargo xtask bench --scaling [--quick]\n       \
                      cargo xtask bench --instructions [--write-baseline | --check-baseline] \
                      [WORKLOAD...]";
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut o = Options::default();
-    for a in args {
+    let mut args = args.iter();
+    while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => o.quick = true,
+            flag @ ("--rounds" | "--round-seconds") => {
+                let v = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                let bad = || format!("{flag} needs a positive number, found `{v}`");
+                if flag == "--rounds" {
+                    o.rounds = Some(v.parse().ok().filter(|n| *n > 0).ok_or_else(bad)?);
+                } else {
+                    let secs: f64 = v.parse().map_err(|_| bad())?;
+                    o.round_seconds = Some(Some(secs).filter(|s| *s > 0.0).ok_or_else(bad)?);
+                }
+            }
             "--scaling" => o.scaling = true,
             "--instructions" => {
                 o.instructions.get_or_insert(Action::Print);
@@ -181,6 +196,9 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
     }
     if o.scaling && !o.names.is_empty() {
         return Err("--scaling takes no workload names".into());
+    }
+    if o.quick && (o.rounds.is_some() || o.round_seconds.is_some()) {
+        return Err("--quick has its own rounds: leave out --rounds and --round-seconds".into());
     }
     if o.scaling && o.instructions.is_some() {
         return Err("--scaling and --instructions exclude each other".into());
@@ -378,10 +396,19 @@ fn compare(opts: &Options) -> Result<bool, String> {
     let schedule = if opts.quick {
         rounds::QUICK
     } else {
-        rounds::FULL
+        rounds::Schedule {
+            rounds: opts.rounds.unwrap_or(rounds::FULL.rounds),
+            round_seconds: opts.round_seconds.unwrap_or(rounds::FULL.round_seconds),
+            ..rounds::FULL
+        }
     };
     let (mut stepfn, mut peer) = (Vec::new(), Vec::new());
     for name in &names {
+        let schedule = if name == TYPED_CHAIN {
+            schedule.without_peer()
+        } else {
+            schedule
+        };
         let (s, p) = run_rounds(&exe, &dir, peer_dir.as_deref().ok(), name, schedule);
         stepfn.extend(s);
         peer.extend(p);

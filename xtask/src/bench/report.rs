@@ -472,7 +472,8 @@ pub(super) fn render_row(row: &Row, notes: &mut Notes) -> String {
     if !row.has_peer {
         let _ = writeln!(
             out,
-            "  no peer: typed Rust task handlers have no counterpart in aws-local-stepfunctions"
+            "  no peer: typed Rust task handlers have no counterpart in aws-local-stepfunctions; \
+             4× the rounds, each a quarter as long (rounds::Schedule::without_peer)"
         );
     }
     if let (Some(s), Some(Ok(p))) = (interpreter(row), &row.peer) {

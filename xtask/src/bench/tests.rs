@@ -32,6 +32,17 @@ fn parses_arguments() {
     assert!(parse_args(&s(&["--scaling"])).unwrap().scaling);
     assert!(parse_args(&s(&["--scaling", "a"])).is_err());
     assert!(parse_args(&s(&["--fast"])).is_err());
+    let o = parse_args(&s(&["--rounds", "40", "--round-seconds", "0.25", "w"])).unwrap();
+    assert_eq!((o.rounds, o.round_seconds), (Some(40), Some(0.25)));
+    assert_eq!(o.names, ["w"]);
+    for bad in [
+        &["--rounds"][..],
+        &["--rounds", "0"],
+        &["--round-seconds", "-1"],
+        &["--quick", "--rounds", "3"],
+    ] {
+        assert!(parse_args(&s(bad)).is_err(), "{bad:?}");
+    }
 }
 
 #[test]
