@@ -39,6 +39,16 @@ async fn output(fields: Value, jsonata: bool, input: Value) -> Value {
     r.output.unwrap()
 }
 
+/// The batches of a Map's output (each child's input, which its Pass returned).
+fn batches(out: &Value) -> impl Iterator<Item = &Value> {
+    out.as_array().expect("the Map's output is an array").iter()
+}
+
+/// A batch's `Items`.
+fn items_of(batch: &Value) -> &Vec<Value> {
+    batch["Items"].as_array().expect("a batch has Items")
+}
+
 #[tokio::test]
 async fn batches_by_count_with_item_selector_and_batch_input() {
     let out = output(
@@ -71,19 +81,10 @@ async fn limits_from_paths_and_bytes() {
         json!({"items": items, "n": 3}),
     )
     .await;
-    let sizes: Vec<usize> = out
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["Items"].as_array().unwrap().len())
-        .collect();
+    let sizes: Vec<usize> = batches(&out).map(|b| items_of(b).len()).collect();
     assert_eq!(sizes, [3, 3, 3, 1]);
     // BatchInput read the items in the input after they were selected.
-    assert!(out
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|b| b["BatchInput"] == json!({"total": 10})));
+    assert!(batches(&out).all(|b| b["BatchInput"] == json!({"total": 10})));
     // `{"Items":["item-0","item-1"]}` is 29 bytes; a third item would make it 38.
     let out = output(
         json!({"ItemBatcher": {"MaxInputBytesPerBatch": 30}}),
@@ -91,16 +92,11 @@ async fn limits_from_paths_and_bytes() {
         Value::Array(items.clone()),
     )
     .await;
-    for b in out.as_array().unwrap() {
+    for b in batches(&out) {
         assert!(b.to_string().len() <= 30, "{b}");
-        assert_eq!(b["Items"].as_array().unwrap().len(), 2, "{b}");
+        assert_eq!(items_of(b).len(), 2, "{b}");
     }
-    let flat: Vec<Value> = out
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["Items"].as_array().unwrap().clone())
-        .collect();
+    let flat: Vec<Value> = batches(&out).flat_map(|b| items_of(b).clone()).collect();
     assert_eq!(flat, items);
 }
 
