@@ -86,24 +86,12 @@ impl Exec<'_> {
         };
         let items = match m.item_selector.as_ref().or(m.parameters.as_ref()) {
             None => items.into_owned(),
+            // Owned items are moved into their selection; borrowed ones are copied once.
             Some(t) => items
-                .iter()
+                .into_owned()
+                .into_iter()
                 .enumerate()
-                .map(|(index, item)| {
-                    let ictx = ctx.with_map_item(index, item.clone());
-                    if jsonata {
-                        self.jx_item(t, eff, &ictx, vars)
-                    } else {
-                        template::evaluate(
-                            t,
-                            eff,
-                            &Env {
-                                context: &ictx,
-                                vars,
-                            },
-                        )
-                    }
-                })
+                .map(|(index, item)| self.select_item(t, eff, ctx, index, item, vars, jsonata))
                 .collect::<Result<_, _>>()?,
         };
         group(items, max_items, max_bytes, batch_input)

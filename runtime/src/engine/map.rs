@@ -186,17 +186,8 @@ impl Exec<'_> {
                                 Some(_) => None,
                                 None => m.item_selector.as_ref().or(m.parameters.as_ref()),
                             };
-                            // `$` in ItemSelector is the Map's effective input; the item is `$$.Map.Item.Value`.
                             let item_input = match selector {
-                                Some(t) => {
-                                    let ictx = ctx.with_map_item(index, item);
-                                    if jsonata {
-                                        self.jx_item(t, eff, &ictx, env.vars)?
-                                    } else {
-                                        let ienv = Env { context: &ictx, vars: env.vars };
-                                        template::evaluate(t, eff, &ienv)?
-                                    }
-                                }
+                                Some(t) => self.select_item(t, eff, ctx, index, item, env.vars, jsonata)?,
                                 None => item,
                             };
                             let own_history;
@@ -309,6 +300,34 @@ impl Exec<'_> {
             vars,
             (history, prev),
         )
+    }
+
+    /// One iteration's input shaped by `ItemSelector` (or the legacy `Parameters`): `$` is the
+    /// Map's effective input `eff`, the item is `$$.Map.Item.Value` at `$$.Map.Item.Index`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn select_item(
+        &self,
+        selector: &Template,
+        eff: &Value,
+        ctx: &Context<'_>,
+        index: usize,
+        item: Value,
+        vars: &Variables,
+        jsonata: bool,
+    ) -> Result<Value, StatesError> {
+        let ictx = ctx.with_map_item(index, item);
+        if jsonata {
+            self.jx_item(selector, eff, &ictx, vars)
+        } else {
+            template::evaluate(
+                selector,
+                eff,
+                &Env {
+                    context: &ictx,
+                    vars,
+                },
+            )
+        }
     }
 
     /// Items, MaxConcurrency and tolerated failures of a Map, in AWS's order of checks.
